@@ -1,0 +1,99 @@
+//! JSON Schemas of the contract, generated from the fact schema so that the
+//! published files cannot drift from the code (a test compares them).
+
+use brightline_core::schema::{self, FactDef, Ty};
+use serde_json::{json, Map, Value};
+
+fn ty(d: &FactDef) -> Value {
+    let mut v = match d.ty {
+        Ty::Date => json!({"type": "string", "format": "date"}),
+        Ty::Number => json!({"type": "integer", "minimum": 0}),
+        Ty::Bool => json!({"type": "boolean"}),
+        Ty::Enum(vals) => json!({"type": "string", "enum": vals}),
+        Ty::Set(vals) => json!({"type": "array", "items": {"type": "string", "enum": vals}, "uniqueItems": true}),
+        Ty::Offense => json!({"type": "string", "pattern": "^[A-Z]+( [A-Z]+)? [0-9A-Za-z.\\- ]+(\\([0-9A-Za-z]+\\))*$"}),
+    };
+    v["description"] = Value::String(d.doc.into());
+    v
+}
+
+fn object(props: Map<String, Value>, required: &[&str]) -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": props, "required": required})
+}
+
+pub fn request() -> Value {
+    let mut req = Map::new();
+    let mut subj = Map::new();
+    for d in schema::SCALARS {
+        if let Some(k) = d.path.strip_prefix("request.") {
+            req.insert(k.into(), ty(d));
+        } else if let Some(k) = d.path.strip_prefix("subject.") {
+            subj.insert(k.into(), ty(d));
+        }
+    }
+    for l in schema::LISTS {
+        let mut item = Map::new();
+        for f in l.fields {
+            item.insert(f.path.into(), ty(f));
+        }
+        item.insert("equivalent".into(), json!({"type": "string", "description": "for an out-of-state or federal code: the equivalent code of the jurisdiction's own scheme"}));
+        subj.insert(l.path.trim_start_matches("subject.").into(), json!({"type": "array", "items": object(item, &[])}));
+    }
+    for k in ["booking_number", "name"] {
+        subj.insert(k.into(), json!({"type": "string", "description": "an identifier; never read by rules, stored only as a keyed hash"}));
+    }
+    subj.insert("identifiers".into(), json!({"type": "object", "description": "other identifiers; never read by rules"}));
+    let jur: Vec<&str> = schema::JURISDICTIONS.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    let mut top = Map::new();
+    top.insert("jurisdiction".into(), json!({"type": "string", "enum": jur, "description": "a jurisdiction id or its Open Civic Data division id"}));
+    top.insert("agency".into(), json!({"type": "string", "description": format!("a role ({}) or a pack alias such as nypd, doc, dop", schema::AGENCIES.join(", "))}));
+    top.insert("date".into(), json!({"type": "string", "format": "date", "description": "the date of the request; the law of that day decides"}));
+    top.insert("request".into(), object(req, &["kind"]));
+    top.insert("subject".into(), object(subj, &[]));
+    let mut v = object(top, &["jurisdiction", "date", "request"]);
+    v["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    v["$id"] = json!("https://brightline.invalid/schema/request.schema.json");
+    v["title"] = json!("brightline request");
+    v
+}
+
+pub fn decision() -> Value {
+    let outcome = json!({"type": "string", "enum": ["required", "permitted", "prohibited", "undetermined"]});
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://brightline.invalid/schema/decision.schema.json",
+        "title": "brightline decision",
+        "type": "object",
+        "required": ["outcome", "citations", "obligations", "missing_facts", "counterfactuals", "trace", "law"],
+        "properties": {
+            "outcome": outcome,
+            "summary": {"type": "string", "description": "the answer in one line"},
+            "citations": {"type": "array", "items": {"type": "string"}},
+            "reasons": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "citation": {"type": "string"}, "title": {"type": "string"},
+                "outcome": outcome, "jurisdiction": {"type": "string"}, "confidence": {"type": "string", "enum": ["verbatim", "secondary", "unconfirmed"]},
+                "source": {"type": "string"}, "quote": {"type": "string"}}}},
+            "obligations": {"type": "array", "items": {"type": "object", "required": ["id", "text", "citation"], "properties": {
+                "id": {"type": "string"}, "text": {"type": "string"}, "citation": {"type": "string"}}}},
+            "missing_facts": {"type": "array", "items": {"type": "string"}, "description": "paths of facts the answer depends on and the request lacks"},
+            "counterfactuals": {"type": "array", "items": {"type": "object", "required": ["if", "outcome"], "properties": {
+                "if": {"type": "object", "description": "one fact path and the value that would flip the outcome"}, "outcome": outcome}}},
+            "ambiguities": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "citation": {"type": "string"}, "other_reading": {"type": "string"}, "cites": {"type": "string"}}}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "trace": {"type": "array", "items": {"type": "object", "required": ["rule", "citation", "result", "conditions"], "properties": {
+                "rule": {"type": "string"}, "citation": {"type": "string"}, "outcome": outcome,
+                "result": {"type": "string", "enum": ["fires", "does not fire", "unknown", "defeated"]},
+                "defeated_by": {"type": "array", "items": {"type": "string"}},
+                "conditions": {"type": "array", "items": {"type": "object", "properties": {
+                    "test": {"type": "string"}, "item": {"type": "string"}, "saw": {"type": "string"},
+                    "result": {"type": "string", "enum": ["true", "false", "unknown"]}}}}}}},
+            "law": {"type": "object", "required": ["as_of", "layers", "provisions"], "properties": {
+                "as_of": {"type": "string", "format": "date"}, "jurisdiction": {"type": "string"},
+                "layers": {"type": "array", "items": {"type": "string"}}, "version": {"type": "string"},
+                "provisions": {"type": "array", "items": {"type": "object"}},
+                "events": {"type": "array", "items": {"type": "object"}},
+                "suspended": {"type": "array", "items": {"type": "object"}}}}
+        }
+    })
+}

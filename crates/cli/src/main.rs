@@ -1,0 +1,238 @@
+//! `brightline`: decide requests, check law packs, read the law as of a date.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use brightline_core::{Diagnostic, Library, PackSource, Severity, SourceFile};
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod jsonschema;
+mod show;
+
+#[derive(Parser)]
+#[command(name = "brightline", version, about = "Cited, dated rules on local cooperation with federal civil immigration enforcement. Not legal advice.")]
+struct Cli {
+    /// Load law packs from this folder instead of the bundled ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    laws: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Decide a request (a JSON file, or `-` for standard input).
+    Check {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Decide as of this date instead of the request's own `date`.
+        #[arg(long)]
+        date: Option<String>,
+        /// In text format, also print every rule considered and each condition it tested.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Check law packs like a compiler: syntax, names, types, conflicts, reachability, worked examples.
+    Lint {
+        /// A folder of packs, or one pack folder (its siblings are loaded as parents). Default: the bundled packs.
+        path: Option<PathBuf>,
+    },
+    /// Show the law of a jurisdiction in force on a date, as readable text.
+    Show {
+        jurisdiction: String,
+        #[arg(long)]
+        date: String,
+    },
+    /// List every version of a jurisdiction's law and every court event, with dates.
+    History { jurisdiction: String },
+    /// Print the JSON Schema of the request or decision contract.
+    Schema {
+        #[arg(value_parser = ["request", "decision"])]
+        which: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Laws(diags)) => {
+            print_diags(&diags);
+            eprintln!("error: the law packs do not load; run `brightline lint` for details");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    /// Bad input: exit 2 with one line naming the field.
+    Input(String),
+    Laws(Vec<Diagnostic>),
+}
+
+fn library(laws: &Option<PathBuf>) -> Result<Arc<LibraryRef>, Failure> {
+    match laws {
+        None => brightline_laws::library().map(|l| Arc::new(LibraryRef::Static(l))).map_err(|d| Failure::Laws(d.to_vec())),
+        Some(dir) => {
+            let sources = read_packs(dir).map_err(Failure::Input)?;
+            Library::from_sources(&sources).map(|l| Arc::new(LibraryRef::Owned(Box::new(l)))).map_err(Failure::Laws)
+        }
+    }
+}
+
+enum LibraryRef {
+    Static(&'static Library),
+    Owned(Box<Library>),
+}
+
+impl std::ops::Deref for LibraryRef {
+    type Target = Library;
+    fn deref(&self) -> &Library {
+        match self {
+            LibraryRef::Static(l) => l,
+            LibraryRef::Owned(l) => l,
+        }
+    }
+}
+
+/// Reads every pack under `dir` (or, if `dir` is itself a pack, under its parent).
+pub fn read_packs(dir: &Path) -> Result<Vec<PackSource>, String> {
+    let root = if dir.join("pack.toml").is_file() { dir.parent().unwrap_or(dir).to_path_buf() } else { dir.to_path_buf() };
+    let entries = std::fs::read_dir(&root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("pack.toml").is_file()).collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(format!("no law packs (folders with a pack.toml) in {}", root.display()));
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        let mut files = Vec::new();
+        walk(&d, &mut files)?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        out.push(PackSource { dir: d.display().to_string(), files });
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for e in entries.filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("md" | "toml" | "csv")) {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            out.push(SourceFile { path: p.display().to_string(), text: Arc::from(text) });
+        }
+    }
+    Ok(())
+}
+
+pub fn render(d: &Diagnostic, color: bool) -> String {
+    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut s = String::new();
+    let _ = handler.render_report(&mut s, d);
+    format!("{}\n{s}", d.location())
+}
+
+fn print_diags(diags: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal();
+    for d in diags {
+        eprintln!("{}", render(d, color));
+    }
+}
+
+fn read_request(file: &Path) -> Result<serde_json::Value, Failure> {
+    let text = if file == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?
+    };
+    serde_json::from_str(&text).map_err(|e| Failure::Input(format!("(request): not valid JSON at line {}, column {}: {e}", e.line(), e.column())))
+}
+
+fn parse_date(s: &str, field: &str) -> Result<time::Date, Failure> {
+    brightline_core::expr::parse_date(s).ok_or_else(|| Failure::Input(format!("{field}: `{s}` is not a date; write YYYY-MM-DD")))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.cmd {
+        Cmd::Check { file, format, date, trace } => {
+            let lib = library(&cli.laws)?;
+            let mut req = read_request(&file)?;
+            if let Some(d) = date {
+                parse_date(&d, "--date")?;
+                if let Some(o) = req.as_object_mut() {
+                    o.insert("date".into(), serde_json::Value::String(d));
+                }
+            }
+            let decision = lib.decide_json(&req).map_err(|e| Failure::Input(e.to_string()))?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&decision).unwrap_or_default()),
+                Format::Text => {
+                    print!("{}", decision.to_text());
+                    if trace {
+                        print!("{}", show::trace_text(&decision));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Lint { path } => {
+            let sources = match path.as_ref().or(cli.laws.as_ref()) {
+                Some(p) => read_packs(p).map_err(Failure::Input)?,
+                None => brightline_laws::sources(),
+            };
+            let (lib, mut diags) = Library::load(&sources);
+            let hard = diags.iter().any(|d| d.severity == Severity::Error);
+            brightline_core::lint::check_rules(&lib, &mut diags);
+            // Examples only mean something once the packs themselves load cleanly.
+            let (run, failed) = if hard { (0, 0) } else { brightline_core::lint::check_examples(&lib, &mut diags) };
+            print_diags(&diags);
+            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+            let warnings = diags.len() - errors;
+            let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
+            eprintln!(
+                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed); {errors} errors, {warnings} warnings",
+                lib.packs.len(),
+                run - failed
+            );
+            Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Cmd::Show { jurisdiction, date } => {
+            let lib = library(&cli.laws)?;
+            let d = parse_date(&date, "--date")?;
+            let p = lib.jurisdiction(&jurisdiction).map_err(|e| Failure::Input(e.to_string()))?;
+            let text = show::show(&lib, p, d).map_err(|e| Failure::Input(e.to_string()))?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::History { jurisdiction } => {
+            let lib = library(&cli.laws)?;
+            let p = lib.jurisdiction(&jurisdiction).map_err(|e| Failure::Input(e.to_string()))?;
+            print!("{}", show::history(&lib, p));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Schema { which } => {
+            let v = if which == "request" { jsonschema::request() } else { jsonschema::decision() };
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! From facts to a decision: which rules fire, which layer decides, what is
+//! missing, what would change the answer, and the trace that shows why.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::compile::Ref;
+use crate::eval::{Eval, NoTrace, Seen, Tracer, Tri};
+use crate::facts::{value_date, Facts, RequestError, MISSING};
+use crate::library::{KindPlan, LawVersion, Library};
+use crate::load::Outcome;
+use crate::schema::{self, Ty};
+
+const MAX_FAST: usize = 128;
+/// Beyond this many rules with unknown status, the engine does not enumerate.
+const MAX_UNKNOWN: usize = 16;
+
+/// Which rules a selection made decisive, and whether they disagreed.
+struct Selection {
+    outcome: Outcome,
+    /// Bit i: plan rule i is among the deciding rules (plans are capped for this at 128).
+    winners: u128,
+    conflict: bool,
+}
+
+fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
+    let mut pre: Option<u8> = None;
+    let mut low: Option<u8> = None;
+    for (i, r) in plan.rules.iter().enumerate() {
+        if eff[i] {
+            if r.preempts {
+                pre = Some(pre.map_or(r.depth, |d| d.max(r.depth)));
+            }
+            low = Some(low.map_or(r.depth, |d| d.min(r.depth)));
+        }
+    }
+    let (depth, preempting) = match (pre, low) {
+        (Some(d), _) => (d, true),
+        (None, Some(d)) => (d, false),
+        (None, None) => return Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false },
+    };
+    let mut outcome = Outcome::Undetermined;
+    let mut winners = 0u128;
+    let mut conflict = false;
+    for (i, r) in plan.rules.iter().enumerate() {
+        if eff[i] && r.depth == depth && (!preempting || r.preempts) {
+            if outcome != Outcome::Undetermined && outcome != r.outcome {
+                conflict = true;
+            }
+            if r.outcome.restrictiveness() > outcome.restrictiveness() {
+                outcome = r.outcome;
+            }
+            if i < 128 {
+                winners |= 1 << i;
+            }
+        }
+    }
+    Selection { outcome, winners, conflict }
+}
+
+fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
+    for (i, r) in plan.rules.iter().enumerate() {
+        eff[i] = fires[i] && !r.overriders.iter().any(|&o| fires[o as usize]);
+    }
+}
+
+/// The outcome alone: no trace, no allocation for plans of up to 128 rules.
+pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
+    let Some(plan) = plan_of(law, facts) else { return Outcome::Undetermined };
+    let n = plan.rules.len();
+    if n > MAX_FAST {
+        return resolve(plan, facts).0.outcome;
+    }
+    let mut fires = [false; MAX_FAST];
+    let mut unknown = false;
+    for (i, r) in plan.rules.iter().enumerate() {
+        match (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None) {
+            Tri::T => fires[i] = true,
+            Tri::F => {}
+            Tri::U => unknown = true,
+        }
+    }
+    if unknown {
+        return resolve(plan, facts).0.outcome;
+    }
+    let mut eff = [false; MAX_FAST];
+    effective(plan, &fires[..n], &mut eff[..n]);
+    select(plan, &eff[..n]).outcome
+}
+
+fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
+    let k = facts.scalars[schema::KIND];
+    usize::try_from(k).ok().and_then(|k| law.plans.get(k))
+}
+
+/// Evaluates every rule of the plan and combines, enumerating unknown rules.
+/// Returns the selection (when determined) and the per-rule status.
+fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
+    let n = plan.rules.len();
+    let status: Vec<Tri> = plan.rules.iter().map(|r| (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None)).collect();
+    let unknown: Vec<usize> = (0..n).filter(|&i| status[i] == Tri::U).collect();
+    let mut fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+    let mut eff = vec![false; n];
+    if unknown.len() > MAX_UNKNOWN {
+        return (Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }, status);
+    }
+    let mut result: Option<Selection> = None;
+    for bits in 0u32..(1 << unknown.len()) {
+        for (j, &i) in unknown.iter().enumerate() {
+            fires[i] = bits & (1 << j) != 0;
+        }
+        effective(plan, &fires, &mut eff);
+        let s = select(plan, &eff);
+        match &result {
+            None => result = Some(s),
+            Some(r) if r.outcome == s.outcome => {}
+            Some(_) => return (Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }, status),
+        }
+    }
+    // Determined despite unknowns: report the rules that decide when every
+    // unknown rule is taken not to fire (the deciding rules that are known).
+    if !unknown.is_empty() {
+        for &i in &unknown {
+            fires[i] = false;
+        }
+        effective(plan, &fires, &mut eff);
+        let mut s = select(plan, &eff);
+        if let Some(r) = result {
+            s.outcome = r.outcome;
+        }
+        return (s, status);
+    }
+    (result.unwrap_or(Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }), status)
+}
+
+// ---------------------------------------------------------------- decision
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Reason {
+    pub rule: String,
+    pub citation: String,
+    pub title: String,
+    pub outcome: Outcome,
+    pub jurisdiction: String,
+    pub confidence: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ObligationOut {
+    pub id: String,
+    pub text: String,
+    pub citation: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AmbiguityOut {
+    pub rule: String,
+    pub citation: String,
+    pub other_reading: String,
+    pub cites: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Counterfactual {
+    #[serde(rename = "if")]
+    pub change: Map<String, Value>,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    pub test: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    pub saw: String,
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRule {
+    pub rule: String,
+    pub citation: String,
+    pub outcome: Outcome,
+    pub result: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub defeated_by: Vec<String>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProvisionRef {
+    pub rule: String,
+    pub citation: String,
+    pub effective: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EventRef {
+    pub id: String,
+    pub jurisdiction: String,
+    pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    pub kind: crate::load::EventKind,
+    pub citation: String,
+    pub title: String,
+    pub targets: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LawBlock {
+    pub as_of: String,
+    pub jurisdiction: String,
+    pub layers: Vec<String>,
+    pub version: String,
+    pub provisions: Vec<ProvisionRef>,
+    pub events: Vec<EventRef>,
+    pub suspended: Vec<ProvisionRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub summary: String,
+    pub citations: Vec<String>,
+    pub reasons: Vec<Reason>,
+    pub obligations: Vec<ObligationOut>,
+    pub missing_facts: Vec<String>,
+    pub counterfactuals: Vec<Counterfactual>,
+    pub ambiguities: Vec<AmbiguityOut>,
+    pub notes: Vec<String>,
+    pub trace: Vec<TraceRule>,
+    pub law: LawBlock,
+}
+
+/// Records leaf tests for the trace.
+struct Recorder {
+    leaves: Vec<(u16, Option<usize>, Seen, Tri)>,
+    /// Truncate subtrees that did not come out unknown (for missing facts).
+    only_unknown: bool,
+}
+
+impl Tracer for Recorder {
+    const FULL: bool = true;
+    fn leaf(&mut self, atom: u16, item: Option<usize>, seen: Seen, result: Tri) {
+        self.leaves.push((atom, item, seen, result));
+    }
+    fn open(&mut self) -> usize {
+        self.leaves.len()
+    }
+    fn close(&mut self, mark: usize, result: Tri) {
+        if self.only_unknown && result != Tri::U {
+            self.leaves.truncate(mark);
+        }
+    }
+}
+
+fn tri_str(t: Tri) -> &'static str {
+    match t {
+        Tri::T => "true",
+        Tri::F => "false",
+        Tri::U => "unknown",
+    }
+}
+
+pub fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
+    match r {
+        Ref::Scalar(i) => schema::SCALARS.get(i as usize).map(|d| (d.path.to_string(), d.ty)),
+        Ref::Field(i) => {
+            let l = schema::LISTS.get(list? as usize)?;
+            l.fields.get(i as usize).map(|d| (d.path.to_string(), d.ty))
+        }
+    }
+}
+
+pub fn show_value(ty: Ty, v: i64) -> Value {
+    if v == MISSING {
+        return Value::Null;
+    }
+    match ty {
+        Ty::Date => value_date(v).map(|d| Value::String(d.to_string())).unwrap_or(Value::Null),
+        Ty::Number => Value::from(v),
+        Ty::Bool => Value::Bool(v != 0),
+        Ty::Enum(d) => d.get(v as usize).map(|s| Value::String(s.to_string())).unwrap_or(Value::Null),
+        Ty::Set(d) => Value::Array(d.iter().enumerate().filter(|(i, _)| v & (1 << i) != 0).map(|(_, s)| Value::String(s.to_string())).collect()),
+        Ty::Offense => Value::Null,
+    }
+}
+
+fn item_path(list: Option<u8>, item: Option<usize>) -> Option<String> {
+    Some(format!("{}[{}]", schema::LISTS.get(list? as usize)?.path, item?))
+}
+
+impl Library {
+    /// Decides a request given as JSON (the contract of `schema/request.schema.json`).
+    pub fn decide_json(&self, v: &Value) -> Result<Decision, RequestError> {
+        let (pack, facts) = self.decode(v)?;
+        self.decide(pack, &facts)
+    }
+
+    pub fn law_for(&self, pack: usize, facts: &Facts) -> Result<&LawVersion, RequestError> {
+        let date = value_date(facts.scalars[schema::DATE]).ok_or_else(|| RequestError::new("date", "required"))?;
+        self.law(pack, date)
+    }
+
+    /// The full decision, with reasons, trace, missing facts and counterfactuals.
+    pub fn decide(&self, pack: usize, facts: &Facts) -> Result<Decision, RequestError> {
+        let law = self.law_for(pack, facts)?;
+        let empty = KindPlan::default();
+        let plan = plan_of(law, facts).unwrap_or(&empty);
+        let (sel, status) = resolve(plan, facts);
+        let n = plan.rules.len();
+        let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+        let mut eff = vec![false; n];
+        effective(plan, &fires, &mut eff);
+
+        let name = |i: usize| {
+            let (p, r) = plan.rules[i].rule;
+            format!("{}/{}", self.packs[p].id, self.packs[p].rules[r].def.id)
+        };
+        // Trace: every rule the request kind brings into play.
+        let mut trace = Vec::new();
+        for (i, pr) in plan.rules.iter().enumerate() {
+            let cr = self.rule(pr.rule);
+            let mut rec = Recorder { leaves: Vec::new(), only_unknown: false };
+            (Eval { facts, tracer: &mut rec }).eval(&pr.cond, None);
+            let defeated_by: Vec<String> = pr.overriders.iter().filter(|&&o| fires[o as usize]).map(|&o| name(o as usize)).collect();
+            let result = match status[i] {
+                Tri::T if !defeated_by.is_empty() => "defeated",
+                Tri::T => "fires",
+                Tri::F => "does not fire",
+                Tri::U => "unknown",
+            };
+            let conditions = rec
+                .leaves
+                .iter()
+                .map(|(a, item, seen, res)| {
+                    let info = &cr.atoms[*a as usize];
+                    Condition { test: info.text.clone(), item: item_path(info.list, *item), saw: self.describe_seen(*seen, info.list, *item, facts), result: tri_str(*res) }
+                })
+                .collect();
+            trace.push(TraceRule { rule: name(i), citation: cr.def.citation.clone(), outcome: cr.def.outcome, result, defeated_by, conditions });
+        }
+
+        let mut reasons = Vec::new();
+        let mut citations: Vec<String> = Vec::new();
+        let mut obligations: Vec<ObligationOut> = Vec::new();
+        let mut ambiguities = Vec::new();
+        let mut notes = Vec::new();
+        let mut missing = Vec::new();
+        if sel.outcome == Outcome::Undetermined {
+            if status.iter().all(|s| *s == Tri::F) || n == 0 {
+                notes.push(format!(
+                    "No provision in force for {} on {} covers a `{}` request with these facts.",
+                    self.packs[pack].id,
+                    law_date(facts),
+                    schema::KINDS.get(facts.scalars[schema::KIND] as usize).unwrap_or(&"?")
+                ));
+            }
+            for (i, pr) in plan.rules.iter().enumerate() {
+                if status[i] != Tri::U {
+                    continue;
+                }
+                let cr = self.rule(pr.rule);
+                let mut rec = Recorder { leaves: Vec::new(), only_unknown: true };
+                (Eval { facts, tracer: &mut rec }).eval(&pr.cond, None);
+                for (a, item, seen, _) in rec.leaves {
+                    let info = &cr.atoms[a as usize];
+                    if let Some(m) = self.missing_name(seen, info.list, item, facts) {
+                        if !missing.contains(&m) {
+                            missing.push(m);
+                        }
+                    }
+                }
+            }
+        }
+        for (i, pr) in plan.rules.iter().enumerate() {
+            let decisive = i < 128 && sel.winners & (1 << i) != 0;
+            // Rules of other layers that fired to the same effect support the answer.
+            let supporting = eff[i] && pr.outcome == sel.outcome && !decisive;
+            if !(decisive || supporting) {
+                continue;
+            }
+            let cr = self.rule(pr.rule);
+            let d = &cr.def;
+            if !citations.contains(&d.citation) {
+                citations.push(d.citation.clone());
+            }
+            reasons.push(Reason {
+                rule: name(i),
+                citation: d.citation.clone(),
+                title: d.title.clone(),
+                outcome: d.outcome,
+                jurisdiction: self.packs[pr.rule.0].id.clone(),
+                confidence: d.confidence.clone(),
+                source: d.source.clone(),
+                quote: d.quote.clone(),
+            });
+            for o in &d.obligations {
+                if !obligations.iter().any(|x| x.id == o.id) {
+                    obligations.push(ObligationOut { id: o.id.clone(), text: o.text.clone(), citation: d.citation.clone() });
+                }
+            }
+            if let Some(a) = &d.ambiguity {
+                ambiguities.push(AmbiguityOut { rule: name(i), citation: d.citation.clone(), other_reading: a.other_reading.clone(), cites: a.cites.clone() });
+            }
+            if decisive && pr.preempts && plan.rules.iter().enumerate().any(|(j, o)| eff[j] && o.depth < pr.depth && o.outcome != pr.outcome) {
+                notes.push(format!("{} preempts a lower layer's rule to the contrary.", d.citation));
+            }
+        }
+        if sel.conflict {
+            notes.push("Rules of one layer disagree with no stated priority; the most restrictive outcome is shown. Run `brightline lint` on the pack.".into());
+        }
+        let counterfactuals = if n > 0 { self.counterfactuals(law, plan, facts, sel.outcome) } else { Vec::new() };
+        let summary = summary(sel.outcome, &reasons, &missing);
+        Ok(Decision {
+            outcome: sel.outcome,
+            summary,
+            citations,
+            reasons,
+            obligations,
+            missing_facts: missing,
+            counterfactuals,
+            ambiguities,
+            notes,
+            trace,
+            law: self.law_block(pack, law, facts),
+        })
+    }
+
+    fn describe_seen(&self, seen: Seen, list: Option<u8>, item: Option<usize>, facts: &Facts) -> String {
+        match seen {
+            Seen::Value(r, v) => match fact_ty(r, list) {
+                Some((_, Ty::Offense)) => {
+                    let code = item.and_then(|i| facts.lists.get(list.unwrap_or(0) as usize)?.as_ref()?.get(i)?.offense.clone());
+                    code.unwrap_or_default()
+                }
+                Some((_, ty)) => show_value(ty, v).to_string().trim_matches('"').to_string(),
+                None => v.to_string(),
+            },
+            Seen::Missing(r) => format!("{} not given", fact_ty(r, list).map(|x| x.0).unwrap_or_default()),
+            Seen::TableUnknown => {
+                let code = item.and_then(|i| facts.lists.get(list.unwrap_or(0) as usize)?.as_ref()?.get(i)?.offense.clone()).unwrap_or_default();
+                format!("{code}: membership cannot be decided from the tables")
+            }
+            Seen::Nothing => "list not given".into(),
+        }
+    }
+
+    fn missing_name(&self, seen: Seen, list: Option<u8>, item: Option<usize>, facts: &Facts) -> Option<String> {
+        match seen {
+            Seen::Missing(Ref::Scalar(i)) => Some(schema::SCALARS.get(i as usize)?.path.to_string()),
+            Seen::Missing(r @ Ref::Field(_)) => Some(format!("{}.{}", item_path(list, item)?, fact_ty(r, list)?.0)),
+            Seen::TableUnknown => {
+                let it = facts.lists.get(list? as usize)?.as_ref()?.get(item?)?;
+                Some(format!(
+                    "{}.offense ({}: not decidable from the offense tables — an unknown section, a missing subdivision, or an out-of-state code that needs its New York equivalent)",
+                    item_path(list, item)?,
+                    it.offense.clone().unwrap_or_default()
+                ))
+            }
+            Seen::Nothing => Some(schema::LISTS.get(list? as usize)?.path.to_string()),
+            _ => None,
+        }
+    }
+
+    fn counterfactuals(&self, law: &LawVersion, plan: &KindPlan, facts: &Facts, current: Outcome) -> Vec<Counterfactual> {
+        // Facts the rules read, except those that define the question itself.
+        let mut scalars: Vec<u8> = Vec::new();
+        let mut fields: Vec<(u8, u8)> = Vec::new();
+        for pr in &plan.rules {
+            for a in &self.rule(pr.rule).atoms {
+                for r in &a.reads {
+                    match (*r, a.list) {
+                        (Ref::Scalar(i), _) if ![schema::DATE, schema::AGENCY, schema::KIND].contains(&(i as usize)) => {
+                            if !scalars.contains(&i) {
+                                scalars.push(i)
+                            }
+                        }
+                        (Ref::Field(f), Some(l)) if !fields.contains(&(l, f)) => fields.push((l, f)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut try_change = |path: String, ty: Ty, value: i64, f: Facts| {
+            let o = outcome(law, &f);
+            if o != current && o != Outcome::Undetermined {
+                let mut change = Map::new();
+                change.insert(path, show_value(ty, value));
+                out.push(Counterfactual { change, outcome: o });
+            }
+        };
+        for &i in &scalars {
+            let def = schema::SCALARS[i as usize];
+            let cur = facts.scalars[i as usize];
+            for v in candidates(def.ty, cur) {
+                let mut f = facts.clone();
+                f.scalars[i as usize] = v;
+                try_change(def.path.to_string(), def.ty, v, f);
+            }
+        }
+        for &(l, fi) in &fields {
+            let def = schema::LISTS[l as usize].fields[fi as usize];
+            let Some(items) = &facts.lists[l as usize] else { continue };
+            for (ii, it) in items.iter().enumerate() {
+                for v in candidates(def.ty, it.fields[fi as usize]) {
+                    let mut f = facts.clone();
+                    if let Some(items) = f.lists[l as usize].as_mut() {
+                        items[ii].fields[fi as usize] = v;
+                    }
+                    try_change(format!("{}[{ii}].{}", schema::LISTS[l as usize].path, def.path), def.ty, v, f);
+                }
+            }
+        }
+        out.truncate(16);
+        out
+    }
+
+    fn law_block(&self, pack: usize, law: &LawVersion, facts: &Facts) -> LawBlock {
+        let provision = |&(p, r): &(usize, usize)| {
+            let d = &self.packs[p].rules[r].def;
+            ProvisionRef { rule: format!("{}/{}", self.packs[p].id, d.id), citation: d.citation.clone(), effective: period(d.from, d.until) }
+        };
+        LawBlock {
+            as_of: law_date(facts),
+            jurisdiction: self.packs[pack].id.clone(),
+            layers: law.chain.iter().rev().map(|&p| self.packs[p].id.clone()).collect(),
+            version: period(law.from, law.until),
+            provisions: law.rules.iter().map(provision).collect(),
+            events: law
+                .events
+                .iter()
+                .map(|&(p, e)| {
+                    let ev = &self.packs[p].events[e];
+                    EventRef {
+                        id: format!("{}/{}", self.packs[p].id, ev.id),
+                        jurisdiction: self.packs[p].id.clone(),
+                        date: ev.date.to_string(),
+                        until: ev.until.map(|u| u.to_string()),
+                        kind: ev.kind,
+                        citation: ev.citation.clone(),
+                        title: ev.title.clone(),
+                        targets: ev.targets.iter().map(|t| t.0.clone()).collect(),
+                    }
+                })
+                .collect(),
+            suspended: law.suspended.iter().map(|(r, _)| provision(r)).collect(),
+        }
+    }
+}
+
+fn law_date(facts: &Facts) -> String {
+    value_date(facts.scalars[schema::DATE]).map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub fn period(from: time::Date, until: Option<time::Date>) -> String {
+    match until {
+        Some(u) => format!("{from} .. {u}"),
+        None => format!("{from} .."),
+    }
+}
+
+fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
+    match ty {
+        Ty::Bool => match cur {
+            MISSING => vec![0, 1],
+            v => vec![1 - v],
+        },
+        Ty::Enum(d) => (0..d.len() as i64).filter(|v| *v != cur).collect(),
+        Ty::Set(d) => {
+            let base = if cur == MISSING { 0 } else { cur };
+            (0..d.len()).map(|i| base ^ (1 << i)).filter(|v| *v != 0).collect()
+        }
+        _ => vec![],
+    }
+}
+
+fn summary(o: Outcome, reasons: &[Reason], missing: &[String]) -> String {
+    let head = reasons.first();
+    match (o, head) {
+        (Outcome::Undetermined, _) if !missing.is_empty() => format!("UNDETERMINED: needs {}", missing.join(", ")),
+        (Outcome::Undetermined, _) => "UNDETERMINED: no provision decides this request".into(),
+        (_, Some(r)) => format!("{}: {} ({})", o.as_str().to_uppercase(), r.title, r.citation),
+        (_, None) => o.as_str().to_uppercase(),
+    }
+}
+
+impl Decision {
+    /// The decision for a person at a desk: the answer, why, what would change it.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "{}", self.summary);
+        let _ = writeln!(s, "Law of {} as of {} (layers: {}).", self.law.jurisdiction, self.law.as_of, self.law.layers.join(" > "));
+        if !self.reasons.is_empty() {
+            let _ = writeln!(s, "\nWhy:");
+            for r in &self.reasons {
+                let conf = if r.confidence == "verbatim" { String::new() } else { format!(" [{}]", r.confidence) };
+                let _ = writeln!(s, "  - {} — {}: {}{}", r.outcome.as_str(), r.citation, r.title, conf);
+            }
+        }
+        if !self.obligations.is_empty() {
+            let _ = writeln!(s, "\nObligations:");
+            for o in &self.obligations {
+                let _ = writeln!(s, "  - {} ({})", o.text, o.citation);
+            }
+        }
+        if !self.missing_facts.is_empty() {
+            let _ = writeln!(s, "\nNeeded to decide:");
+            for m in &self.missing_facts {
+                let _ = writeln!(s, "  - {m}");
+            }
+        }
+        for a in &self.ambiguities {
+            let _ = writeln!(s, "\nAmbiguity in {}: another reading is that {} ({}).", a.citation, a.other_reading, a.cites);
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "\nNote: {n}");
+        }
+        if !self.law.events.is_empty() {
+            let _ = writeln!(s, "\nCourt orders and events in force:");
+            for e in &self.law.events {
+                let _ = writeln!(s, "  - {} {}: {} ({})", e.date, e.kind_str(), e.title, e.citation);
+            }
+        }
+        if !self.counterfactuals.is_empty() {
+            let _ = writeln!(s, "\nWhat would change the answer:");
+            for c in &self.counterfactuals {
+                let (k, v) = c.change.iter().next().map(|(k, v)| (k.clone(), v.to_string())).unwrap_or_default();
+                let _ = writeln!(s, "  - if {k} were {v}: {}", c.outcome.as_str());
+            }
+        }
+        let _ = writeln!(s, "\nNot legal advice. brightline encodes the text of the law; check the cited provisions.");
+        s
+    }
+}
+
+impl EventRef {
+    fn kind_str(&self) -> &'static str {
+        match self.kind {
+            crate::load::EventKind::Suspends => "suspends",
+            crate::load::EventKind::Voids => "voids",
+        }
+    }
+}

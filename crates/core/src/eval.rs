@@ -1,0 +1,229 @@
+//! Three-valued evaluation of compiled conditions.
+//!
+//! Generic over a `Tracer` so that the plain decision path compiles to code
+//! that records nothing and allocates nothing.
+
+use crate::compile::{Cond, Ref};
+use crate::expr::{CmpOp, Unit};
+use crate::facts::{value_date, Facts, Item, MISSING};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    F,
+    T,
+    U,
+}
+
+impl Tri {
+    #[inline]
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::F => Tri::T,
+            Tri::T => Tri::F,
+            Tri::U => Tri::U,
+        }
+    }
+    pub fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::T
+        } else {
+            Tri::F
+        }
+    }
+}
+
+/// Observes leaf tests as they are evaluated.
+pub trait Tracer {
+    /// Whether to evaluate every branch (for a complete trace) rather than short-circuit.
+    const FULL: bool;
+    fn leaf(&mut self, atom: u16, item: Option<usize>, seen: Seen, result: Tri);
+    /// Marks a point before a subtree; `close` gets its result.
+    fn open(&mut self) -> usize {
+        0
+    }
+    fn close(&mut self, _mark: usize, _result: Tri) {}
+}
+
+/// What a leaf test saw: the raw value it read (or what was missing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Value(Ref, i64),
+    Missing(Ref),
+    /// Table membership of the current item's offense could not be decided.
+    TableUnknown,
+    Nothing,
+}
+
+pub struct NoTrace;
+
+impl Tracer for NoTrace {
+    const FULL: bool = false;
+    #[inline(always)]
+    fn leaf(&mut self, _: u16, _: Option<usize>, _: Seen, _: Tri) {}
+}
+
+#[inline]
+fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
+    match r {
+        Ref::Scalar(i) => facts.scalars[i as usize],
+        Ref::Field(i) => item.map(|it| it.fields[i as usize]).unwrap_or(MISSING),
+    }
+}
+
+/// `anchor − n years` in days, with 29 February stepping back to 28 February.
+pub fn minus_years(anchor: i64, n: i64) -> Option<i64> {
+    let d = value_date(anchor)?;
+    let y = d.year() - i32::try_from(n).ok()?;
+    let day = if d.month() == time::Month::February && d.day() == 29 { 28 } else { d.day() };
+    time::Date::from_calendar_date(y, d.month(), day).ok().map(|x| x.to_julian_day() as i64)
+}
+
+pub struct Eval<'a, T: Tracer> {
+    pub facts: &'a Facts,
+    pub tracer: &'a mut T,
+}
+
+impl<T: Tracer> Eval<'_, T> {
+    pub fn eval(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        let mark = self.tracer.open();
+        let r = self.eval_inner(c, item);
+        self.tracer.close(mark, r);
+        r
+    }
+
+    fn leaf(&mut self, atom: u16, item: Option<(usize, &Item)>, r: Ref, test: impl Fn(i64) -> bool) -> Tri {
+        let v = read(r, self.facts, item.map(|x| x.1));
+        let (seen, res) = if v == MISSING { (Seen::Missing(r), Tri::U) } else { (Seen::Value(r, v), Tri::from_bool(test(v))) };
+        self.tracer.leaf(atom, item.map(|x| x.0), seen, res);
+        res
+    }
+
+    fn eval_inner(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        match c {
+            Cond::All(v) => {
+                let mut acc = Tri::T;
+                for x in v.iter() {
+                    match self.eval(x, item) {
+                        Tri::F => {
+                            acc = Tri::F;
+                            if !T::FULL {
+                                return Tri::F;
+                            }
+                        }
+                        Tri::U if acc == Tri::T => acc = Tri::U,
+                        _ => {}
+                    }
+                }
+                acc
+            }
+            Cond::Any(v) => {
+                let mut acc = Tri::F;
+                for x in v.iter() {
+                    match self.eval(x, item) {
+                        Tri::T => {
+                            acc = Tri::T;
+                            if !T::FULL {
+                                return Tri::T;
+                            }
+                        }
+                        Tri::U if acc == Tri::F => acc = Tri::U,
+                        _ => {}
+                    }
+                }
+                acc
+            }
+            Cond::Not(x) => self.eval(x, item).not(),
+            Cond::EnumIn { r, mask, atom } => self.leaf(*atom, item, *r, |v| (0..64).contains(&v) && mask & (1 << v) != 0),
+            Cond::SetAny { r, mask, atom } => self.leaf(*atom, item, *r, |v| v & *mask as i64 != 0),
+            Cond::SetOnly { r, mask, atom } => self.leaf(*atom, item, *r, |v| v != 0 && v & !(*mask as i64) == 0),
+            Cond::Bool { r, atom } => self.leaf(*atom, item, *r, |v| v != 0),
+            Cond::Cmp { r, op, v: rhs, atom } => self.leaf(*atom, item, *r, |v| match op {
+                CmpOp::Lt => v < *rhs,
+                CmpOp::Le => v <= *rhs,
+                CmpOp::Gt => v > *rhs,
+                CmpOp::Ge => v >= *rhs,
+                CmpOp::Eq => v == *rhs,
+            }),
+            Cond::Within { date, amount, unit, anchor, ext, atom } => {
+                let it = item.map(|x| x.1);
+                let d = read(*date, self.facts, it);
+                let a = read(*anchor, self.facts, it);
+                let e = ext.map(|r| read(r, self.facts, it)).unwrap_or(0);
+                let missing = [(d, *date), (a, *anchor), (e, ext.unwrap_or(*date))].into_iter().find(|(v, _)| *v == MISSING);
+                let (seen, res) = match missing {
+                    Some((_, r)) => (Seen::Missing(r), Tri::U),
+                    None => {
+                        let start = match unit {
+                            Unit::Years => minus_years(a, *amount),
+                            Unit::Days => Some(a - amount),
+                        };
+                        match start {
+                            Some(s) => (Seen::Value(*date, d), Tri::from_bool(d >= s - e)),
+                            None => (Seen::Nothing, Tri::U),
+                        }
+                    }
+                };
+                self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
+                res
+            }
+            Cond::Table { r, bit, atom } => {
+                let it = item.map(|x| x.1);
+                let v = read(*r, self.facts, it);
+                let (seen, res) = match it {
+                    Some(it) if v != MISSING => {
+                        let b = 1u64 << bit;
+                        if it.unknown & b != 0 {
+                            (Seen::TableUnknown, Tri::U)
+                        } else {
+                            (Seen::Value(*r, 0), Tri::from_bool(it.member & b != 0))
+                        }
+                    }
+                    _ => (Seen::Missing(*r), Tri::U),
+                };
+                self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
+                res
+            }
+            Cond::Quant { any, list, body, atom } => {
+                let res = match &self.facts.lists[*list as usize] {
+                    None => {
+                        self.tracer.leaf(*atom, None, Seen::Nothing, Tri::U);
+                        Tri::U
+                    }
+                    Some(items) => {
+                        let mut acc = Tri::F;
+                        for (i, it) in items.iter().enumerate() {
+                            match self.eval(body, Some((i, it))) {
+                                Tri::T => {
+                                    acc = Tri::T;
+                                    if !T::FULL {
+                                        break;
+                                    }
+                                }
+                                Tri::U if acc == Tri::F => acc = Tri::U,
+                                _ => {}
+                            }
+                        }
+                        acc
+                    }
+                };
+                if *any {
+                    res
+                } else {
+                    res.not()
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_day_steps_back() {
+        let d = time::Date::from_calendar_date(2024, time::Month::February, 29).unwrap();
+        let back = minus_years(d.to_julian_day() as i64, 5).unwrap();
+        assert_eq!(value_date(back).unwrap().to_string(), "2019-02-28");
+    }
+}

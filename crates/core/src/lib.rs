@@ -1,0 +1,29 @@
+//! brightline-core: law packs in, cited decisions out.
+//!
+//! Data flows one way: sources → `load` (syntax) → `Library::load` (names,
+//! types, tables, versions) → `decide` (evaluation, combination, trace).
+//! `lint` checks whole packs. This crate does no I/O: callers hand it the
+//! text of the files.
+
+pub mod compile;
+pub mod decide;
+pub mod diag;
+pub mod eval;
+pub mod expr;
+pub mod facts;
+pub mod library;
+pub mod lint;
+pub mod load;
+pub mod schema;
+pub mod space;
+pub mod syntax;
+pub mod tables;
+
+pub use decide::Decision;
+pub use diag::{Diagnostic, Severity, SourceFile};
+pub use facts::{Facts, RequestError};
+pub use library::Library;
+pub use load::{Outcome, PackSource};
+
+/// The engine version recorded with every logged decision.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

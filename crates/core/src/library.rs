@@ -1,0 +1,487 @@
+//! A set of checked, compiled law packs, with the law of every jurisdiction
+//! precompiled for each interval in which it does not change.
+
+use std::collections::HashMap;
+
+use time::Date;
+
+use crate::compile::{AtomInfo, Cond, Ctx};
+use crate::diag::{Diagnostic, Severity, SourceFile};
+use crate::facts::{self, Facts, OffenseLookup, RequestError};
+use crate::load::{self, Event, EventKind, Example, PackSource, Rule};
+use crate::schema;
+use crate::tables::{self, ListTable, Membership, OffenseCode, SchemeRow};
+
+pub struct CompiledRule {
+    pub def: Rule,
+    pub cond: Cond,
+    pub atoms: Vec<AtomInfo>,
+    pub kinds: u64,
+}
+
+pub struct Pack {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub layer: usize,
+    pub ocd_id: Option<String>,
+    pub note: Option<String>,
+    pub agencies: Vec<(String, usize)>,
+    pub rules: Vec<CompiledRule>,
+    pub events: Vec<Event>,
+    pub examples: Vec<Example>,
+    pub files: Vec<SourceFile>,
+    /// Tables declared by this pack: (name, global bit).
+    pub tables: Vec<(String, u8)>,
+}
+
+/// A rule of one law version: (pack index, rule index).
+pub type RuleRef = (usize, usize);
+
+/// A rule as one request kind's plan holds it: everything the hot path needs, inline.
+#[derive(Clone)]
+pub struct PlanRule {
+    pub cond: Cond,
+    pub rule: RuleRef,
+    /// Position of the rule's pack in the chain: 0 is the most specific.
+    pub depth: u8,
+    pub preempts: bool,
+    pub outcome: crate::load::Outcome,
+    /// Plan positions of the rules that override this one.
+    pub overriders: Box<[u16]>,
+}
+
+/// The rules that can apply to one request kind, in chain order (general first).
+#[derive(Default, Clone)]
+pub struct KindPlan {
+    pub rules: Vec<PlanRule>,
+}
+
+pub struct LawVersion {
+    pub from: Date,
+    pub until: Option<Date>,
+    pub chain: Vec<usize>,
+    pub rules: Vec<RuleRef>,
+    pub plans: Vec<KindPlan>,
+    /// Events in force: (pack, event index).
+    pub events: Vec<(usize, usize)>,
+    /// Rules whose period covers the date but an event has taken out: (rule, event).
+    pub suspended: Vec<(RuleRef, (usize, usize))>,
+}
+
+pub struct Library {
+    pub packs: Vec<Pack>,
+    pub lists: Vec<ListTable>,
+    pub schemes: HashMap<String, HashMap<String, SchemeRow>>,
+    pub scheme_names: Vec<String>,
+    pub versions: HashMap<String, Vec<LawVersion>>,
+}
+
+fn find_file(files: &[SourceFile], rel: &str) -> Option<usize> {
+    files.iter().position(|f| f.path.ends_with(&format!("/{rel}")) || f.path == rel)
+}
+
+impl Library {
+    /// Loads and checks packs. The library holds every pack that loaded; the
+    /// diagnostics say what is wrong with the rest.
+    pub fn load(sources: &[PackSource]) -> (Library, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut models: Vec<load::PackModel> = sources.iter().filter_map(|s| load::load(s, &mut diags)).collect();
+        models.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
+        let mut lib = Library {
+            packs: Vec::new(),
+            lists: Vec::new(),
+            schemes: HashMap::new(),
+            scheme_names: tables::KNOWN_SCHEMES.iter().map(|s| s.to_string()).collect(),
+            versions: HashMap::new(),
+        };
+        // Schemes first: list tables and requests parse codes against them.
+        for m in &models {
+            let mfile = &m.files[m.manifest_file];
+            for (name, t) in &m.manifest.schemes {
+                let up = name.to_ascii_uppercase();
+                if !lib.scheme_names.contains(&up) {
+                    lib.scheme_names.push(up.clone());
+                }
+                let Some(fi) = find_file(&m.files, &t.file) else {
+                    diags.push(missing_table(mfile, &t.file));
+                    continue;
+                };
+                let (rows, errs) = tables::parse_scheme(&m.files[fi].text, &up);
+                for e in errs {
+                    diags.push(row_error(&m.files[fi], e));
+                }
+                lib.schemes.entry(up).or_default().extend(rows);
+            }
+        }
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        let mut pending: Vec<(Option<String>, Vec<Rule>, SourceFile)> = Vec::new();
+        for m in models {
+            let mfile = m.files[m.manifest_file].clone();
+            if schema::JURISDICTIONS.iter().all(|(j, _)| *j != m.manifest.id) {
+                diags.push(
+                    Diagnostic::warning("brightline::unknown-jurisdiction", &mfile, 0..0, format!("`{}` is not a jurisdiction of the contract", m.manifest.id))
+                        .help("the contract names us, us-ny, us-ny-nyc, us-ca, us-il, us-il-chicago, us-il-cook, us-tx, us-tx-travis, us-fl, us-or, us-wa, us-nj"),
+                );
+            }
+            if seen_ids.contains_key(&m.manifest.id) {
+                diags.push(Diagnostic::error("brightline::duplicate-pack", &mfile, 0..0, format!("two packs have the id `{}`", m.manifest.id)));
+                continue;
+            }
+            let Some(layer) = schema::LAYERS.iter().position(|l| *l == m.manifest.layer) else {
+                diags.push(
+                    Diagnostic::error("brightline::bad-layer", &mfile, 0..0, format!("`{}` is not a layer", m.manifest.layer))
+                        .help(format!("layers are: {}", schema::LAYERS.join(", "))),
+                );
+                continue;
+            };
+            let mut agencies = Vec::new();
+            for (alias, role) in &m.manifest.agencies {
+                match schema::value_index(schema::AGENCIES, role) {
+                    Some(r) => agencies.push((alias.clone(), r)),
+                    None => diags.push(
+                        Diagnostic::error("brightline::bad-agency", &mfile, 0..0, format!("agency alias `{alias}` maps to `{role}`, which is not a role"))
+                            .help(format!("roles are: {}", schema::AGENCIES.join(", "))),
+                    ),
+                }
+            }
+            let mut tables_decl = Vec::new();
+            for (name, t) in &m.manifest.tables {
+                let Some(fi) = find_file(&m.files, &t.file) else {
+                    diags.push(missing_table(&mfile, &t.file));
+                    continue;
+                };
+                let (rows, schemes, errs) = tables::parse_list(&m.files[fi].text, &lib.scheme_names);
+                for e in errs {
+                    diags.push(row_error(&m.files[fi], e));
+                }
+                if lib.lists.len() >= 64 {
+                    diags.push(Diagnostic::error("brightline::too-many-tables", &mfile, 0..0, "more than 64 list tables are loaded"));
+                    continue;
+                }
+                let bit = lib.lists.len() as u8;
+                lib.lists.push(ListTable { pack: m.manifest.id.clone(), name: name.clone(), title: t.title.clone(), citation: t.citation.clone(), rows, schemes });
+                tables_decl.push((name.clone(), bit));
+            }
+            seen_ids.insert(m.manifest.id.clone(), lib.packs.len());
+            lib.packs.push(Pack {
+                id: m.manifest.id.clone(),
+                name: m.manifest.name.clone(),
+                parent: None,
+                layer,
+                ocd_id: m.manifest.ocd_id.clone(),
+                note: m.manifest.note.clone(),
+                agencies,
+                rules: Vec::new(),
+                events: m.events,
+                examples: m.examples,
+                files: m.files,
+                tables: tables_decl,
+            });
+            // Parents and rules wait until every pack is known.
+            pending.push((m.manifest.parent.clone(), m.rules, mfile));
+        }
+        for (pi, (parent, _, mfile)) in pending.iter().enumerate() {
+            if let Some(p) = parent {
+                match seen_ids.get(p) {
+                    Some(&i) => lib.packs[pi].parent = Some(i),
+                    None => diags.push(
+                        Diagnostic::error("brightline::unknown-parent", mfile, 0..0, format!("parent pack `{p}` is not loaded"))
+                            .help("load the parent too (`--laws DIR` must hold the whole chain)"),
+                    ),
+                }
+            }
+        }
+        for pi in 0..lib.packs.len() {
+            let mut seen = vec![pi];
+            let mut cur = lib.packs[pi].parent;
+            while let Some(c) = cur {
+                if seen.contains(&c) {
+                    let f = pending[pi].2.clone();
+                    diags.push(Diagnostic::error("brightline::parent-cycle", &f, 0..0, "the chain of parents loops"));
+                    lib.packs[pi].parent = None;
+                    break;
+                }
+                if lib.packs[c].layer > lib.packs[pi].layer {
+                    let f = pending[pi].2.clone();
+                    diags.push(
+                        Diagnostic::error("brightline::layer-order", &f, 0..0, format!("parent `{}` is a more specific layer than this pack", lib.packs[c].id))
+                            .help("a parent must be the same or a more general layer (federal > state > county > city > agency)"),
+                    );
+                }
+                seen.push(c);
+                cur = lib.packs[c].parent;
+            }
+        }
+        // Compile rules with the tables each pack can see.
+        for (pi, (_, rules, _)) in pending.into_iter().enumerate() {
+            let visible = lib.visible_tables(pi);
+            let mut ids: HashMap<String, ()> = HashMap::new();
+            for r in rules {
+                let file = lib.packs[pi].files[r.loc.file].clone();
+                if ids.insert(r.id.clone(), ()).is_some() {
+                    diags.push(
+                        Diagnostic::error("brightline::duplicate-id", &file, r.loc.span.clone(), format!("rule id `{}` is used twice in this pack", r.id))
+                            .help("give each version its own id, e.g. `doc-detainer-2014`"),
+                    );
+                    continue;
+                }
+                let mut ctx = Ctx::new(&file, &visible, &mut diags);
+                let cond = ctx.compile(&r.when);
+                let atoms = std::mem::take(&mut ctx.atoms);
+                if let Some(cond) = cond {
+                    let kinds = cond.kinds();
+                    lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds });
+                }
+            }
+        }
+        crate::lint::check_references(&lib, &mut diags);
+        lib.build_versions();
+        diags.sort_by(|a, b| (a.file.path.as_str(), a.span.start).cmp(&(b.file.path.as_str(), b.span.start)));
+        (lib, diags)
+    }
+
+    /// Loads packs and fails on any error.
+    pub fn from_sources(sources: &[PackSource]) -> Result<Library, Vec<Diagnostic>> {
+        let (lib, diags) = Library::load(sources);
+        if diags.iter().any(|d| d.severity == Severity::Error) {
+            Err(diags.into_iter().filter(|d| d.severity == Severity::Error).collect())
+        } else {
+            Ok(lib)
+        }
+    }
+
+    pub fn visible_tables(&self, pack: usize) -> Vec<(String, u8)> {
+        let mut out: Vec<(String, u8)> = Vec::new();
+        for p in self.chain(pack) {
+            for t in &self.packs[p].tables {
+                if !out.iter().any(|(n, _)| n == &t.0) {
+                    out.push(t.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The pack and its ancestors, most specific first.
+    pub fn chain(&self, pack: usize) -> Vec<usize> {
+        let mut out = vec![pack];
+        let mut cur = self.packs[pack].parent;
+        while let Some(c) = cur {
+            if out.contains(&c) {
+                break;
+            }
+            out.push(c);
+            cur = self.packs[c].parent;
+        }
+        out
+    }
+
+    pub fn pack(&self, id: &str) -> Option<usize> {
+        self.packs.iter().position(|p| p.id == id)
+    }
+
+    /// Resolves a jurisdiction id or its Open Civic Data division id.
+    pub fn jurisdiction(&self, id: &str) -> Result<usize, RequestError> {
+        if let Some(i) = self.pack(id) {
+            return Ok(i);
+        }
+        if let Some(i) = self.packs.iter().position(|p| p.ocd_id.as_deref() == Some(id)) {
+            return Ok(i);
+        }
+        if let Some((j, _)) = schema::JURISDICTIONS.iter().find(|(_, o)| *o == id) {
+            if let Some(i) = self.pack(j) {
+                return Ok(i);
+            }
+        }
+        let ids: Vec<&str> = self.packs.iter().map(|p| p.id.as_str()).collect();
+        Err(RequestError::new("jurisdiction", format!("`{id}` has no law pack; known: {}", ids.join(", "))))
+    }
+
+    pub fn rule(&self, r: RuleRef) -> &CompiledRule {
+        &self.packs[r.0].rules[r.1]
+    }
+
+    /// The agency role a request names, through the aliases of the jurisdiction chain.
+    pub fn agency(&self, pack: usize, name: &str) -> Result<usize, RequestError> {
+        if let Some(i) = schema::value_index(schema::AGENCIES, name) {
+            return Ok(i);
+        }
+        let chain = self.chain(pack);
+        for p in &chain {
+            if let Some((_, r)) = self.packs[*p].agencies.iter().find(|(a, _)| a == name) {
+                return Ok(*r);
+            }
+        }
+        let mut accepted: Vec<String> = schema::AGENCIES.iter().map(|s| s.to_string()).collect();
+        for p in &chain {
+            accepted.extend(self.packs[*p].agencies.iter().map(|(a, _)| a.clone()));
+        }
+        Err(RequestError::new("agency", format!("`{name}` is not an agency here; accepted: {}", accepted.join(", "))))
+    }
+
+    /// The version of a jurisdiction's law in force on a date.
+    pub fn law(&self, pack: usize, date: Date) -> Result<&LawVersion, RequestError> {
+        let versions = self.versions.get(&self.packs[pack].id).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(v) = versions.iter().find(|v| v.from <= date && v.until.is_none_or(|u| date <= u)) {
+            return Ok(v);
+        }
+        let first = versions.first().map(|v| v.from.to_string()).unwrap_or_else(|| "none".into());
+        Err(RequestError::new(
+            "date",
+            format!("{date} is before any law encoded for {} (the earliest provision takes effect {first})", self.packs[pack].id),
+        ))
+    }
+
+    fn build_versions(&mut self) {
+        for pi in 0..self.packs.len() {
+            let chain = self.chain(pi);
+            let mut cuts: Vec<Date> = Vec::new();
+            for &p in &chain {
+                for r in &self.packs[p].rules {
+                    cuts.push(r.def.from);
+                    if let Some(u) = r.def.until.and_then(|u| u.next_day()) {
+                        cuts.push(u);
+                    }
+                }
+                for e in &self.packs[p].events {
+                    cuts.push(e.date);
+                    if let Some(u) = e.until.and_then(|u| u.next_day()) {
+                        cuts.push(u);
+                    }
+                }
+            }
+            cuts.sort();
+            cuts.dedup();
+            let mut versions: Vec<LawVersion> = Vec::new();
+            for (i, &from) in cuts.iter().enumerate() {
+                let until = cuts.get(i + 1).and_then(|d| d.previous_day());
+                let v = self.version(&chain, from, until);
+                if v.rules.is_empty() && v.suspended.is_empty() {
+                    continue;
+                }
+                // Merge with the previous version when nothing changed.
+                if let Some(prev) = versions.last_mut() {
+                    if prev.rules == v.rules && prev.events == v.events && prev.until.and_then(|u| u.next_day()) == Some(from) {
+                        prev.until = until;
+                        continue;
+                    }
+                }
+                versions.push(v);
+            }
+            self.versions.insert(self.packs[pi].id.clone(), versions);
+        }
+    }
+
+    fn version(&self, chain: &[usize], from: Date, until: Option<Date>) -> LawVersion {
+        let mut events = Vec::new();
+        for &p in chain {
+            for (ei, e) in self.packs[p].events.iter().enumerate() {
+                let active = e.date <= from && (e.kind == EventKind::Voids || e.until.is_none_or(|u| from <= u));
+                if active {
+                    events.push((p, ei));
+                }
+            }
+        }
+        let mut rules = Vec::new();
+        let mut suspended = Vec::new();
+        // General layers first so that plan order reads top-down.
+        for &p in chain.iter().rev() {
+            for (ri, r) in self.packs[p].rules.iter().enumerate() {
+                if !(r.def.from <= from && r.def.until.is_none_or(|u| from <= u)) {
+                    continue;
+                }
+                let hit = events.iter().find(|(ep, ei)| *ep == p && self.packs[*ep].events[*ei].targets.iter().any(|(t, _)| *t == r.def.id));
+                match hit {
+                    Some(e) => suspended.push(((p, ri), *e)),
+                    None => rules.push((p, ri)),
+                }
+            }
+        }
+        let mut plans = Vec::new();
+        for k in 0..schema::KINDS.len() {
+            let members: Vec<RuleRef> = rules.iter().copied().filter(|r| self.rule(*r).kinds & (1 << k) != 0).collect();
+            let plan_rules = members
+                .iter()
+                .map(|&(p, ri)| {
+                    let r = &self.packs[p].rules[ri];
+                    let overriders: Vec<u16> = members
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &(op, ori))| op == p && self.packs[op].rules[ori].def.overrides.iter().any(|(x, _)| *x == r.def.id))
+                        .map(|(pos, _)| pos as u16)
+                        .collect();
+                    PlanRule {
+                        cond: r.cond.clone(),
+                        rule: (p, ri),
+                        depth: chain.iter().position(|c| *c == p).unwrap_or(0) as u8,
+                        preempts: r.def.preempts,
+                        outcome: r.def.outcome,
+                        overriders: overriders.into(),
+                    }
+                })
+                .collect();
+            plans.push(KindPlan { rules: plan_rules });
+        }
+        LawVersion { from, until, chain: chain.to_vec(), rules, plans, events, suspended }
+    }
+
+    /// Decodes a request: resolves jurisdiction and agency, and decodes facts.
+    pub fn decode(&self, v: &serde_json::Value) -> Result<(usize, Facts), RequestError> {
+        let obj = v.as_object().ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
+        let j = obj
+            .get("jurisdiction")
+            .and_then(|x| x.as_str())
+            .ok_or_else(|| RequestError::new("jurisdiction", "required: a jurisdiction id such as `us-ny-nyc`"))?;
+        let pack = self.jurisdiction(j)?;
+        let agency = match obj.get("agency") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(a) => {
+                let s = a.as_str().ok_or_else(|| RequestError::new("agency", "expected a string"))?;
+                Some(self.agency(pack, s)?)
+            }
+        };
+        let facts = facts::decode(v, agency, self)?;
+        Ok((pack, facts))
+    }
+}
+
+impl OffenseLookup for Library {
+    fn lookup(&self, code: &str, equivalent: Option<&str>) -> Result<(u64, u64), String> {
+        let c = OffenseCode::parse(code, &self.scheme_names)?;
+        let eq = match equivalent {
+            Some(e) => Some(OffenseCode::parse(e, &self.scheme_names).map_err(|m| format!("equivalent: {m}"))?),
+            None => None,
+        };
+        let (mut member, mut unknown) = (0u64, 0u64);
+        for (bit, t) in self.lists.iter().enumerate() {
+            let mut m = t.membership(&c, self.schemes.get(&c.scheme));
+            if let (Membership::Unknown(tables::Unknown::NeedsEquivalent), Some(e)) = (m, &eq) {
+                m = t.membership(e, self.schemes.get(&e.scheme));
+            }
+            match m {
+                Membership::Member => member |= 1 << bit,
+                Membership::NotMember => {}
+                Membership::Unknown(_) => unknown |= 1 << bit,
+            }
+        }
+        Ok((member, unknown))
+    }
+}
+
+fn missing_table(mfile: &SourceFile, rel: &str) -> Diagnostic {
+    Diagnostic::error("brightline::missing-table", mfile, 0..0, format!("table file `{rel}` is not in the pack"))
+        .help("paths in pack.toml are relative to the pack folder")
+}
+
+fn row_error(file: &SourceFile, e: tables::RowError) -> Diagnostic {
+    let mut start = 0;
+    for (i, l) in file.text.split_inclusive('\n').enumerate() {
+        if i + 1 == e.line {
+            let end = start + l.trim_end().len();
+            return Diagnostic::error("brightline::table-row", file, start..end, e.message).help("fix the row; see docs/pack-format.md for table columns");
+        }
+        start += l.len();
+    }
+    Diagnostic::error("brightline::table-row", file, 0..0, e.message)
+}
