@@ -298,6 +298,22 @@ impl Library {
         Err(RequestError::new("jurisdiction", format!("`{id}` has no law pack; known: {}", ids.join(", "))))
     }
 
+    /// SHA-256 over every loaded file (path and text, in path order): the
+    /// law-pack version a logged decision records.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut files: Vec<&SourceFile> = self.packs.iter().flat_map(|p| p.files.iter()).collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut h = Sha256::new();
+        for f in files {
+            h.update(f.path.as_bytes());
+            h.update([0]);
+            h.update(f.text.as_bytes());
+            h.update([0]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn rule(&self, r: RuleRef) -> &CompiledRule {
         &self.packs[r.0].rules[r.1]
     }
