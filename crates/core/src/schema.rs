@@ -89,6 +89,8 @@ pub const SCALARS: &[FactDef] = &[
     FactDef { path: "request.purpose", ty: Ty::Enum(PURPOSES), doc: "the purpose of the request" },
     FactDef { path: "request.office_on_premises", ty: Ty::Bool, doc: "an office or quarters on agency land is asked for" },
     FactDef { path: "request.court_ordered", ty: Ty::Bool, doc: "a court order requires the act" },
+    FactDef { path: "request.criminal_warrant", ty: Ty::Bool, doc: "a federal criminal warrant (not an immigration warrant) is presented" },
+    FactDef { path: "request.information_public", ty: Ty::Bool, doc: "the information asked for is available to the public" },
     FactDef { path: "subject.arrest_date", ty: Ty::Date, doc: "the date of the instant arrest" },
     FactDef { path: "subject.age", ty: Ty::Number, doc: "age in years" },
     FactDef { path: "subject.tsdb_match", ty: Ty::Bool, doc: "possible terrorist-screening-database match" },
@@ -96,6 +98,9 @@ pub const SCALARS: &[FactDef] = &[
     FactDef { path: "subject.final_order_of_removal", ty: Ty::Bool, doc: "subject to a final order of removal" },
     FactDef { path: "subject.lawful_status_proof", ty: Ty::Bool, doc: "has shown proof of lawful immigration status" },
     FactDef { path: "subject.in_custody", ty: Ty::Bool, doc: "in the agency's custody" },
+    FactDef { path: "subject.registered_sex_offender", ty: Ty::Bool, doc: "a current registrant on a sex-offender (or sex and arson) registry" },
+    FactDef { path: "subject.probable_cause_finding", ty: Ty::Bool, doc: "a magistrate has found probable cause on a pending charge the law lists" },
+    FactDef { path: "subject.aggravated_felony", ty: Ty::Bool, doc: "convicted of a federal crime that is an aggravated felony (8 U.S.C. § 1101(a)(43))" },
 ];
 
 /// Lists of items in the request.
@@ -113,6 +118,8 @@ pub const CONVICTION_FIELDS: &[FactDef] = &[
     FactDef { path: "youthful_offender", ty: Ty::Bool, doc: "adjudicated a youthful offender" },
     FactDef { path: "juvenile", ty: Ty::Bool, doc: "juvenile delinquency adjudication" },
     FactDef { path: "hate_crime", ty: Ty::Bool, doc: "convicted as a hate crime" },
+    FactDef { path: "wobbler", ty: Ty::Bool, doc: "the offense is punishable either as a misdemeanor or as a felony" },
+    FactDef { path: "state_prison", ty: Ty::Bool, doc: "the offense is punishable by imprisonment in state prison" },
 ];
 
 pub const CHARGE_FIELDS: &[FactDef] = &[
@@ -127,7 +134,7 @@ pub const LISTS: &[ListDef] = &[
 ];
 
 /// Width of an item's field array: the longest field list.
-pub const ITEM_WIDTH: usize = 7;
+pub const ITEM_WIDTH: usize = 9;
 
 pub fn scalar(path: &str) -> Option<usize> {
     SCALARS.iter().position(|f| f.path == path)
