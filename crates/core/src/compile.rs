@@ -242,6 +242,8 @@ impl<'a> Ctx<'a> {
                     return None;
                 }
                 let atom = self.atom_id(text, vec![]);
+                // A quantifier "reads" its list: when the list is missing, that is the fact to ask for.
+                self.atoms[atom as usize].list = Some(l as u8);
                 self.list = Some(l as u8);
                 let body = self.compile(body);
                 self.list = None;

@@ -93,44 +93,119 @@ fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
     usize::try_from(k).ok().and_then(|k| law.plans.get(k))
 }
 
-/// Evaluates every rule of the plan and combines, enumerating unknown rules.
-/// Returns the selection (when determined) and the per-rule status.
+/// Evaluates every rule of the plan and combines. With unknown facts, the
+/// outcome is the one every completion of the facts gives, if there is one.
+/// Returns the selection and the per-rule status.
 fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
-    let n = plan.rules.len();
-    let status: Vec<Tri> = plan.rules.iter().map(|r| (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None)).collect();
-    let unknown: Vec<usize> = (0..n).filter(|&i| status[i] == Tri::U).collect();
-    let mut fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
-    let mut eff = vec![false; n];
-    if unknown.len() > MAX_UNKNOWN {
-        return (Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }, status);
+    let status = statuses(plan, facts);
+    if !status.contains(&Tri::U) {
+        let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+        let mut eff = vec![false; fires.len()];
+        effective(plan, &fires, &mut eff);
+        return (select(plan, &eff), status);
     }
-    let mut result: Option<Selection> = None;
+    let none = || Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false };
+    let Some(o) = complete_facts(plan, facts, &status) else { return (none(), status) };
+    // Report the rules that decide when every unknown rule is taken not to fire.
+    let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+    let mut eff = vec![false; fires.len()];
+    effective(plan, &fires, &mut eff);
+    let mut s = select(plan, &eff);
+    s.outcome = o;
+    (s, status)
+}
+
+fn statuses(plan: &KindPlan, facts: &Facts) -> Vec<Tri> {
+    plan.rules.iter().map(|r| (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None)).collect()
+}
+
+/// Past this many combinations of missing values, fall back to rule-level enumeration.
+const MAX_COMPLETIONS: usize = 4096;
+
+/// Tries every value of the missing enum, boolean and set facts the unknown
+/// rules read (exact), then, for what stays unknown (dates, numbers, list
+/// items, table lookups), every truth value of the rules (sound, not complete).
+fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outcome> {
+    let mut missing: Vec<usize> = Vec::new();
+    for (i, r) in plan.rules.iter().enumerate() {
+        if status[i] != Tri::U {
+            continue;
+        }
+        let mut rec = Recorder { leaves: Vec::new(), only_unknown: true };
+        (Eval { facts, tracer: &mut rec }).eval(&r.cond, None);
+        for (_, _, seen, _) in rec.leaves {
+            if let Seen::Missing(Ref::Scalar(f)) = seen {
+                let f = f as usize;
+                if matches!(schema::SCALARS[f].ty, Ty::Bool | Ty::Enum(_) | Ty::Set(_)) && !missing.contains(&f) {
+                    missing.push(f);
+                }
+            }
+        }
+    }
+    let domain = |f: usize| -> Vec<i64> {
+        match schema::SCALARS[f].ty {
+            Ty::Bool => vec![0, 1],
+            Ty::Enum(d) => (0..d.len() as i64).collect(),
+            Ty::Set(d) => (0..(1i64 << d.len())).collect(),
+            _ => vec![],
+        }
+    };
+    let size = missing.iter().try_fold(1usize, |acc, &f| acc.checked_mul(domain(f).len()).filter(|n| *n <= MAX_COMPLETIONS));
+    if missing.is_empty() || size.is_none() {
+        return enumerate_rules(plan, status);
+    }
+    let domains: Vec<Vec<i64>> = missing.iter().map(|&f| domain(f)).collect();
+    let mut idx = vec![0usize; missing.len()];
+    let mut f2 = facts.clone();
+    let mut result: Option<Outcome> = None;
+    loop {
+        for (k, &f) in missing.iter().enumerate() {
+            f2.scalars[f] = domains[k][idx[k]];
+        }
+        let st = statuses(plan, &f2);
+        let o = enumerate_rules(plan, &st)?;
+        match result {
+            None => result = Some(o),
+            Some(r) if r == o => {}
+            Some(_) => return None,
+        }
+        let mut k = 0;
+        loop {
+            if k == idx.len() {
+                return result;
+            }
+            idx[k] += 1;
+            if idx[k] < domains[k].len() {
+                break;
+            }
+            idx[k] = 0;
+            k += 1;
+        }
+    }
+}
+
+/// Every truth value of the rules whose status is unknown: the outcome if all agree.
+fn enumerate_rules(plan: &KindPlan, status: &[Tri]) -> Option<Outcome> {
+    let unknown: Vec<usize> = (0..status.len()).filter(|&i| status[i] == Tri::U).collect();
+    if unknown.len() > MAX_UNKNOWN {
+        return None;
+    }
+    let mut fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+    let mut eff = vec![false; fires.len()];
+    let mut result: Option<Outcome> = None;
     for bits in 0u32..(1 << unknown.len()) {
         for (j, &i) in unknown.iter().enumerate() {
             fires[i] = bits & (1 << j) != 0;
         }
         effective(plan, &fires, &mut eff);
-        let s = select(plan, &eff);
-        match &result {
-            None => result = Some(s),
-            Some(r) if r.outcome == s.outcome => {}
-            Some(_) => return (Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }, status),
+        let o = select(plan, &eff).outcome;
+        match result {
+            None => result = Some(o),
+            Some(r) if r == o => {}
+            Some(_) => return None,
         }
     }
-    // Determined despite unknowns: report the rules that decide when every
-    // unknown rule is taken not to fire (the deciding rules that are known).
-    if !unknown.is_empty() {
-        for &i in &unknown {
-            fires[i] = false;
-        }
-        effective(plan, &fires, &mut eff);
-        let mut s = select(plan, &eff);
-        if let Some(r) = result {
-            s.outcome = r.outcome;
-        }
-        return (s, status);
-    }
-    (result.unwrap_or(Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false }), status)
+    result
 }
 
 // ---------------------------------------------------------------- decision
@@ -377,7 +452,11 @@ impl Library {
                 }
             }
         }
-        for (i, pr) in plan.rules.iter().enumerate() {
+        // Deciding rules first (most specific layer first), then rules of other layers to the same effect.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (!(i < 128 && sel.winners & (1 << i) != 0), plan.rules[i].depth));
+        for i in order {
+            let pr = &plan.rules[i];
             let decisive = i < 128 && sel.winners & (1 << i) != 0;
             // Rules of other layers that fired to the same effect support the answer.
             let supporting = eff[i] && pr.outcome == sel.outcome && !decisive;

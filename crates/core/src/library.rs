@@ -33,6 +33,8 @@ pub struct Pack {
     pub files: Vec<SourceFile>,
     /// Tables declared by this pack: (name, global bit).
     pub tables: Vec<(String, u8)>,
+    /// Ids of rules that did not load or compile (already reported).
+    pub broken: Vec<String>,
 }
 
 /// A rule of one law version: (pack index, rule index).
@@ -177,6 +179,7 @@ impl Library {
                 examples: m.examples,
                 files: m.files,
                 tables: tables_decl,
+                broken: m.broken,
             });
             // Parents and rules wait until every pack is known.
             pending.push((m.manifest.parent.clone(), m.rules, mfile));
@@ -229,9 +232,12 @@ impl Library {
                 let mut ctx = Ctx::new(&file, &visible, &mut diags);
                 let cond = ctx.compile(&r.when);
                 let atoms = std::mem::take(&mut ctx.atoms);
-                if let Some(cond) = cond {
-                    let kinds = cond.kinds();
-                    lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds });
+                match cond {
+                    Some(cond) => {
+                        let kinds = cond.kinds();
+                        lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds });
+                    }
+                    None => lib.packs[pi].broken.push(r.id),
                 }
             }
         }

@@ -13,9 +13,10 @@ use crate::space::{Space, SpaceResult};
 pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
     for p in &lib.packs {
         let ids: Vec<&str> = p.rules.iter().map(|r| r.def.id.as_str()).collect();
+        let known = |id: &str| ids.contains(&id) || p.broken.iter().any(|b| b == id);
         for r in &p.rules {
             for (o, span) in &r.def.overrides {
-                if !ids.contains(&o.as_str()) {
+                if !known(o) {
                     let file = &p.files[r.def.loc.file];
                     diags.push(
                         Diagnostic::error("brightline::unknown-rule", file, span.clone(), format!("`overrides` names `{o}`, which is not a rule of this pack"))
@@ -29,6 +30,7 @@ pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
             for (t, span) in &e.targets {
                 let file = &p.files[e.loc.file];
                 match p.rules.iter().find(|r| r.def.id == *t) {
+                    None if p.broken.contains(t) => {}
                     None => diags.push(
                         Diagnostic::error("brightline::unknown-rule", file, span.clone(), format!("event targets `{t}`, which is not a rule of this pack"))
                             .label("no such rule")

@@ -157,6 +157,9 @@ pub struct PackModel {
     pub rules: Vec<Rule>,
     pub events: Vec<Event>,
     pub examples: Vec<Example>,
+    /// Ids of blocks that did not load, so that references to them are not
+    /// reported a second time.
+    pub broken: Vec<String>,
 }
 
 /// Reads a pack's manifest and literate files. Returns `None` only when the
@@ -181,7 +184,7 @@ pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> 
             return None;
         }
     };
-    let mut model = PackModel { manifest, manifest_file: mi, files: src.files.clone(), rules: vec![], events: vec![], examples: vec![] };
+    let mut model = PackModel { manifest, manifest_file: mi, files: src.files.clone(), rules: vec![], events: vec![], examples: vec![], broken: vec![] };
     for (fi, file) in src.files.iter().enumerate() {
         if !file.path.ends_with(".md") {
             continue;
@@ -212,13 +215,15 @@ pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> 
                     for e in errs {
                         diags.push(Diagnostic::error("brightline::syntax", file, e.span, e.message).with_help(e.help));
                     }
+                    let id = fields.iter().find(|f| f.key == "id").map(|f| f.value.clone());
                     let mut r = FieldReader { file, fields, fence: b.fence.clone(), diags };
-                    if b.kind == BlockKind::Rule {
-                        if let Some(rule) = r.rule(&b, loc) {
-                            model.rules.push(rule);
-                        }
-                    } else if let Some(ev) = r.event(loc) {
-                        model.events.push(ev);
+                    let loaded = if b.kind == BlockKind::Rule {
+                        r.rule(&b, loc).map(|rule| model.rules.push(rule)).is_some()
+                    } else {
+                        r.event(loc).map(|ev| model.events.push(ev)).is_some()
+                    };
+                    if !loaded {
+                        model.broken.extend(id);
                     }
                 }
             }
