@@ -278,15 +278,14 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 impl Cond {
-    /// The request kinds this condition can hold for, from its top-level
-    /// conjunction (used to index rules by kind).
-    pub fn kinds(&self) -> u64 {
-        let all = (1u64 << schema::KINDS.len()) - 1;
+    /// The values of an enum fact this condition can hold for, from its
+    /// top-level conjunction (used to index rules by request kind and agency).
+    pub fn values_of(&self, fact: usize) -> u64 {
         match self {
-            Cond::EnumIn { r: Ref::Scalar(s), mask, .. } if *s as usize == schema::KIND => *mask,
-            Cond::All(v) => v.iter().fold(all, |m, c| m & c.kinds()),
-            Cond::Any(v) => v.iter().fold(0, |m, c| m | c.kinds()),
-            _ => all,
+            Cond::EnumIn { r: Ref::Scalar(s), mask, .. } if *s as usize == fact => *mask,
+            Cond::All(v) => v.iter().fold(u64::MAX, |m, c| m & c.values_of(fact)),
+            Cond::Any(v) => v.iter().fold(0, |m, c| m | c.values_of(fact)),
+            _ => u64::MAX,
         }
     }
 }

@@ -89,8 +89,10 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
 }
 
 fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
-    let k = facts.scalars[schema::KIND];
-    usize::try_from(k).ok().and_then(|k| law.plans.get(k))
+    let roles = schema::AGENCIES.len();
+    let k = usize::try_from(facts.scalars[schema::KIND]).ok().filter(|k| *k < schema::KINDS.len())?;
+    let a = usize::try_from(facts.scalars[schema::AGENCY]).ok().filter(|a| *a < roles).unwrap_or(roles);
+    law.plans.get(k * (roles + 1) + a)
 }
 
 /// Evaluates every rule of the plan and combines. With unknown facts, the

@@ -5,7 +5,7 @@
 
 use crate::compile::{Cond, Ref};
 use crate::expr::{CmpOp, Unit};
-use crate::facts::{value_date, Facts, Item, MISSING};
+use crate::facts::{Facts, Item, MISSING};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tri {
@@ -71,11 +71,43 @@ fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
 }
 
 /// `anchor − n years` in days, with 29 February stepping back to 28 February.
+/// Hand-rolled civil-calendar arithmetic (days from/to year-month-day) because
+/// this runs on the hot path of every look-back test.
+#[inline]
 pub fn minus_years(anchor: i64, n: i64) -> Option<i64> {
-    let d = value_date(anchor)?;
-    let y = d.year() - i32::try_from(n).ok()?;
-    let day = if d.month() == time::Month::February && d.day() == 29 { 28 } else { d.day() };
-    time::Date::from_calendar_date(y, d.month(), day).ok().map(|x| x.to_julian_day() as i64)
+    let (y, m, d) = civil_from_julian(anchor);
+    let y = y - n;
+    let d = if m == 2 && d == 29 && !is_leap(y) { 28 } else { d };
+    Some(julian_from_civil(y, m, d))
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+/// Julian day number to proleptic Gregorian (year, month, day).
+fn civil_from_julian(jd: i64) -> (i64, i64, i64) {
+    // Days since 0000-03-01, in 400-year eras (H. Hinnant's algorithm).
+    let z = jd - 1_721_120;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn julian_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe + 1_721_120
 }
 
 pub struct Eval<'a, T: Tracer> {
@@ -85,12 +117,16 @@ pub struct Eval<'a, T: Tracer> {
 
 impl<T: Tracer> Eval<'_, T> {
     pub fn eval(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        if !T::FULL {
+            return self.eval_inner(c, item);
+        }
         let mark = self.tracer.open();
         let r = self.eval_inner(c, item);
         self.tracer.close(mark, r);
         r
     }
 
+    #[inline(always)]
     fn leaf(&mut self, atom: u16, item: Option<(usize, &Item)>, r: Ref, test: impl Fn(i64) -> bool) -> Tri {
         let v = read(r, self.facts, item.map(|x| x.1));
         let (seen, res) = if v == MISSING { (Seen::Missing(r), Tri::U) } else { (Seen::Value(r, v), Tri::from_bool(test(v))) };
@@ -98,6 +134,7 @@ impl<T: Tracer> Eval<'_, T> {
         res
     }
 
+    #[inline(always)]
     fn eval_inner(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         match c {
             Cond::All(v) => {
@@ -219,6 +256,20 @@ impl<T: Tracer> Eval<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::value_date;
+
+    #[test]
+    fn calendar_arithmetic_matches_the_time_crate() {
+        let mut d = time::Date::from_calendar_date(1890, time::Month::January, 1).unwrap();
+        let end = time::Date::from_calendar_date(2110, time::Month::January, 1).unwrap();
+        while d < end {
+            let jd = d.to_julian_day() as i64;
+            let (y, m, day) = civil_from_julian(jd);
+            assert_eq!((y, m, day), (d.year() as i64, d.month() as i64, d.day() as i64));
+            assert_eq!(julian_from_civil(y, m, day), jd);
+            d = d.next_day().unwrap();
+        }
+    }
 
     #[test]
     fn leap_day_steps_back() {

@@ -16,7 +16,9 @@ pub struct CompiledRule {
     pub def: Rule,
     pub cond: Cond,
     pub atoms: Vec<AtomInfo>,
+    /// Request kinds and agency roles the condition can hold for (bit masks).
     pub kinds: u64,
+    pub agencies: u64,
 }
 
 pub struct Pack {
@@ -64,6 +66,7 @@ pub struct LawVersion {
     pub until: Option<Date>,
     pub chain: Vec<usize>,
     pub rules: Vec<RuleRef>,
+    /// Indexed by `kind * (roles + 1) + role`, with `role == roles` for no agency.
     pub plans: Vec<KindPlan>,
     /// Events in force: (pack, event index).
     pub events: Vec<(usize, usize)>,
@@ -234,8 +237,9 @@ impl Library {
                 let atoms = std::mem::take(&mut ctx.atoms);
                 match cond {
                     Some(cond) => {
-                        let kinds = cond.kinds();
-                        lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds });
+                        let kinds = cond.values_of(schema::KIND);
+                        let agencies = cond.values_of(schema::AGENCY);
+                        lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds, agencies });
                     }
                     None => lib.packs[pi].broken.push(r.id),
                 }
@@ -420,30 +424,36 @@ impl Library {
                 }
             }
         }
+        // One plan per (kind, agency role), and one per kind for a request that names no agency:
+        // a rule whose condition excludes the kind or the role is left out of the plan.
+        let roles = schema::AGENCIES.len();
         let mut plans = Vec::new();
         for k in 0..schema::KINDS.len() {
-            let members: Vec<RuleRef> = rules.iter().copied().filter(|r| self.rule(*r).kinds & (1 << k) != 0).collect();
-            let plan_rules = members
-                .iter()
-                .map(|&(p, ri)| {
-                    let r = &self.packs[p].rules[ri];
-                    let overriders: Vec<u16> = members
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &(op, ori))| op == p && self.packs[op].rules[ori].def.overrides.iter().any(|(x, _)| *x == r.def.id))
-                        .map(|(pos, _)| pos as u16)
-                        .collect();
-                    PlanRule {
-                        cond: r.cond.clone(),
-                        rule: (p, ri),
-                        depth: chain.iter().position(|c| *c == p).unwrap_or(0) as u8,
-                        preempts: r.def.preempts,
-                        outcome: r.def.outcome,
-                        overriders: overriders.into(),
-                    }
-                })
-                .collect();
-            plans.push(KindPlan { rules: plan_rules });
+            for a in 0..=roles {
+                let fits = |r: &CompiledRule| r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0);
+                let members: Vec<RuleRef> = rules.iter().copied().filter(|r| fits(self.rule(*r))).collect();
+                let plan_rules = members
+                    .iter()
+                    .map(|&(p, ri)| {
+                        let r = &self.packs[p].rules[ri];
+                        let overriders: Vec<u16> = members
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, &(op, ori))| op == p && self.packs[op].rules[ori].def.overrides.iter().any(|(x, _)| *x == r.def.id))
+                            .map(|(pos, _)| pos as u16)
+                            .collect();
+                        PlanRule {
+                            cond: r.cond.clone(),
+                            rule: (p, ri),
+                            depth: chain.iter().position(|c| *c == p).unwrap_or(0) as u8,
+                            preempts: r.def.preempts,
+                            outcome: r.def.outcome,
+                            overriders: overriders.into(),
+                        }
+                    })
+                    .collect();
+                plans.push(KindPlan { rules: plan_rules });
+            }
         }
         LawVersion { from, until, chain: chain.to_vec(), rules, plans, events, suspended }
     }

@@ -104,7 +104,7 @@ pub fn check_rules(lib: &Library, diags: &mut Vec<Diagnostic>) {
                 }
             }
             for b in p.rules.iter().skip(i + 1) {
-                if a.def.outcome == b.def.outcome || !overlaps(&a.def, &b.def) || a.kinds & b.kinds == 0 {
+                if a.def.outcome == b.def.outcome || !overlaps(&a.def, &b.def) || a.kinds & b.kinds == 0 || a.agencies & b.agencies == 0 {
                     continue;
                 }
                 let j = p.rules.iter().position(|r| std::ptr::eq(r, b)).unwrap_or(0);
