@@ -10,8 +10,12 @@ fn ty(d: &FactDef) -> Value {
         Ty::Number => json!({"type": "integer", "minimum": 0}),
         Ty::Bool => json!({"type": "boolean"}),
         Ty::Enum(vals) => json!({"type": "string", "enum": vals}),
-        Ty::Set(vals) => json!({"type": "array", "items": {"type": "string", "enum": vals}, "uniqueItems": true}),
-        Ty::Offense => json!({"type": "string", "pattern": "^[A-Z]+( [A-Z]+)? [0-9A-Za-z.\\- ]+(\\([0-9A-Za-z]+\\))*$"}),
+        Ty::Set(vals) => {
+            json!({"type": "array", "items": {"type": "string", "enum": vals}, "uniqueItems": true})
+        }
+        Ty::Offense => {
+            json!({"type": "string", "pattern": "^[A-Z]+( [A-Z]+)? [0-9A-Za-z.\\- ]+(\\([0-9A-Za-z]+\\))*$"})
+        }
     };
     v["description"] = Value::String(d.doc.into());
     v
@@ -37,13 +41,22 @@ pub fn request() -> Value {
             item.insert(f.path.into(), ty(f));
         }
         item.insert("equivalent".into(), json!({"type": "string", "description": "for an out-of-state or federal code: the equivalent code of the jurisdiction's own scheme"}));
-        subj.insert(l.path.trim_start_matches("subject.").into(), json!({"type": "array", "items": object(item, &[])}));
+        subj.insert(
+            l.path.trim_start_matches("subject.").into(),
+            json!({"type": "array", "items": object(item, &[])}),
+        );
     }
     for k in ["booking_number", "name"] {
         subj.insert(k.into(), json!({"type": "string", "description": "an identifier; never read by rules, stored only as a keyed hash"}));
     }
-    subj.insert("identifiers".into(), json!({"type": "object", "description": "other identifiers; never read by rules"}));
-    let jur: Vec<&str> = schema::JURISDICTIONS.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    subj.insert(
+        "identifiers".into(),
+        json!({"type": "object", "description": "other identifiers; never read by rules"}),
+    );
+    let jur: Vec<&str> = schema::JURISDICTIONS
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .collect();
     let mut top = Map::new();
     top.insert("jurisdiction".into(), json!({"type": "string", "enum": jur, "description": "a jurisdiction id or its Open Civic Data division id"}));
     top.insert("agency".into(), json!({"type": "string", "description": format!("a role ({}) or a pack alias such as nypd, doc, dop", schema::AGENCIES.join(", "))}));
@@ -58,7 +71,8 @@ pub fn request() -> Value {
 }
 
 pub fn decision() -> Value {
-    let outcome = json!({"type": "string", "enum": ["required", "permitted", "prohibited", "undetermined"]});
+    let outcome =
+        json!({"type": "string", "enum": ["required", "permitted", "prohibited", "undetermined"]});
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://brightline.invalid/schema/decision.schema.json",

@@ -12,7 +12,11 @@ mod jsonschema;
 mod show;
 
 #[derive(Parser)]
-#[command(name = "brightline", version, about = "Cited, dated rules on local cooperation with federal civil immigration enforcement. Not legal advice.")]
+#[command(
+    name = "brightline",
+    version,
+    about = "Cited, dated rules on local cooperation with federal civil immigration enforcement. Not legal advice."
+)]
 struct Cli {
     /// Load law packs from this folder instead of the bundled ones.
     #[arg(long, global = true, value_name = "DIR")]
@@ -85,10 +89,14 @@ enum Failure {
 
 fn library(laws: &Option<PathBuf>) -> Result<Arc<LibraryRef>, Failure> {
     match laws {
-        None => brightline_laws::library().map(|l| Arc::new(LibraryRef::Static(l))).map_err(|d| Failure::Laws(d.to_vec())),
+        None => brightline_laws::library()
+            .map(|l| Arc::new(LibraryRef::Static(l)))
+            .map_err(|d| Failure::Laws(d.to_vec())),
         Some(dir) => {
             let sources = read_packs(dir).map_err(Failure::Input)?;
-            Library::from_sources(&sources).map(|l| Arc::new(LibraryRef::Owned(Box::new(l)))).map_err(Failure::Laws)
+            Library::from_sources(&sources)
+                .map(|l| Arc::new(LibraryRef::Owned(Box::new(l))))
+                .map_err(Failure::Laws)
         }
     }
 }
@@ -110,39 +118,66 @@ impl std::ops::Deref for LibraryRef {
 
 /// Reads every pack under `dir` (or, if `dir` is itself a pack, under its parent).
 pub fn read_packs(dir: &Path) -> Result<Vec<PackSource>, String> {
-    let root = if dir.join("pack.toml").is_file() { dir.parent().unwrap_or(dir).to_path_buf() } else { dir.to_path_buf() };
-    let entries = std::fs::read_dir(&root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("pack.toml").is_file()).collect();
+    let root = if dir.join("pack.toml").is_file() {
+        dir.parent().unwrap_or(dir).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    };
+    let entries =
+        std::fs::read_dir(&root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("pack.toml").is_file())
+        .collect();
     dirs.sort();
     if dirs.is_empty() {
-        return Err(format!("no law packs (folders with a pack.toml) in {}", root.display()));
+        return Err(format!(
+            "no law packs (folders with a pack.toml) in {}",
+            root.display()
+        ));
     }
     let mut out = Vec::new();
     for d in dirs {
         let mut files = Vec::new();
         walk(&d, &mut files)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        out.push(PackSource { dir: d.display().to_string(), files });
+        out.push(PackSource {
+            dir: d.display().to_string(),
+            files,
+        });
     }
     Ok(out)
 }
 
 fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for e in entries.filter_map(|e| e.ok()) {
         let p = e.path();
         if p.is_dir() {
             walk(&p, out)?;
-        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("md" | "toml" | "csv")) {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            out.push(SourceFile { path: p.display().to_string(), text: Arc::from(text) });
+        } else if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("md" | "toml" | "csv")
+        ) {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            out.push(SourceFile {
+                path: p.display().to_string(),
+                text: Arc::from(text),
+            });
         }
     }
     Ok(())
 }
 
 pub fn render(d: &Diagnostic, color: bool) -> String {
-    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut s = String::new();
     let _ = handler.render_report(&mut s, d);
@@ -159,21 +194,36 @@ fn print_diags(diags: &[Diagnostic]) {
 fn read_request(file: &Path) -> Result<serde_json::Value, Failure> {
     let text = if file == Path::new("-") {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
         s
     } else {
-        std::fs::read_to_string(file).map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?
+        std::fs::read_to_string(file)
+            .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?
     };
-    serde_json::from_str(&text).map_err(|e| Failure::Input(format!("(request): not valid JSON at line {}, column {}: {e}", e.line(), e.column())))
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::Input(format!(
+            "(request): not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn parse_date(s: &str, field: &str) -> Result<time::Date, Failure> {
-    brightline_core::expr::parse_date(s).ok_or_else(|| Failure::Input(format!("{field}: `{s}` is not a date; write YYYY-MM-DD")))
+    brightline_core::expr::parse_date(s)
+        .ok_or_else(|| Failure::Input(format!("{field}: `{s}` is not a date; write YYYY-MM-DD")))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.cmd {
-        Cmd::Check { file, format, date, trace } => {
+        Cmd::Check {
+            file,
+            format,
+            date,
+            trace,
+        } => {
             let lib = library(&cli.laws)?;
             let mut req = read_request(&file)?;
             if let Some(d) = date {
@@ -182,9 +232,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     o.insert("date".into(), serde_json::Value::String(d));
                 }
             }
-            let decision = lib.decide_json(&req).map_err(|e| Failure::Input(e.to_string()))?;
+            let decision = lib
+                .decide_json(&req)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&decision).unwrap_or_default()),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&decision).unwrap_or_default()
+                ),
                 Format::Text => {
                     print!("{}", decision.to_text());
                     if trace {
@@ -203,9 +258,16 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let hard = diags.iter().any(|d| d.severity == Severity::Error);
             brightline_core::lint::check_rules(&lib, &mut diags);
             // Examples only mean something once the packs themselves load cleanly.
-            let (run, failed) = if hard { (0, 0) } else { brightline_core::lint::check_examples(&lib, &mut diags) };
+            let (run, failed) = if hard {
+                (0, 0)
+            } else {
+                brightline_core::lint::check_examples(&lib, &mut diags)
+            };
             print_diags(&diags);
-            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
             let warnings = diags.len() - errors;
             let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
             eprintln!(
@@ -213,24 +275,36 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 lib.packs.len(),
                 run - failed
             );
-            Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Cmd::Show { jurisdiction, date } => {
             let lib = library(&cli.laws)?;
             let d = parse_date(&date, "--date")?;
-            let p = lib.jurisdiction(&jurisdiction).map_err(|e| Failure::Input(e.to_string()))?;
+            let p = lib
+                .jurisdiction(&jurisdiction)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             let text = show::show(&lib, p, d).map_err(|e| Failure::Input(e.to_string()))?;
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::History { jurisdiction } => {
             let lib = library(&cli.laws)?;
-            let p = lib.jurisdiction(&jurisdiction).map_err(|e| Failure::Input(e.to_string()))?;
+            let p = lib
+                .jurisdiction(&jurisdiction)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             print!("{}", show::history(&lib, p));
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Schema { which } => {
-            let v = if which == "request" { jsonschema::request() } else { jsonschema::decision() };
+            let v = if which == "request" {
+                jsonschema::request()
+            } else {
+                jsonschema::decision()
+            };
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }

@@ -20,7 +20,10 @@ fn label(path: &str) -> String {
         "request.court_ordered" => "a court order requires it".into(),
         "subject.convictions" => "convictions".into(),
         "subject.pending_charges" => "pending charges".into(),
-        p => p.trim_start_matches("subject.").trim_start_matches("request.").replace('_', " "),
+        p => p
+            .trim_start_matches("subject.")
+            .trim_start_matches("request.")
+            .replace('_', " "),
     }
 }
 
@@ -35,34 +38,85 @@ fn names(v: &[brightline_core::expr::Name]) -> String {
 
 pub fn english(e: &Expr) -> String {
     match e {
-        Expr::And(v) => v.iter().map(|x| paren(x, english(x))).collect::<Vec<_>>().join(", and "),
-        Expr::Or(v) => v.iter().map(|x| paren(x, english(x))).collect::<Vec<_>>().join(", or "),
+        Expr::And(v) => v
+            .iter()
+            .map(|x| paren(x, english(x)))
+            .collect::<Vec<_>>()
+            .join(", and "),
+        Expr::Or(v) => v
+            .iter()
+            .map(|x| paren(x, english(x)))
+            .collect::<Vec<_>>()
+            .join(", or "),
         Expr::Not(x, _) => match x.as_ref() {
             Expr::Atom(Atom::Bool { path }, _) => format!("not: {}", label(&path.text)),
             other => format!("not ({})", english(other)),
         },
         Expr::Atom(a, _) => match a {
-            Atom::Is { path, values, negated } => {
-                format!("{} is {}{}", label(&path.text), if *negated { "not " } else { "" }, names(values))
+            Atom::Is {
+                path,
+                values,
+                negated,
+            } => {
+                format!(
+                    "{} is {}{}",
+                    label(&path.text),
+                    if *negated { "not " } else { "" },
+                    names(values)
+                )
             }
-            Atom::Has { path, values } => format!("{} include {}", label(&path.text), names(values)),
-            Atom::Only { path, values } => format!("{} are only {}", label(&path.text), names(values)),
+            Atom::Has { path, values } => {
+                format!("{} include {}", label(&path.text), names(values))
+            }
+            Atom::Only { path, values } => {
+                format!("{} are only {}", label(&path.text), names(values))
+            }
             Atom::Bool { path } => label(&path.text),
-            Atom::Cmp { path, op, value, .. } => {
+            Atom::Cmp {
+                path, op, value, ..
+            } => {
                 let v = match value {
                     Literal::Number(n) => n.to_string(),
                     Literal::Date(d) => d.to_string(),
                 };
                 format!("{} {} {v}", label(&path.text), op.symbol())
             }
-            Atom::Within { date, amount, unit, anchor, ext } => {
-                let u = if *unit == Unit::Years { "years" } else { "days" };
-                let ext = ext.as_ref().map(|x| format!(" (extended by {})", label(&x.text))).unwrap_or_default();
-                format!("its {} is within {amount} {u} before {}{ext}", label(&date.text), label(&anchor.text))
+            Atom::Within {
+                date,
+                amount,
+                unit,
+                anchor,
+                ext,
+            } => {
+                let u = if *unit == Unit::Years {
+                    "years"
+                } else {
+                    "days"
+                };
+                let ext = ext
+                    .as_ref()
+                    .map(|x| format!(" (extended by {})", label(&x.text)))
+                    .unwrap_or_default();
+                format!(
+                    "its {} is within {amount} {u} before {}{ext}",
+                    label(&date.text),
+                    label(&anchor.text)
+                )
             }
-            Atom::InTable { path, table } => format!("the {} is on the list `{}`", label(&path.text), table.text),
+            Atom::InTable { path, table } => {
+                format!("the {} is on the list `{}`", label(&path.text), table.text)
+            }
             Atom::Quant { any, list, body } => {
-                format!("{} {} where {}", if *any { "there is one of the" } else { "there is none of the" }, label(&list.text), english(body))
+                format!(
+                    "{} {} where {}",
+                    if *any {
+                        "there is one of the"
+                    } else {
+                        "there is none of the"
+                    },
+                    label(&list.text),
+                    english(body)
+                )
             }
         },
     }
@@ -81,14 +135,46 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
     let mut s = String::new();
     let p = &lib.packs[pack];
     let _ = writeln!(s, "{} ({}) — the law in force on {date}", p.name, p.id);
-    let _ = writeln!(s, "Layers: {}. This version: {}.\n", law.chain.iter().rev().map(|&c| lib.packs[c].id.as_str()).collect::<Vec<_>>().join(" > "), period(law.from, law.until));
+    let _ = writeln!(
+        s,
+        "Layers: {}. This version: {}.\n",
+        law.chain
+            .iter()
+            .rev()
+            .map(|&c| lib.packs[c].id.as_str())
+            .collect::<Vec<_>>()
+            .join(" > "),
+        period(law.from, law.until)
+    );
     for &(pi, ri) in &law.rules {
         let r = &lib.packs[pi].rules[ri].def;
         let _ = writeln!(s, "{} [{}] {}", r.citation, lib.packs[pi].id, r.title);
-        let _ = writeln!(s, "  status: in force {}{}", period(r.from, r.until), if r.confidence == "verbatim" { String::new() } else { format!("; confidence: {}", r.confidence) });
-        let _ = writeln!(s, "  rule: {} when {}.", r.outcome.as_str().to_uppercase(), english(&r.when));
+        let _ = writeln!(
+            s,
+            "  status: in force {}{}",
+            period(r.from, r.until),
+            if r.confidence == "verbatim" {
+                String::new()
+            } else {
+                format!("; confidence: {}", r.confidence)
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  rule: {} when {}.",
+            r.outcome.as_str().to_uppercase(),
+            english(&r.when)
+        );
         if !r.overrides.is_empty() {
-            let _ = writeln!(s, "  an exception to: {}", r.overrides.iter().map(|o| o.0.as_str()).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                s,
+                "  an exception to: {}",
+                r.overrides
+                    .iter()
+                    .map(|o| o.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         if r.preempts {
             let _ = writeln!(s, "  preempts lower layers when it applies");
@@ -102,16 +188,35 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
         let _ = writeln!(s, "  source: {}\n", r.source);
     }
     if !law.suspended.is_empty() || !law.events.is_empty() {
-        let _ = writeln!(s, "Not in force on {date} because of a court order or other event:");
+        let _ = writeln!(
+            s,
+            "Not in force on {date} because of a court order or other event:"
+        );
         for ((pi, ri), (ep, ei)) in &law.suspended {
             let r = &lib.packs[*pi].rules[*ri].def;
             let e = &lib.packs[*ep].events[*ei];
-            let _ = writeln!(s, "  {} ({}) — {} {} {}: {}", r.citation, r.title, e.date, kind(e.kind), e.citation, e.title);
+            let _ = writeln!(
+                s,
+                "  {} ({}) — {} {} {}: {}",
+                r.citation,
+                r.title,
+                e.date,
+                kind(e.kind),
+                e.citation,
+                e.title
+            );
         }
         if law.suspended.is_empty() {
             for (ep, ei) in &law.events {
                 let e = &lib.packs[*ep].events[*ei];
-                let _ = writeln!(s, "  {} {} {}: {}", e.date, kind(e.kind), e.citation, e.title);
+                let _ = writeln!(
+                    s,
+                    "  {} {} {}: {}",
+                    e.date,
+                    kind(e.kind),
+                    e.citation,
+                    e.title
+                );
             }
         }
     }
@@ -128,18 +233,32 @@ fn kind(k: brightline_core::load::EventKind) -> &'static str {
 pub fn history(lib: &Library, pack: usize) -> String {
     let mut s = String::new();
     let p = &lib.packs[pack];
-    let _ = writeln!(s, "{} ({}): versions of the law, general layers included\n", p.name, p.id);
+    let _ = writeln!(
+        s,
+        "{} ({}): versions of the law, general layers included\n",
+        p.name, p.id
+    );
     let versions = lib.versions.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
     let mut prev: Vec<(usize, usize)> = Vec::new();
     for v in versions {
-        let _ = writeln!(s, "{}  ({} provisions in force)", period(v.from, v.until), v.rules.len());
+        let _ = writeln!(
+            s,
+            "{}  ({} provisions in force)",
+            period(v.from, v.until),
+            v.rules.len()
+        );
         for r in v.rules.iter().filter(|r| !prev.contains(r)) {
             let d = &lib.packs[r.0].rules[r.1].def;
             let _ = writeln!(s, "  + {} — {}", d.citation, d.title);
         }
         for r in prev.iter().filter(|r| !v.rules.contains(r)) {
             let d = &lib.packs[r.0].rules[r.1].def;
-            let why = v.suspended.iter().find(|(x, _)| x == r).map(|(_, (ep, ei))| format!(" ({})", lib.packs[*ep].events[*ei].title)).unwrap_or_default();
+            let why = v
+                .suspended
+                .iter()
+                .find(|(x, _)| x == r)
+                .map(|(_, (ep, ei))| format!(" ({})", lib.packs[*ep].events[*ei].title))
+                .unwrap_or_default();
             let _ = writeln!(s, "  - {} — {}{why}", d.citation, d.title);
         }
         prev = v.rules.clone();
@@ -148,7 +267,20 @@ pub fn history(lib: &Library, pack: usize) -> String {
     for &c in lib.chain(pack).iter().rev() {
         for e in &lib.packs[c].events {
             let until = e.until.map(|u| format!(" until {u}")).unwrap_or_default();
-            let _ = writeln!(s, "  {}{until} [{}] {} {}: {} — {}", e.date, lib.packs[c].id, kind(e.kind), e.targets.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join(", "), e.title, e.citation);
+            let _ = writeln!(
+                s,
+                "  {}{until} [{}] {} {}: {} — {}",
+                e.date,
+                lib.packs[c].id,
+                kind(e.kind),
+                e.targets
+                    .iter()
+                    .map(|t| t.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                e.title,
+                e.citation
+            );
         }
     }
     s
@@ -157,10 +289,25 @@ pub fn history(lib: &Library, pack: usize) -> String {
 pub fn trace_text(d: &Decision) -> String {
     let mut s = String::from("\nTrace (every rule this kind of request brings into play):\n");
     for t in &d.trace {
-        let by = if t.defeated_by.is_empty() { String::new() } else { format!(" by {}", t.defeated_by.join(", ")) };
-        let _ = writeln!(s, "  {} [{}] → {}: {}{by}", t.rule, t.citation, t.outcome.as_str(), t.result);
+        let by = if t.defeated_by.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", t.defeated_by.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "  {} [{}] → {}: {}{by}",
+            t.rule,
+            t.citation,
+            t.outcome.as_str(),
+            t.result
+        );
         for c in &t.conditions {
-            let item = c.item.as_ref().map(|i| format!(" [{i}]")).unwrap_or_default();
+            let item = c
+                .item
+                .as_ref()
+                .map(|i| format!(" [{i}]"))
+                .unwrap_or_default();
             let _ = writeln!(s, "      {}{item}: saw {} → {}", c.test, c.saw, c.result);
         }
     }

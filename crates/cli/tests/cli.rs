@@ -13,14 +13,29 @@ fn root() -> std::path::PathBuf {
 }
 
 fn run_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 #[test]
 fn the_bundled_example_is_decided_with_citations() {
-    let out = bin().current_dir(root()).args(["check", "examples/nyc-doc-detainer.json"]).output().unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["check", "examples/nyc-doc-detainer.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("nyc_doc_detainer_text", text);
@@ -28,22 +43,54 @@ fn the_bundled_example_is_decided_with_citations() {
 
 #[test]
 fn json_output_keeps_the_contract_fields() {
-    let out = bin().current_dir(root()).args(["check", "examples/nyc-doc-detainer.json", "--format", "json"]).output().unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args([
+            "check",
+            "examples/nyc-doc-detainer.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for k in ["outcome", "citations", "obligations", "missing_facts", "counterfactuals", "trace", "law"] {
+    for k in [
+        "outcome",
+        "citations",
+        "obligations",
+        "missing_facts",
+        "counterfactuals",
+        "trace",
+        "law",
+    ] {
         assert!(v.get(k).is_some(), "decision has `{k}`");
     }
     assert_eq!(v["outcome"], "prohibited");
-    assert!(v["citations"].as_array().unwrap().iter().any(|c| c == "N.Y.C. Admin. Code § 9-131(b)(1)"));
-    assert_eq!(v["law"]["layers"], serde_json::json!(["us", "us-ny", "us-ny-nyc"]));
+    assert!(v["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "N.Y.C. Admin. Code § 9-131(b)(1)"));
+    assert_eq!(
+        v["law"]["layers"],
+        serde_json::json!(["us", "us-ny", "us-ny-nyc"])
+    );
 }
 
 #[test]
 fn stdin_and_date_override() {
     let req = std::fs::read_to_string(root().join("examples/nyc-doc-detainer.json")).unwrap();
-    let out = run_stdin(&["check", "-", "--format", "json", "--date", "2014-12-13"], &req);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_stdin(
+        &["check", "-", "--format", "json", "--date", "2014-12-13"],
+        &req,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["law"]["as_of"], "2014-12-13");
 }
@@ -52,11 +99,26 @@ fn stdin_and_date_override() {
 fn bad_input_exits_2_with_one_line_naming_the_field() {
     let cases = [
         ("{", "(request)"),
-        (r#"{"jurisdiction":"us-zz","date":"2025-01-01","request":{"kind":"detainer"}}"#, "jurisdiction"),
-        (r#"{"jurisdiction":"us-ny-nyc","agency":"dmv","date":"2025-01-01","request":{"kind":"detainer"}}"#, "agency"),
-        (r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"hold"}}"#, "request.kind"),
-        (r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"1800-01-01","request":{"kind":"detainer"}}"#, "date"),
-        (r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"detainer"},"subject":{"convictions":[{"offense":"QQ 1"}]}}"#, "subject.convictions[0].offense"),
+        (
+            r#"{"jurisdiction":"us-zz","date":"2025-01-01","request":{"kind":"detainer"}}"#,
+            "jurisdiction",
+        ),
+        (
+            r#"{"jurisdiction":"us-ny-nyc","agency":"dmv","date":"2025-01-01","request":{"kind":"detainer"}}"#,
+            "agency",
+        ),
+        (
+            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"hold"}}"#,
+            "request.kind",
+        ),
+        (
+            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"1800-01-01","request":{"kind":"detainer"}}"#,
+            "date",
+        ),
+        (
+            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"detainer"},"subject":{"convictions":[{"offense":"QQ 1"}]}}"#,
+            "subject.convictions[0].offense",
+        ),
     ];
     for (input, field) in cases {
         let out = run_stdin(&["check", "-"], input);
@@ -72,9 +134,16 @@ fn lint_reports_diagnostics_with_location_and_fails() {
     let dir = std::env::temp_dir().join(format!("bl-lint-{}", std::process::id()));
     let pack = dir.join("us");
     std::fs::create_dir_all(&pack).unwrap();
-    std::fs::write(pack.join("pack.toml"), "id = \"us\"\nname = \"x\"\nlayer = \"federal\"\n").unwrap();
+    std::fs::write(
+        pack.join("pack.toml"),
+        "id = \"us\"\nname = \"x\"\nlayer = \"federal\"\n",
+    )
+    .unwrap();
     std::fs::write(pack.join("r.md"), "```rule\nid: a\ncitation: X\nsource: http://x\neffective: 2020-01-01 ..\ntitle: t\nwhen: request.knd is detainer\noutcome: permitted\n```\n").unwrap();
-    let out = bin().args(["lint", dir.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["lint", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("r.md:7:7"), "{err}");
@@ -85,19 +154,37 @@ fn lint_reports_diagnostics_with_location_and_fails() {
 #[test]
 fn lint_of_the_bundled_packs_passes() {
     let out = bin().arg("lint").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn show_and_history_render_the_law_by_date() {
-    let out = bin().args(["show", "us-ny-nyc", "--date", "2025-05-01"]).output().unwrap();
+    let out = bin()
+        .args(["show", "us-ny-nyc", "--date", "2025-05-01"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("§ 9-131(b)(1)"));
-    assert!(text.contains("suspended by"), "EO 50 is restrained on 2025-05-01:\n{text}");
+    assert!(
+        text.contains("suspended by"),
+        "EO 50 is restrained on 2025-05-01:\n{text}"
+    );
     let out = bin().args(["history", "us-ny-nyc"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    for d in ["2014-12-14", "2015-02-12", "2025-04-08", "2025-06-13", "2025-09-08", "2026-01-29"] {
+    for d in [
+        "2014-12-14",
+        "2015-02-12",
+        "2025-04-08",
+        "2025-06-13",
+        "2025-09-08",
+        "2026-01-29",
+    ] {
         assert!(text.contains(d), "history mentions {d}");
     }
 }
@@ -106,7 +193,12 @@ fn show_and_history_render_the_law_by_date() {
 fn published_schemas_match_the_code() {
     for which in ["request", "decision"] {
         let out = bin().args(["schema", which]).output().unwrap();
-        let published = std::fs::read_to_string(root().join(format!("schema/{which}.schema.json"))).unwrap();
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), published, "regenerate with `brightline schema {which} > schema/{which}.schema.json`");
+        let published =
+            std::fs::read_to_string(root().join(format!("schema/{which}.schema.json"))).unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            published,
+            "regenerate with `brightline schema {which} > schema/{which}.schema.json`"
+        );
     }
 }

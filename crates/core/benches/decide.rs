@@ -23,12 +23,20 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("nyc_doc_detainer/{warrant}/outcome"), |b| {
             b.iter(|| brightline_core::decide::outcome(black_box(law), black_box(&facts)))
         });
-        c.bench_function(&format!("nyc_doc_detainer/{warrant}/full_decision_with_trace"), |b| {
-            b.iter(|| lib.decide(black_box(pack), black_box(&facts)).expect("decides"))
-        });
+        c.bench_function(
+            &format!("nyc_doc_detainer/{warrant}/full_decision_with_trace"),
+            |b| {
+                b.iter(|| {
+                    lib.decide(black_box(pack), black_box(&facts))
+                        .expect("decides")
+                })
+            },
+        );
     }
     let req = request("judicial");
-    c.bench_function("nyc_doc_detainer/decode_json", |b| b.iter(|| lib.decode(black_box(&req)).expect("valid")));
+    c.bench_function("nyc_doc_detainer/decode_json", |b| {
+        b.iter(|| lib.decode(black_box(&req)).expect("valid"))
+    });
 }
 
 criterion_group!(benches, bench);

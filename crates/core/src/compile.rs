@@ -20,17 +20,53 @@ pub enum Cond {
     Any(Box<[Cond]>),
     Not(Box<Cond>),
     /// Enum value in `mask` (bit = value index).
-    EnumIn { r: Ref, mask: u64, atom: u16 },
+    EnumIn {
+        r: Ref,
+        mask: u64,
+        atom: u16,
+    },
     /// Set shares a value with `mask`.
-    SetAny { r: Ref, mask: u64, atom: u16 },
+    SetAny {
+        r: Ref,
+        mask: u64,
+        atom: u16,
+    },
     /// Set is non-empty and within `mask`.
-    SetOnly { r: Ref, mask: u64, atom: u16 },
-    Bool { r: Ref, atom: u16 },
-    Cmp { r: Ref, op: CmpOp, v: i64, atom: u16 },
+    SetOnly {
+        r: Ref,
+        mask: u64,
+        atom: u16,
+    },
+    Bool {
+        r: Ref,
+        atom: u16,
+    },
+    Cmp {
+        r: Ref,
+        op: CmpOp,
+        v: i64,
+        atom: u16,
+    },
     /// Item date on or after `anchor − amount − ext days`.
-    Within { date: Ref, amount: i64, unit: Unit, anchor: Ref, ext: Option<Ref>, atom: u16 },
-    Table { r: Ref, bit: u8, atom: u16 },
-    Quant { any: bool, list: u8, body: Box<Cond>, atom: u16 },
+    Within {
+        date: Ref,
+        amount: i64,
+        unit: Unit,
+        anchor: Ref,
+        ext: Option<Ref>,
+        atom: u16,
+    },
+    Table {
+        r: Ref,
+        bit: u8,
+        atom: u16,
+    },
+    Quant {
+        any: bool,
+        list: u8,
+        body: Box<Cond>,
+        atom: u16,
+    },
 }
 
 /// What a leaf test reads, for traces, missing facts and counterfactuals.
@@ -52,12 +88,26 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a SourceFile, tables: &'a [(String, u8)], diags: &'a mut Vec<Diagnostic>) -> Self {
-        Ctx { file, tables, diags, atoms: Vec::new(), list: None }
+    pub fn new(
+        file: &'a SourceFile,
+        tables: &'a [(String, u8)],
+        diags: &'a mut Vec<Diagnostic>,
+    ) -> Self {
+        Ctx {
+            file,
+            tables,
+            diags,
+            atoms: Vec::new(),
+            list: None,
+        }
     }
 
     fn error(&mut self, code: &'static str, span: Span, msg: String, label: &str, help: String) {
-        self.diags.push(Diagnostic::error(code, self.file, span, msg).label(label).help(help));
+        self.diags.push(
+            Diagnostic::error(code, self.file, span, msg)
+                .label(label)
+                .help(help),
+        );
     }
 
     fn resolve(&mut self, n: &Name) -> Option<(Ref, FactDef)> {
@@ -76,12 +126,21 @@ impl<'a> Ctx<'a> {
         }
         let help = match closest(&n.text, &names) {
             Some(c) => format!("did you mean `{c}`?"),
-            None if schema::LISTS.iter().any(|l| l.fields.iter().any(|f| f.path == n.text)) => {
+            None if schema::LISTS
+                .iter()
+                .any(|l| l.fields.iter().any(|f| f.path == n.text)) =>
+            {
                 format!("`{}` is a field of a list item; test it inside `any subject.convictions (...)`", n.text)
             }
             None => format!("facts are: {}", names.join(", ")),
         };
-        self.error("brightline::unknown-fact", n.span.clone(), format!("unknown fact `{}`", n.text), "not a fact of the request", help);
+        self.error(
+            "brightline::unknown-fact",
+            n.span.clone(),
+            format!("unknown fact `{}`", n.text),
+            "not a fact of the request",
+            help,
+        );
         None
     }
 
@@ -97,10 +156,20 @@ impl<'a> Ctx<'a> {
                 Some(i) => mask |= 1 << i,
                 None => {
                     let help = match closest(&v.text, domain) {
-                        Some(c) => format!("did you mean `{c}`? `{}` takes {}", def.path, domain.join(", ")),
+                        Some(c) => format!(
+                            "did you mean `{c}`? `{}` takes {}",
+                            def.path,
+                            domain.join(", ")
+                        ),
                         None => format!("`{}` takes {}", def.path, domain.join(", ")),
                     };
-                    self.error("brightline::unknown-value", v.span.clone(), format!("`{}` is not a value of `{}`", v.text, def.path), "unknown value", help);
+                    self.error(
+                        "brightline::unknown-value",
+                        v.span.clone(),
+                        format!("`{}` is not a value of `{}`", v.text, def.path),
+                        "unknown value",
+                        help,
+                    );
                     ok = false;
                 }
             }
@@ -119,23 +188,48 @@ impl<'a> Ctx<'a> {
     }
 
     fn atom_id(&mut self, text: String, reads: Vec<Ref>) -> u16 {
-        self.atoms.push(AtomInfo { text, reads, list: self.list });
+        self.atoms.push(AtomInfo {
+            text,
+            reads,
+            list: self.list,
+        });
         (self.atoms.len() - 1) as u16
     }
 
     pub fn compile(&mut self, e: &Expr) -> Option<Cond> {
         match e {
-            Expr::And(v) => v.iter().map(|x| self.compile(x)).collect::<Vec<_>>().into_iter().collect::<Option<Vec<_>>>().map(|v| Cond::All(v.into())),
-            Expr::Or(v) => v.iter().map(|x| self.compile(x)).collect::<Vec<_>>().into_iter().collect::<Option<Vec<_>>>().map(|v| Cond::Any(v.into())),
+            Expr::And(v) => v
+                .iter()
+                .map(|x| self.compile(x))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(|v| Cond::All(v.into())),
+            Expr::Or(v) => v
+                .iter()
+                .map(|x| self.compile(x))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(|v| Cond::Any(v.into())),
             Expr::Not(x, _) => self.compile(x).map(|c| Cond::Not(Box::new(c))),
             Expr::Atom(a, span) => self.atom(a, span),
         }
     }
 
     fn atom(&mut self, a: &Atom, span: &Span) -> Option<Cond> {
-        let text = self.file.text.get(span.clone()).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
+        let text = self
+            .file
+            .text
+            .get(span.clone())
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
         match a {
-            Atom::Is { path, values, negated } => {
+            Atom::Is {
+                path,
+                values,
+                negated,
+            } => {
                 let (r, def) = self.resolve(path)?;
                 if !matches!(def.ty, Ty::Enum(_)) {
                     let help = match def.ty {
@@ -147,53 +241,110 @@ impl<'a> Ctx<'a> {
                     return None;
                 }
                 let mask = self.values(&def, values)?;
-                let c = Cond::EnumIn { r, mask, atom: self.atom_id(text, vec![r]) };
+                let c = Cond::EnumIn {
+                    r,
+                    mask,
+                    atom: self.atom_id(text, vec![r]),
+                };
                 Some(if *negated { Cond::Not(Box::new(c)) } else { c })
             }
             Atom::Has { path, values } | Atom::Only { path, values } => {
                 let (r, def) = self.resolve(path)?;
                 if !matches!(def.ty, Ty::Set(_)) {
-                    self.type_error(path.span.clone(), &def, "a set", "use `is` or `in {..}` for a single value");
+                    self.type_error(
+                        path.span.clone(),
+                        &def,
+                        "a set",
+                        "use `is` or `in {..}` for a single value",
+                    );
                     return None;
                 }
                 let mask = self.values(&def, values)?;
                 let atom = self.atom_id(text, vec![r]);
-                Some(if matches!(a, Atom::Has { .. }) { Cond::SetAny { r, mask, atom } } else { Cond::SetOnly { r, mask, atom } })
+                Some(if matches!(a, Atom::Has { .. }) {
+                    Cond::SetAny { r, mask, atom }
+                } else {
+                    Cond::SetOnly { r, mask, atom }
+                })
             }
             Atom::Bool { path } => {
                 let (r, def) = self.resolve(path)?;
                 if def.ty != Ty::Bool {
-                    self.type_error(path.span.clone(), &def, "true or false", "say what to test, e.g. `request.warrant is judicial`");
+                    self.type_error(
+                        path.span.clone(),
+                        &def,
+                        "true or false",
+                        "say what to test, e.g. `request.warrant is judicial`",
+                    );
                     return None;
                 }
-                Some(Cond::Bool { r, atom: self.atom_id(text, vec![r]) })
+                Some(Cond::Bool {
+                    r,
+                    atom: self.atom_id(text, vec![r]),
+                })
             }
-            Atom::Cmp { path, op, value, value_span } => {
+            Atom::Cmp {
+                path,
+                op,
+                value,
+                value_span,
+            } => {
                 let (r, def) = self.resolve(path)?;
                 let v = match (def.ty, value) {
                     (Ty::Number, Literal::Number(n)) => *n,
                     (Ty::Date, Literal::Date(d)) => d.to_julian_day() as i64,
                     (Ty::Number, _) => {
-                        self.type_error(value_span.clone(), &def, "a date", "compare a number with a number");
+                        self.type_error(
+                            value_span.clone(),
+                            &def,
+                            "a date",
+                            "compare a number with a number",
+                        );
                         return None;
                     }
                     (Ty::Date, _) => {
-                        self.type_error(value_span.clone(), &def, "a number", "compare a date with a date YYYY-MM-DD");
+                        self.type_error(
+                            value_span.clone(),
+                            &def,
+                            "a number",
+                            "compare a date with a date YYYY-MM-DD",
+                        );
                         return None;
                     }
                     _ => {
-                        self.type_error(path.span.clone(), &def, "a number or a date", "only numbers and dates compare with < <= > >= ==");
+                        self.type_error(
+                            path.span.clone(),
+                            &def,
+                            "a number or a date",
+                            "only numbers and dates compare with < <= > >= ==",
+                        );
                         return None;
                     }
                 };
-                Some(Cond::Cmp { r, op: *op, v, atom: self.atom_id(text, vec![r]) })
+                Some(Cond::Cmp {
+                    r,
+                    op: *op,
+                    v,
+                    atom: self.atom_id(text, vec![r]),
+                })
             }
-            Atom::Within { date, amount, unit, anchor, ext } => {
+            Atom::Within {
+                date,
+                amount,
+                unit,
+                anchor,
+                ext,
+            } => {
                 let (dr, dd) = self.resolve(date)?;
                 let (ar, ad) = self.resolve(anchor)?;
                 for (n, d) in [(date, &dd), (anchor, &ad)] {
                     if d.ty != Ty::Date {
-                        self.type_error(n.span.clone(), d, "a date", "`within` measures between two dates");
+                        self.type_error(
+                            n.span.clone(),
+                            d,
+                            "a date",
+                            "`within` measures between two dates",
+                        );
                         return None;
                     }
                 }
@@ -201,7 +352,12 @@ impl<'a> Ctx<'a> {
                     Some(e) => {
                         let (er, ed) = self.resolve(e)?;
                         if ed.ty != Ty::Number {
-                            self.type_error(e.span.clone(), &ed, "a number", "the extension is a number of days");
+                            self.type_error(
+                                e.span.clone(),
+                                &ed,
+                                "a number",
+                                "the extension is a number of days",
+                            );
                             return None;
                         }
                         Some(er)
@@ -210,35 +366,75 @@ impl<'a> Ctx<'a> {
                 };
                 let mut reads = vec![dr, ar];
                 reads.extend(er);
-                Some(Cond::Within { date: dr, amount: *amount, unit: *unit, anchor: ar, ext: er, atom: self.atom_id(text, reads) })
+                Some(Cond::Within {
+                    date: dr,
+                    amount: *amount,
+                    unit: *unit,
+                    anchor: ar,
+                    ext: er,
+                    atom: self.atom_id(text, reads),
+                })
             }
             Atom::InTable { path, table } => {
                 let (r, def) = self.resolve(path)?;
                 if def.ty != Ty::Offense {
-                    self.type_error(path.span.clone(), &def, "an offense code", "only offense codes are looked up in tables");
+                    self.type_error(
+                        path.span.clone(),
+                        &def,
+                        "an offense code",
+                        "only offense codes are looked up in tables",
+                    );
                     return None;
                 }
-                let Some(bit) = self.tables.iter().find(|(n, _)| n == &table.text).map(|(_, b)| *b) else {
+                let Some(bit) = self
+                    .tables
+                    .iter()
+                    .find(|(n, _)| n == &table.text)
+                    .map(|(_, b)| *b)
+                else {
                     let names: Vec<&str> = self.tables.iter().map(|(n, _)| n.as_str()).collect();
                     self.error(
                         "brightline::unknown-table",
                         table.span.clone(),
-                        format!("no table `{}` is declared in this pack or its parents", table.text),
+                        format!(
+                            "no table `{}` is declared in this pack or its parents",
+                            table.text
+                        ),
                         "unknown table",
-                        if names.is_empty() { "declare it in pack.toml under [tables.NAME]".into() } else { format!("tables in scope: {}", names.join(", ")) },
+                        if names.is_empty() {
+                            "declare it in pack.toml under [tables.NAME]".into()
+                        } else {
+                            format!("tables in scope: {}", names.join(", "))
+                        },
                     );
                     return None;
                 };
-                Some(Cond::Table { r, bit, atom: self.atom_id(text, vec![r]) })
+                Some(Cond::Table {
+                    r,
+                    bit,
+                    atom: self.atom_id(text, vec![r]),
+                })
             }
             Atom::Quant { any, list, body } => {
                 let Some(l) = schema::list(&list.text) else {
                     let names: Vec<&str> = schema::LISTS.iter().map(|l| l.path).collect();
-                    self.error("brightline::unknown-list", list.span.clone(), format!("`{}` is not a list", list.text), "not a list", format!("lists are: {}", names.join(", ")));
+                    self.error(
+                        "brightline::unknown-list",
+                        list.span.clone(),
+                        format!("`{}` is not a list", list.text),
+                        "not a list",
+                        format!("lists are: {}", names.join(", ")),
+                    );
                     return None;
                 };
                 if self.list.is_some() {
-                    self.error("brightline::nested-list", list.span.clone(), "lists cannot be nested".into(), "inside another list", "test the items of one list at a time".into());
+                    self.error(
+                        "brightline::nested-list",
+                        list.span.clone(),
+                        "lists cannot be nested".into(),
+                        "inside another list",
+                        "test the items of one list at a time".into(),
+                    );
                     return None;
                 }
                 let atom = self.atom_id(text, vec![]);
@@ -247,7 +443,12 @@ impl<'a> Ctx<'a> {
                 self.list = Some(l as u8);
                 let body = self.compile(body);
                 self.list = None;
-                Some(Cond::Quant { any: *any, list: l as u8, body: Box::new(body?), atom })
+                Some(Cond::Quant {
+                    any: *any,
+                    list: l as u8,
+                    body: Box::new(body?),
+                    atom,
+                })
             }
         }
     }
@@ -282,7 +483,11 @@ impl Cond {
     /// top-level conjunction (used to index rules by request kind and agency).
     pub fn values_of(&self, fact: usize) -> u64 {
         match self {
-            Cond::EnumIn { r: Ref::Scalar(s), mask, .. } if *s as usize == fact => *mask,
+            Cond::EnumIn {
+                r: Ref::Scalar(s),
+                mask,
+                ..
+            } if *s as usize == fact => *mask,
             Cond::All(v) => v.iter().fold(u64::MAX, |m, c| m & c.values_of(fact)),
             Cond::Any(v) => v.iter().fold(0, |m, c| m | c.values_of(fact)),
             _ => u64::MAX,

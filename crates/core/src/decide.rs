@@ -37,7 +37,13 @@ fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
     let (depth, preempting) = match (pre, low) {
         (Some(d), _) => (d, true),
         (None, Some(d)) => (d, false),
-        (None, None) => return Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false },
+        (None, None) => {
+            return Selection {
+                outcome: Outcome::Undetermined,
+                winners: 0,
+                conflict: false,
+            }
+        }
     };
     let mut outcome = Outcome::Undetermined;
     let mut winners = 0u128;
@@ -55,7 +61,11 @@ fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
             }
         }
     }
-    Selection { outcome, winners, conflict }
+    Selection {
+        outcome,
+        winners,
+        conflict,
+    }
 }
 
 fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
@@ -66,7 +76,9 @@ fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
 
 /// The outcome alone: no trace, no allocation for plans of up to 128 rules.
 pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
-    let Some(plan) = plan_of(law, facts) else { return Outcome::Undetermined };
+    let Some(plan) = plan_of(law, facts) else {
+        return Outcome::Undetermined;
+    };
     let n = plan.rules.len();
     if n > MAX_FAST {
         return resolve(plan, facts).0.outcome;
@@ -74,7 +86,12 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let mut fires = [false; MAX_FAST];
     let mut unknown = false;
     for (i, r) in plan.rules.iter().enumerate() {
-        match (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None) {
+        match (Eval {
+            facts,
+            tracer: &mut NoTrace,
+        })
+        .eval(&r.cond, None)
+        {
             Tri::T => fires[i] = true,
             Tri::F => {}
             Tri::U => unknown = true,
@@ -90,8 +107,13 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
 
 fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
     let roles = schema::AGENCIES.len();
-    let k = usize::try_from(facts.scalars[schema::KIND]).ok().filter(|k| *k < schema::KINDS.len())?;
-    let a = usize::try_from(facts.scalars[schema::AGENCY]).ok().filter(|a| *a < roles).unwrap_or(roles);
+    let k = usize::try_from(facts.scalars[schema::KIND])
+        .ok()
+        .filter(|k| *k < schema::KINDS.len())?;
+    let a = usize::try_from(facts.scalars[schema::AGENCY])
+        .ok()
+        .filter(|a| *a < roles)
+        .unwrap_or(roles);
     law.plans.get(k * (roles + 1) + a)
 }
 
@@ -106,8 +128,14 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
         effective(plan, &fires, &mut eff);
         return (select(plan, &eff), status);
     }
-    let none = || Selection { outcome: Outcome::Undetermined, winners: 0, conflict: false };
-    let Some(o) = complete_facts(plan, facts, &status) else { return (none(), status) };
+    let none = || Selection {
+        outcome: Outcome::Undetermined,
+        winners: 0,
+        conflict: false,
+    };
+    let Some(o) = complete_facts(plan, facts, &status) else {
+        return (none(), status);
+    };
     // Report the rules that decide when every unknown rule is taken not to fire.
     let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
     let mut eff = vec![false; fires.len()];
@@ -118,7 +146,16 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
 }
 
 fn statuses(plan: &KindPlan, facts: &Facts) -> Vec<Tri> {
-    plan.rules.iter().map(|r| (Eval { facts, tracer: &mut NoTrace }).eval(&r.cond, None)).collect()
+    plan.rules
+        .iter()
+        .map(|r| {
+            (Eval {
+                facts,
+                tracer: &mut NoTrace,
+            })
+            .eval(&r.cond, None)
+        })
+        .collect()
 }
 
 /// Past this many combinations of missing values, fall back to rule-level enumeration.
@@ -133,12 +170,21 @@ fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outc
         if status[i] != Tri::U {
             continue;
         }
-        let mut rec = Recorder { leaves: Vec::new(), only_unknown: true };
-        (Eval { facts, tracer: &mut rec }).eval(&r.cond, None);
+        let mut rec = Recorder {
+            leaves: Vec::new(),
+            only_unknown: true,
+        };
+        (Eval {
+            facts,
+            tracer: &mut rec,
+        })
+        .eval(&r.cond, None);
         for (_, _, seen, _) in rec.leaves {
             if let Seen::Missing(Ref::Scalar(f)) = seen {
                 let f = f as usize;
-                if matches!(schema::SCALARS[f].ty, Ty::Bool | Ty::Enum(_) | Ty::Set(_)) && !missing.contains(&f) {
+                if matches!(schema::SCALARS[f].ty, Ty::Bool | Ty::Enum(_) | Ty::Set(_))
+                    && !missing.contains(&f)
+                {
                     missing.push(f);
                 }
             }
@@ -152,7 +198,10 @@ fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outc
             _ => vec![],
         }
     };
-    let size = missing.iter().try_fold(1usize, |acc, &f| acc.checked_mul(domain(f).len()).filter(|n| *n <= MAX_COMPLETIONS));
+    let size = missing.iter().try_fold(1usize, |acc, &f| {
+        acc.checked_mul(domain(f).len())
+            .filter(|n| *n <= MAX_COMPLETIONS)
+    });
     if missing.is_empty() || size.is_none() {
         return enumerate_rules(plan, status);
     }
@@ -345,7 +394,9 @@ fn tri_str(t: Tri) -> &'static str {
 
 pub fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
     match r {
-        Ref::Scalar(i) => schema::SCALARS.get(i as usize).map(|d| (d.path.to_string(), d.ty)),
+        Ref::Scalar(i) => schema::SCALARS
+            .get(i as usize)
+            .map(|d| (d.path.to_string(), d.ty)),
         Ref::Field(i) => {
             let l = schema::LISTS.get(list? as usize)?;
             l.fields.get(i as usize).map(|d| (d.path.to_string(), d.ty))
@@ -358,17 +409,32 @@ pub fn show_value(ty: Ty, v: i64) -> Value {
         return Value::Null;
     }
     match ty {
-        Ty::Date => value_date(v).map(|d| Value::String(d.to_string())).unwrap_or(Value::Null),
+        Ty::Date => value_date(v)
+            .map(|d| Value::String(d.to_string()))
+            .unwrap_or(Value::Null),
         Ty::Number => Value::from(v),
         Ty::Bool => Value::Bool(v != 0),
-        Ty::Enum(d) => d.get(v as usize).map(|s| Value::String(s.to_string())).unwrap_or(Value::Null),
-        Ty::Set(d) => Value::Array(d.iter().enumerate().filter(|(i, _)| v & (1 << i) != 0).map(|(_, s)| Value::String(s.to_string())).collect()),
+        Ty::Enum(d) => d
+            .get(v as usize)
+            .map(|s| Value::String(s.to_string()))
+            .unwrap_or(Value::Null),
+        Ty::Set(d) => Value::Array(
+            d.iter()
+                .enumerate()
+                .filter(|(i, _)| v & (1 << i) != 0)
+                .map(|(_, s)| Value::String(s.to_string()))
+                .collect(),
+        ),
         Ty::Offense => Value::Null,
     }
 }
 
 fn item_path(list: Option<u8>, item: Option<usize>) -> Option<String> {
-    Some(format!("{}[{}]", schema::LISTS.get(list? as usize)?.path, item?))
+    Some(format!(
+        "{}[{}]",
+        schema::LISTS.get(list? as usize)?.path,
+        item?
+    ))
 }
 
 impl Library {
@@ -379,7 +445,8 @@ impl Library {
     }
 
     pub fn law_for(&self, pack: usize, facts: &Facts) -> Result<&LawVersion, RequestError> {
-        let date = value_date(facts.scalars[schema::DATE]).ok_or_else(|| RequestError::new("date", "required"))?;
+        let date = value_date(facts.scalars[schema::DATE])
+            .ok_or_else(|| RequestError::new("date", "required"))?;
         self.law(pack, date)
     }
 
@@ -402,9 +469,21 @@ impl Library {
         let mut trace = Vec::new();
         for (i, pr) in plan.rules.iter().enumerate() {
             let cr = self.rule(pr.rule);
-            let mut rec = Recorder { leaves: Vec::new(), only_unknown: false };
-            (Eval { facts, tracer: &mut rec }).eval(&pr.cond, None);
-            let defeated_by: Vec<String> = pr.overriders.iter().filter(|&&o| fires[o as usize]).map(|&o| name(o as usize)).collect();
+            let mut rec = Recorder {
+                leaves: Vec::new(),
+                only_unknown: false,
+            };
+            (Eval {
+                facts,
+                tracer: &mut rec,
+            })
+            .eval(&pr.cond, None);
+            let defeated_by: Vec<String> = pr
+                .overriders
+                .iter()
+                .filter(|&&o| fires[o as usize])
+                .map(|&o| name(o as usize))
+                .collect();
             let result = match status[i] {
                 Tri::T if !defeated_by.is_empty() => "defeated",
                 Tri::T => "fires",
@@ -416,10 +495,22 @@ impl Library {
                 .iter()
                 .map(|(a, item, seen, res)| {
                     let info = &cr.atoms[*a as usize];
-                    Condition { test: info.text.clone(), item: item_path(info.list, *item), saw: self.describe_seen(*seen, info.list, *item, facts), result: tri_str(*res) }
+                    Condition {
+                        test: info.text.clone(),
+                        item: item_path(info.list, *item),
+                        saw: self.describe_seen(*seen, info.list, *item, facts),
+                        result: tri_str(*res),
+                    }
                 })
                 .collect();
-            trace.push(TraceRule { rule: name(i), citation: cr.def.citation.clone(), outcome: cr.def.outcome, result, defeated_by, conditions });
+            trace.push(TraceRule {
+                rule: name(i),
+                citation: cr.def.citation.clone(),
+                outcome: cr.def.outcome,
+                result,
+                defeated_by,
+                conditions,
+            });
         }
 
         let mut reasons = Vec::new();
@@ -434,7 +525,9 @@ impl Library {
                     "No provision in force for {} on {} covers a `{}` request with these facts.",
                     self.packs[pack].id,
                     law_date(facts),
-                    schema::KINDS.get(facts.scalars[schema::KIND] as usize).unwrap_or(&"?")
+                    schema::KINDS
+                        .get(facts.scalars[schema::KIND] as usize)
+                        .unwrap_or(&"?")
                 ));
             }
             for (i, pr) in plan.rules.iter().enumerate() {
@@ -442,8 +535,15 @@ impl Library {
                     continue;
                 }
                 let cr = self.rule(pr.rule);
-                let mut rec = Recorder { leaves: Vec::new(), only_unknown: true };
-                (Eval { facts, tracer: &mut rec }).eval(&pr.cond, None);
+                let mut rec = Recorder {
+                    leaves: Vec::new(),
+                    only_unknown: true,
+                };
+                (Eval {
+                    facts,
+                    tracer: &mut rec,
+                })
+                .eval(&pr.cond, None);
                 for (a, item, seen, _) in rec.leaves {
                     let info = &cr.atoms[a as usize];
                     if let Some(m) = self.missing_name(seen, info.list, item, facts) {
@@ -456,7 +556,12 @@ impl Library {
         }
         // Deciding rules first (most specific layer first), then rules of other layers to the same effect.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (!(i < 128 && sel.winners & (1 << i) != 0), plan.rules[i].depth));
+        order.sort_by_key(|&i| {
+            (
+                !(i < 128 && sel.winners & (1 << i) != 0),
+                plan.rules[i].depth,
+            )
+        });
         for i in order {
             let pr = &plan.rules[i];
             let decisive = i < 128 && sel.winners & (1 << i) != 0;
@@ -482,20 +587,43 @@ impl Library {
             });
             for o in &d.obligations {
                 if !obligations.iter().any(|x| x.id == o.id) {
-                    obligations.push(ObligationOut { id: o.id.clone(), text: o.text.clone(), citation: d.citation.clone() });
+                    obligations.push(ObligationOut {
+                        id: o.id.clone(),
+                        text: o.text.clone(),
+                        citation: d.citation.clone(),
+                    });
                 }
             }
             if let Some(a) = &d.ambiguity {
-                ambiguities.push(AmbiguityOut { rule: name(i), citation: d.citation.clone(), other_reading: a.other_reading.clone(), cites: a.cites.clone() });
+                ambiguities.push(AmbiguityOut {
+                    rule: name(i),
+                    citation: d.citation.clone(),
+                    other_reading: a.other_reading.clone(),
+                    cites: a.cites.clone(),
+                });
             }
-            if decisive && pr.preempts && plan.rules.iter().enumerate().any(|(j, o)| eff[j] && o.depth < pr.depth && o.outcome != pr.outcome) {
-                notes.push(format!("{} preempts a lower layer's rule to the contrary.", d.citation));
+            if decisive
+                && pr.preempts
+                && plan
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .any(|(j, o)| eff[j] && o.depth < pr.depth && o.outcome != pr.outcome)
+            {
+                notes.push(format!(
+                    "{} preempts a lower layer's rule to the contrary.",
+                    d.citation
+                ));
             }
         }
         if sel.conflict {
             notes.push("Rules of one layer disagree with no stated priority; the most restrictive outcome is shown. Run `brightline lint` on the pack.".into());
         }
-        let counterfactuals = if n > 0 { self.counterfactuals(law, plan, facts, sel.outcome) } else { Vec::new() };
+        let counterfactuals = if n > 0 {
+            self.counterfactuals(law, plan, facts, sel.outcome)
+        } else {
+            Vec::new()
+        };
         let summary = summary(sel.outcome, &reasons, &missing);
         Ok(Decision {
             outcome: sel.outcome,
@@ -512,29 +640,68 @@ impl Library {
         })
     }
 
-    fn describe_seen(&self, seen: Seen, list: Option<u8>, item: Option<usize>, facts: &Facts) -> String {
+    fn describe_seen(
+        &self,
+        seen: Seen,
+        list: Option<u8>,
+        item: Option<usize>,
+        facts: &Facts,
+    ) -> String {
         match seen {
             Seen::Value(r, v) => match fact_ty(r, list) {
                 Some((_, Ty::Offense)) => {
-                    let code = item.and_then(|i| facts.lists.get(list.unwrap_or(0) as usize)?.as_ref()?.get(i)?.offense.clone());
+                    let code = item.and_then(|i| {
+                        facts
+                            .lists
+                            .get(list.unwrap_or(0) as usize)?
+                            .as_ref()?
+                            .get(i)?
+                            .offense
+                            .clone()
+                    });
                     code.unwrap_or_default()
                 }
                 Some((_, ty)) => show_value(ty, v).to_string().trim_matches('"').to_string(),
                 None => v.to_string(),
             },
-            Seen::Missing(r) => format!("{} not given", fact_ty(r, list).map(|x| x.0).unwrap_or_default()),
+            Seen::Missing(r) => format!(
+                "{} not given",
+                fact_ty(r, list).map(|x| x.0).unwrap_or_default()
+            ),
             Seen::TableUnknown => {
-                let code = item.and_then(|i| facts.lists.get(list.unwrap_or(0) as usize)?.as_ref()?.get(i)?.offense.clone()).unwrap_or_default();
+                let code = item
+                    .and_then(|i| {
+                        facts
+                            .lists
+                            .get(list.unwrap_or(0) as usize)?
+                            .as_ref()?
+                            .get(i)?
+                            .offense
+                            .clone()
+                    })
+                    .unwrap_or_default();
                 format!("{code}: membership cannot be decided from the tables")
             }
             Seen::Nothing => "list not given".into(),
         }
     }
 
-    fn missing_name(&self, seen: Seen, list: Option<u8>, item: Option<usize>, facts: &Facts) -> Option<String> {
+    fn missing_name(
+        &self,
+        seen: Seen,
+        list: Option<u8>,
+        item: Option<usize>,
+        facts: &Facts,
+    ) -> Option<String> {
         match seen {
-            Seen::Missing(Ref::Scalar(i)) => Some(schema::SCALARS.get(i as usize)?.path.to_string()),
-            Seen::Missing(r @ Ref::Field(_)) => Some(format!("{}.{}", item_path(list, item)?, fact_ty(r, list)?.0)),
+            Seen::Missing(Ref::Scalar(i)) => {
+                Some(schema::SCALARS.get(i as usize)?.path.to_string())
+            }
+            Seen::Missing(r @ Ref::Field(_)) => Some(format!(
+                "{}.{}",
+                item_path(list, item)?,
+                fact_ty(r, list)?.0
+            )),
             Seen::TableUnknown => {
                 let it = facts.lists.get(list? as usize)?.as_ref()?.get(item?)?;
                 Some(format!(
@@ -548,7 +715,13 @@ impl Library {
         }
     }
 
-    fn counterfactuals(&self, law: &LawVersion, plan: &KindPlan, facts: &Facts, current: Outcome) -> Vec<Counterfactual> {
+    fn counterfactuals(
+        &self,
+        law: &LawVersion,
+        plan: &KindPlan,
+        facts: &Facts,
+        current: Outcome,
+    ) -> Vec<Counterfactual> {
         // Facts the rules read, except those that define the question itself.
         let mut scalars: Vec<u8> = Vec::new();
         let mut fields: Vec<(u8, u8)> = Vec::new();
@@ -556,12 +729,16 @@ impl Library {
             for a in &self.rule(pr.rule).atoms {
                 for r in &a.reads {
                     match (*r, a.list) {
-                        (Ref::Scalar(i), _) if ![schema::DATE, schema::AGENCY, schema::KIND].contains(&(i as usize)) => {
-                            if !scalars.contains(&i) {
-                                scalars.push(i)
-                            }
+                        (Ref::Scalar(i), _)
+                            if ![schema::DATE, schema::AGENCY, schema::KIND]
+                                .contains(&(i as usize))
+                                && !scalars.contains(&i) =>
+                        {
+                            scalars.push(i)
                         }
-                        (Ref::Field(f), Some(l)) if !fields.contains(&(l, f)) => fields.push((l, f)),
+                        (Ref::Field(f), Some(l)) if !fields.contains(&(l, f)) => {
+                            fields.push((l, f))
+                        }
                         _ => {}
                     }
                 }
@@ -587,14 +764,21 @@ impl Library {
         }
         for &(l, fi) in &fields {
             let def = schema::LISTS[l as usize].fields[fi as usize];
-            let Some(items) = &facts.lists[l as usize] else { continue };
+            let Some(items) = &facts.lists[l as usize] else {
+                continue;
+            };
             for (ii, it) in items.iter().enumerate() {
                 for v in candidates(def.ty, it.fields[fi as usize]) {
                     let mut f = facts.clone();
                     if let Some(items) = f.lists[l as usize].as_mut() {
                         items[ii].fields[fi as usize] = v;
                     }
-                    try_change(format!("{}[{ii}].{}", schema::LISTS[l as usize].path, def.path), def.ty, v, f);
+                    try_change(
+                        format!("{}[{ii}].{}", schema::LISTS[l as usize].path, def.path),
+                        def.ty,
+                        v,
+                        f,
+                    );
                 }
             }
         }
@@ -605,12 +789,21 @@ impl Library {
     fn law_block(&self, pack: usize, law: &LawVersion, facts: &Facts) -> LawBlock {
         let provision = |&(p, r): &(usize, usize)| {
             let d = &self.packs[p].rules[r].def;
-            ProvisionRef { rule: format!("{}/{}", self.packs[p].id, d.id), citation: d.citation.clone(), effective: period(d.from, d.until) }
+            ProvisionRef {
+                rule: format!("{}/{}", self.packs[p].id, d.id),
+                citation: d.citation.clone(),
+                effective: period(d.from, d.until),
+            }
         };
         LawBlock {
             as_of: law_date(facts),
             jurisdiction: self.packs[pack].id.clone(),
-            layers: law.chain.iter().rev().map(|&p| self.packs[p].id.clone()).collect(),
+            layers: law
+                .chain
+                .iter()
+                .rev()
+                .map(|&p| self.packs[p].id.clone())
+                .collect(),
             version: period(law.from, law.until),
             provisions: law.rules.iter().map(provision).collect(),
             events: law
@@ -636,7 +829,9 @@ impl Library {
 }
 
 fn law_date(facts: &Facts) -> String {
-    value_date(facts.scalars[schema::DATE]).map(|d| d.to_string()).unwrap_or_default()
+    value_date(facts.scalars[schema::DATE])
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 pub fn period(from: time::Date, until: Option<time::Date>) -> String {
@@ -655,7 +850,10 @@ fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
         Ty::Enum(d) => (0..d.len() as i64).filter(|v| *v != cur).collect(),
         Ty::Set(d) => {
             let base = if cur == MISSING { 0 } else { cur };
-            (0..d.len()).map(|i| base ^ (1 << i)).filter(|v| *v != 0).collect()
+            (0..d.len())
+                .map(|i| base ^ (1 << i))
+                .filter(|v| *v != 0)
+                .collect()
         }
         _ => vec![],
     }
@@ -664,9 +862,16 @@ fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
 fn summary(o: Outcome, reasons: &[Reason], missing: &[String]) -> String {
     let head = reasons.first();
     match (o, head) {
-        (Outcome::Undetermined, _) if !missing.is_empty() => format!("UNDETERMINED: needs {}", missing.join(", ")),
+        (Outcome::Undetermined, _) if !missing.is_empty() => {
+            format!("UNDETERMINED: needs {}", missing.join(", "))
+        }
         (Outcome::Undetermined, _) => "UNDETERMINED: no provision decides this request".into(),
-        (_, Some(r)) => format!("{}: {} ({})", o.as_str().to_uppercase(), r.title, r.citation),
+        (_, Some(r)) => format!(
+            "{}: {} ({})",
+            o.as_str().to_uppercase(),
+            r.title,
+            r.citation
+        ),
         (_, None) => o.as_str().to_uppercase(),
     }
 }
@@ -677,12 +882,29 @@ impl Decision {
         use std::fmt::Write;
         let mut s = String::new();
         let _ = writeln!(s, "{}", self.summary);
-        let _ = writeln!(s, "Law of {} as of {} (layers: {}).", self.law.jurisdiction, self.law.as_of, self.law.layers.join(" > "));
+        let _ = writeln!(
+            s,
+            "Law of {} as of {} (layers: {}).",
+            self.law.jurisdiction,
+            self.law.as_of,
+            self.law.layers.join(" > ")
+        );
         if !self.reasons.is_empty() {
             let _ = writeln!(s, "\nWhy:");
             for r in &self.reasons {
-                let conf = if r.confidence == "verbatim" { String::new() } else { format!(" [{}]", r.confidence) };
-                let _ = writeln!(s, "  - {} — {}: {}{}", r.outcome.as_str(), r.citation, r.title, conf);
+                let conf = if r.confidence == "verbatim" {
+                    String::new()
+                } else {
+                    format!(" [{}]", r.confidence)
+                };
+                let _ = writeln!(
+                    s,
+                    "  - {} — {}: {}{}",
+                    r.outcome.as_str(),
+                    r.citation,
+                    r.title,
+                    conf
+                );
             }
         }
         if !self.obligations.is_empty() {
@@ -698,7 +920,11 @@ impl Decision {
             }
         }
         for a in &self.ambiguities {
-            let _ = writeln!(s, "\nAmbiguity in {}: another reading is that {} ({}).", a.citation, a.other_reading, a.cites);
+            let _ = writeln!(
+                s,
+                "\nAmbiguity in {}: another reading is that {} ({}).",
+                a.citation, a.other_reading, a.cites
+            );
         }
         for n in &self.notes {
             let _ = writeln!(s, "\nNote: {n}");
@@ -706,13 +932,25 @@ impl Decision {
         if !self.law.events.is_empty() {
             let _ = writeln!(s, "\nCourt orders and events in force:");
             for e in &self.law.events {
-                let _ = writeln!(s, "  - {} {}: {} ({})", e.date, e.kind_str(), e.title, e.citation);
+                let _ = writeln!(
+                    s,
+                    "  - {} {}: {} ({})",
+                    e.date,
+                    e.kind_str(),
+                    e.title,
+                    e.citation
+                );
             }
         }
         if !self.counterfactuals.is_empty() {
             let _ = writeln!(s, "\nWhat would change the answer:");
             for c in &self.counterfactuals {
-                let (k, v) = c.change.iter().next().map(|(k, v)| (k.clone(), v.to_string())).unwrap_or_default();
+                let (k, v) = c
+                    .change
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .unwrap_or_default();
                 let _ = writeln!(s, "  - if {k} were {v}: {}", c.outcome.as_str());
             }
         }

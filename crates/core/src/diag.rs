@@ -33,7 +33,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, file: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         let len = file.text.len();
         let span = span.start.min(len)..span.end.min(len).max(span.start.min(len));
         Diagnostic {
@@ -46,8 +51,16 @@ impl Diagnostic {
             span,
         }
     }
-    pub fn warning(code: &'static str, file: &SourceFile, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, file, span, message) }
+    pub fn warning(
+        code: &'static str,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, file, span, message)
+        }
     }
     pub fn label(mut self, l: impl Into<String>) -> Self {
         self.label = l.into();
@@ -72,7 +85,12 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        format!("{}: {sev}[{}]: {}", self.location(), self.code, self.message)
+        format!(
+            "{}: {sev}[{}]: {}",
+            self.location(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -95,14 +113,20 @@ impl miette::Diagnostic for Diagnostic {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(self)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = (!self.label.is_empty()).then(|| self.label.clone());
-        Some(Box::new(std::iter::once(LabeledSpan::new(label, self.span.start, self.span.len()))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            label,
+            self.span.start,
+            self.span.len(),
+        ))))
     }
 }
 
@@ -124,4 +148,3 @@ impl SourceCode for Diagnostic {
         )))
     }
 }
-

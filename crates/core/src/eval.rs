@@ -14,15 +14,19 @@ pub enum Tri {
     U,
 }
 
-impl Tri {
+impl std::ops::Not for Tri {
+    type Output = Tri;
     #[inline]
-    pub fn not(self) -> Tri {
+    fn not(self) -> Tri {
         match self {
             Tri::F => Tri::T,
             Tri::T => Tri::F,
             Tri::U => Tri::U,
         }
     }
+}
+
+impl Tri {
     pub fn from_bool(b: bool) -> Tri {
         if b {
             Tri::T
@@ -77,7 +81,11 @@ fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
 pub fn minus_years(anchor: i64, n: i64) -> Option<i64> {
     let (y, m, d) = civil_from_julian(anchor);
     let y = y - n;
-    let d = if m == 2 && d == 29 && !is_leap(y) { 28 } else { d };
+    let d = if m == 2 && d == 29 && !is_leap(y) {
+        28
+    } else {
+        d
+    };
     Some(julian_from_civil(y, m, d))
 }
 
@@ -127,9 +135,19 @@ impl<T: Tracer> Eval<'_, T> {
     }
 
     #[inline(always)]
-    fn leaf(&mut self, atom: u16, item: Option<(usize, &Item)>, r: Ref, test: impl Fn(i64) -> bool) -> Tri {
+    fn leaf(
+        &mut self,
+        atom: u16,
+        item: Option<(usize, &Item)>,
+        r: Ref,
+        test: impl Fn(i64) -> bool,
+    ) -> Tri {
         let v = read(r, self.facts, item.map(|x| x.1));
-        let (seen, res) = if v == MISSING { (Seen::Missing(r), Tri::U) } else { (Seen::Value(r, v), Tri::from_bool(test(v))) };
+        let (seen, res) = if v == MISSING {
+            (Seen::Missing(r), Tri::U)
+        } else {
+            (Seen::Value(r, v), Tri::from_bool(test(v)))
+        };
         self.tracer.leaf(atom, item.map(|x| x.0), seen, res);
         res
     }
@@ -169,24 +187,42 @@ impl<T: Tracer> Eval<'_, T> {
                 }
                 acc
             }
-            Cond::Not(x) => self.eval(x, item).not(),
-            Cond::EnumIn { r, mask, atom } => self.leaf(*atom, item, *r, |v| (0..64).contains(&v) && mask & (1 << v) != 0),
+            Cond::Not(x) => !self.eval(x, item),
+            Cond::EnumIn { r, mask, atom } => self.leaf(*atom, item, *r, |v| {
+                (0..64).contains(&v) && mask & (1 << v) != 0
+            }),
             Cond::SetAny { r, mask, atom } => self.leaf(*atom, item, *r, |v| v & *mask as i64 != 0),
-            Cond::SetOnly { r, mask, atom } => self.leaf(*atom, item, *r, |v| v != 0 && v & !(*mask as i64) == 0),
+            Cond::SetOnly { r, mask, atom } => {
+                self.leaf(*atom, item, *r, |v| v != 0 && v & !(*mask as i64) == 0)
+            }
             Cond::Bool { r, atom } => self.leaf(*atom, item, *r, |v| v != 0),
-            Cond::Cmp { r, op, v: rhs, atom } => self.leaf(*atom, item, *r, |v| match op {
+            Cond::Cmp {
+                r,
+                op,
+                v: rhs,
+                atom,
+            } => self.leaf(*atom, item, *r, |v| match op {
                 CmpOp::Lt => v < *rhs,
                 CmpOp::Le => v <= *rhs,
                 CmpOp::Gt => v > *rhs,
                 CmpOp::Ge => v >= *rhs,
                 CmpOp::Eq => v == *rhs,
             }),
-            Cond::Within { date, amount, unit, anchor, ext, atom } => {
+            Cond::Within {
+                date,
+                amount,
+                unit,
+                anchor,
+                ext,
+                atom,
+            } => {
                 let it = item.map(|x| x.1);
                 let d = read(*date, self.facts, it);
                 let a = read(*anchor, self.facts, it);
                 let e = ext.map(|r| read(r, self.facts, it)).unwrap_or(0);
-                let missing = [(d, *date), (a, *anchor), (e, ext.unwrap_or(*date))].into_iter().find(|(v, _)| *v == MISSING);
+                let missing = [(d, *date), (a, *anchor), (e, ext.unwrap_or(*date))]
+                    .into_iter()
+                    .find(|(v, _)| *v == MISSING);
                 let (seen, res) = match missing {
                     Some((_, r)) => (Seen::Missing(r), Tri::U),
                     None => {
@@ -220,7 +256,12 @@ impl<T: Tracer> Eval<'_, T> {
                 self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
                 res
             }
-            Cond::Quant { any, list, body, atom } => {
+            Cond::Quant {
+                any,
+                list,
+                body,
+                atom,
+            } => {
                 let res = match &self.facts.lists[*list as usize] {
                     None => {
                         self.tracer.leaf(*atom, None, Seen::Nothing, Tri::U);
@@ -246,7 +287,7 @@ impl<T: Tracer> Eval<'_, T> {
                 if *any {
                     res
                 } else {
-                    res.not()
+                    !res
                 }
             }
         }
@@ -265,7 +306,10 @@ mod tests {
         while d < end {
             let jd = d.to_julian_day() as i64;
             let (y, m, day) = civil_from_julian(jd);
-            assert_eq!((y, m, day), (d.year() as i64, d.month() as i64, d.day() as i64));
+            assert_eq!(
+                (y, m, day),
+                (d.year() as i64, d.month() as i64, d.day() as i64)
+            );
             assert_eq!(julian_from_civil(y, m, day), jd);
             d = d.next_day().unwrap();
         }

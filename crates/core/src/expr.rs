@@ -48,17 +48,47 @@ pub enum Literal {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Atom {
     /// `path is v`, `path in {..}`, negated by `is not` / `not in`.
-    Is { path: Name, values: Vec<Name>, negated: bool },
+    Is {
+        path: Name,
+        values: Vec<Name>,
+        negated: bool,
+    },
     /// `path has v` (one value) or `path has any {..}`.
-    Has { path: Name, values: Vec<Name> },
+    Has {
+        path: Name,
+        values: Vec<Name>,
+    },
     /// `path only {..}`: a non-empty set within the values.
-    Only { path: Name, values: Vec<Name> },
-    Bool { path: Name },
-    Cmp { path: Name, op: CmpOp, value: Literal, value_span: Span },
-    Within { date: Name, amount: i64, unit: Unit, anchor: Name, ext: Option<Name> },
-    InTable { path: Name, table: Name },
+    Only {
+        path: Name,
+        values: Vec<Name>,
+    },
+    Bool {
+        path: Name,
+    },
+    Cmp {
+        path: Name,
+        op: CmpOp,
+        value: Literal,
+        value_span: Span,
+    },
+    Within {
+        date: Name,
+        amount: i64,
+        unit: Unit,
+        anchor: Name,
+        ext: Option<Name>,
+    },
+    InTable {
+        path: Name,
+        table: Name,
+    },
     /// `any list (..)` or, with `any: false`, `no list (..)`.
-    Quant { any: bool, list: Name, body: Box<Expr> },
+    Quant {
+        any: bool,
+        list: Name,
+        body: Box<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,7 +127,11 @@ fn describe(t: &Tok) -> String {
 }
 
 fn err(message: impl Into<String>, span: Span, help: Option<&str>) -> SyntaxError {
-    SyntaxError { message: message.into(), span, help: help.map(Into::into) }
+    SyntaxError {
+        message: message.into(),
+        span,
+        help: help.map(Into::into),
+    }
 }
 
 pub fn parse_date(s: &str) -> Option<time::Date> {
@@ -210,9 +244,18 @@ struct Parser {
 /// Parses a condition. `base` is the byte offset of `src` in its file.
 pub fn parse(src: &str, base: usize) -> Result<Expr, SyntaxError> {
     let toks = lex(src, base)?;
-    let mut p = Parser { toks, pos: 0, end: base + src.len(), depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end: base + src.len(),
+        depth: 0,
+    };
     if p.toks.is_empty() {
-        return Err(err("empty condition", base..base + src.len(), Some("write a condition, e.g. `agency is jail`")));
+        return Err(err(
+            "empty condition",
+            base..base + src.len(),
+            Some("write a condition, e.g. `agency is jail`"),
+        ));
     }
     let e = p.or()?;
     if let Some((t, s)) = p.toks.get(p.pos) {
@@ -230,10 +273,17 @@ impl Parser {
         self.toks.get(self.pos).map(|t| &t.0)
     }
     fn span(&self) -> Span {
-        self.toks.get(self.pos).map(|t| t.1.clone()).unwrap_or(self.end..self.end)
+        self.toks
+            .get(self.pos)
+            .map(|t| t.1.clone())
+            .unwrap_or(self.end..self.end)
     }
     fn prev_end(&self) -> usize {
-        self.pos.checked_sub(1).and_then(|i| self.toks.get(i)).map(|t| t.1.end).unwrap_or(self.end)
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map(|t| t.1.end)
+            .unwrap_or(self.end)
     }
     fn is_word(&self, w: &str) -> bool {
         matches!(self.peek(), Some(Tok::Word(x)) if x == w)
@@ -255,18 +305,28 @@ impl Parser {
         }
     }
     fn unexpected(&self, what: &str, help: &str) -> SyntaxError {
-        let found = self.peek().map(describe).unwrap_or_else(|| "the end of the condition".into());
+        let found = self
+            .peek()
+            .map(describe)
+            .unwrap_or_else(|| "the end of the condition".into());
         err(format!("{what}, found {found}"), self.span(), Some(help))
     }
     fn name(&mut self, what: &str, help: &str) -> Result<Name, SyntaxError> {
         match self.toks.get(self.pos) {
             Some((Tok::Word(w), s)) if !KEYWORDS.contains(&w.as_str()) => {
                 self.pos += 1;
-                Ok(Name { text: w.clone(), span: s.clone() })
+                Ok(Name {
+                    text: w.clone(),
+                    span: s.clone(),
+                })
             }
             Some((Tok::Number(n), s)) => {
                 // Enum values such as `287g` lex as words; bare numbers are not names.
-                Err(err(format!("expected {what}, found number {n}"), s.clone(), Some(help)))
+                Err(err(
+                    format!("expected {what}, found number {n}"),
+                    s.clone(),
+                    Some(help),
+                ))
             }
             _ => Err(self.unexpected(&format!("expected {what}"), help)),
         }
@@ -275,14 +335,22 @@ impl Parser {
     fn or(&mut self) -> Result<Expr, SyntaxError> {
         self.depth += 1;
         if self.depth > 64 {
-            return Err(err("condition nested too deeply", self.span(), Some("split the rule in two")));
+            return Err(err(
+                "condition nested too deeply",
+                self.span(),
+                Some("split the rule in two"),
+            ));
         }
         let mut parts = vec![self.and()?];
         while self.eat_word("or") {
             parts.push(self.and()?);
         }
         self.depth -= 1;
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Expr::And(vec![])) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or(Expr::And(vec![]))
+        } else {
+            Expr::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, SyntaxError> {
@@ -290,7 +358,11 @@ impl Parser {
         while self.eat_word("and") {
             parts.push(self.unary()?);
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Expr::And(vec![])) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or(Expr::And(vec![]))
+        } else {
+            Expr::And(parts)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
@@ -325,38 +397,71 @@ impl Parser {
         if self.is_word("any") || self.is_word("no") {
             let any = self.is_word("any");
             self.pos += 1;
-            let list = self.name("a list such as `subject.convictions`", "e.g. `any subject.convictions (level is felony)`")?;
+            let list = self.name(
+                "a list such as `subject.convictions`",
+                "e.g. `any subject.convictions (level is felony)`",
+            )?;
             self.expect(Tok::LParen, "the item condition goes in parentheses")?;
             let body = self.or()?;
             self.expect(Tok::RParen, "close the item condition")?;
-            return Ok(Atom::Quant { any, list, body: Box::new(body) });
+            return Ok(Atom::Quant {
+                any,
+                list,
+                body: Box::new(body),
+            });
         }
         let path = self.name("a fact", PATH_HELP)?;
         if self.eat_word("is") {
             let negated = self.eat_word("not");
             let v = self.name("a value", "e.g. `request.warrant is judicial`")?;
-            return Ok(Atom::Is { path, values: vec![v], negated });
+            return Ok(Atom::Is {
+                path,
+                values: vec![v],
+                negated,
+            });
         }
-        if self.is_word("not") && matches!(self.toks.get(self.pos + 1), Some((Tok::Word(w), _)) if w == "in") {
+        if self.is_word("not")
+            && matches!(self.toks.get(self.pos + 1), Some((Tok::Word(w), _)) if w == "in")
+        {
             self.pos += 2;
-            return Ok(Atom::Is { path, values: self.values()?, negated: true });
+            return Ok(Atom::Is {
+                path,
+                values: self.values()?,
+                negated: true,
+            });
         }
         if self.eat_word("in") {
             if self.peek() == Some(&Tok::LBrace) {
-                return Ok(Atom::Is { path, values: self.values()?, negated: false });
+                return Ok(Atom::Is {
+                    path,
+                    values: self.values()?,
+                    negated: false,
+                });
             }
-            let table = self.name("a set `{..}` or a table name", "e.g. `offense in vsc` or `request.kind in {detainer, transfer}`")?;
+            let table = self.name(
+                "a set `{..}` or a table name",
+                "e.g. `offense in vsc` or `request.kind in {detainer, transfer}`",
+            )?;
             return Ok(Atom::InTable { path, table });
         }
         if self.eat_word("has") {
             if self.eat_word("any") {
-                return Ok(Atom::Has { path, values: self.values()? });
+                return Ok(Atom::Has {
+                    path,
+                    values: self.values()?,
+                });
             }
             let v = self.name("a value", "e.g. `request.information has release_date`")?;
-            return Ok(Atom::Has { path, values: vec![v] });
+            return Ok(Atom::Has {
+                path,
+                values: vec![v],
+            });
         }
         if self.eat_word("only") {
-            return Ok(Atom::Only { path, values: self.values()? });
+            return Ok(Atom::Only {
+                path,
+                values: self.values()?,
+            });
         }
         if self.eat_word("within") {
             let amount = match self.peek() {
@@ -365,32 +470,55 @@ impl Parser {
                     self.pos += 1;
                     n
                 }
-                _ => return Err(self.unexpected("expected a number of years or days", "e.g. `date within 5 years before subject.arrest_date`")),
+                _ => {
+                    return Err(self.unexpected(
+                        "expected a number of years or days",
+                        "e.g. `date within 5 years before subject.arrest_date`",
+                    ))
+                }
             };
             let unit = if self.eat_word("years") || self.eat_word("year") {
                 Unit::Years
             } else if self.eat_word("days") || self.eat_word("day") {
                 Unit::Days
             } else {
-                return Err(self.unexpected("expected `years` or `days`", "e.g. `within 5 years before ...`"));
+                return Err(self.unexpected(
+                    "expected `years` or `days`",
+                    "e.g. `within 5 years before ...`",
+                ));
             };
             if !self.eat_word("before") {
-                return Err(self.unexpected("expected `before`", "e.g. `within 5 years before subject.arrest_date`"));
+                return Err(self.unexpected(
+                    "expected `before`",
+                    "e.g. `within 5 years before subject.arrest_date`",
+                ));
             }
             let anchor = self.name("a date fact", "e.g. `subject.arrest_date`")?;
             let ext = if self.eat_word("extended") {
                 if !self.eat_word("by") {
-                    return Err(self.unexpected("expected `by`", "e.g. `extended by incarcerated_days days`"));
+                    return Err(self
+                        .unexpected("expected `by`", "e.g. `extended by incarcerated_days days`"));
                 }
-                let f = self.name("a number field", "e.g. `extended by incarcerated_days days`")?;
+                let f = self.name(
+                    "a number field",
+                    "e.g. `extended by incarcerated_days days`",
+                )?;
                 if !(self.eat_word("days") || self.eat_word("day")) {
-                    return Err(self.unexpected("expected `days`", "the extension is counted in days"));
+                    return Err(
+                        self.unexpected("expected `days`", "the extension is counted in days")
+                    );
                 }
                 Some(f)
             } else {
                 None
             };
-            return Ok(Atom::Within { date: path, amount, unit, anchor, ext });
+            return Ok(Atom::Within {
+                date: path,
+                amount,
+                unit,
+                anchor,
+                ext,
+            });
         }
         if let Some(Tok::Cmp(op)) = self.peek() {
             let op = *op;
@@ -399,10 +527,19 @@ impl Parser {
             let value = match self.peek() {
                 Some(Tok::Number(n)) => Literal::Number(*n),
                 Some(Tok::Date(d)) => Literal::Date(*d),
-                _ => return Err(self.unexpected("expected a number or a date", "e.g. `subject.age < 18`")),
+                _ => {
+                    return Err(
+                        self.unexpected("expected a number or a date", "e.g. `subject.age < 18`")
+                    )
+                }
             };
             self.pos += 1;
-            return Ok(Atom::Cmp { path, op, value, value_span: vspan });
+            return Ok(Atom::Cmp {
+                path,
+                op,
+                value,
+                value_span: vspan,
+            });
         }
         Ok(Atom::Bool { path })
     }

@@ -29,7 +29,10 @@ pub struct Facts {
 
 impl Default for Facts {
     fn default() -> Self {
-        Facts { scalars: [MISSING; SCALARS.len()], lists: Default::default() }
+        Facts {
+            scalars: [MISSING; SCALARS.len()],
+            lists: Default::default(),
+        }
     }
 }
 
@@ -43,7 +46,10 @@ pub struct RequestError {
 
 impl RequestError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        RequestError { field: field.into(), message: message.into() }
+        RequestError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -58,7 +64,9 @@ pub fn date_value(d: time::Date) -> i64 {
 }
 
 pub fn value_date(v: i64) -> Option<time::Date> {
-    i32::try_from(v).ok().and_then(|j| time::Date::from_julian_day(j).ok())
+    i32::try_from(v)
+        .ok()
+        .and_then(|j| time::Date::from_julian_day(j).ok())
 }
 
 /// Decodes one scalar fact from JSON into its integer form.
@@ -68,40 +76,84 @@ pub fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError>
     }
     match ty {
         Ty::Date => {
-            let s = v.as_str().ok_or_else(|| RequestError::new(field, "expected a date string YYYY-MM-DD"))?;
-            crate::expr::parse_date(s)
-                .map(date_value)
-                .ok_or_else(|| RequestError::new(field, format!("`{s}` is not a date; write YYYY-MM-DD")))
+            let s = v
+                .as_str()
+                .ok_or_else(|| RequestError::new(field, "expected a date string YYYY-MM-DD"))?;
+            crate::expr::parse_date(s).map(date_value).ok_or_else(|| {
+                RequestError::new(field, format!("`{s}` is not a date; write YYYY-MM-DD"))
+            })
         }
         Ty::Number => v
             .as_i64()
             .filter(|n| *n >= 0 && *n < 1_000_000)
             .ok_or_else(|| RequestError::new(field, "expected a whole number, 0 or more")),
-        Ty::Bool => v.as_bool().map(i64::from).ok_or_else(|| RequestError::new(field, "expected true or false")),
+        Ty::Bool => v
+            .as_bool()
+            .map(i64::from)
+            .ok_or_else(|| RequestError::new(field, "expected true or false")),
         Ty::Enum(domain) => {
-            let s = v.as_str().ok_or_else(|| RequestError::new(field, format!("expected one of: {}", domain.join(", "))))?;
+            let s = v.as_str().ok_or_else(|| {
+                RequestError::new(field, format!("expected one of: {}", domain.join(", ")))
+            })?;
             schema::value_index(domain, s)
                 .map(|i| i as i64)
-                .ok_or_else(|| RequestError::new(field, format!("`{s}` is not accepted; expected one of: {}", domain.join(", "))))
+                .ok_or_else(|| {
+                    RequestError::new(
+                        field,
+                        format!(
+                            "`{s}` is not accepted; expected one of: {}",
+                            domain.join(", ")
+                        ),
+                    )
+                })
         }
         Ty::Set(domain) => {
-            let arr = v.as_array().ok_or_else(|| RequestError::new(field, format!("expected a list of: {}", domain.join(", "))))?;
+            let arr = v.as_array().ok_or_else(|| {
+                RequestError::new(field, format!("expected a list of: {}", domain.join(", ")))
+            })?;
             let mut mask = 0i64;
             for (i, x) in arr.iter().enumerate() {
                 let s = x.as_str().unwrap_or("");
                 let idx = schema::value_index(domain, s).ok_or_else(|| {
-                    RequestError::new(format!("{field}[{i}]"), format!("`{x}` is not accepted; expected one of: {}", domain.join(", ")))
+                    RequestError::new(
+                        format!("{field}[{i}]"),
+                        format!(
+                            "`{x}` is not accepted; expected one of: {}",
+                            domain.join(", ")
+                        ),
+                    )
                 })?;
                 mask |= 1 << idx;
             }
             Ok(mask)
         }
-        Ty::Offense => Err(RequestError::new(field, "offense codes are only allowed in list items")),
+        Ty::Offense => Err(RequestError::new(
+            field,
+            "offense codes are only allowed in list items",
+        )),
     }
 }
 
-const TOP_KEYS: &[&str] = &["jurisdiction", "agency", "date", "request", "subject", "name", "tests", "expect", "id"];
-const REQUEST_KEYS: &[&str] = &["kind", "warrant", "information", "place", "purpose", "office_on_premises", "court_ordered"];
+const TOP_KEYS: &[&str] = &[
+    "jurisdiction",
+    "agency",
+    "date",
+    "request",
+    "subject",
+    "name",
+    "tests",
+    "expect",
+    "id",
+];
+const REQUEST_KEYS: &[&str] = &[
+    "kind",
+    "warrant",
+    "information",
+    "place",
+    "purpose",
+    "office_on_premises",
+    "court_ordered",
+];
 const SUBJECT_KEYS: &[&str] = &[
     "arrest_date",
     "age",
@@ -119,11 +171,22 @@ const SUBJECT_KEYS: &[&str] = &[
     "identifiers",
 ];
 
-fn check_keys(obj: &serde_json::Map<String, Value>, allowed: &[&str], prefix: &str) -> Result<(), RequestError> {
+fn check_keys(
+    obj: &serde_json::Map<String, Value>,
+    allowed: &[&str],
+    prefix: &str,
+) -> Result<(), RequestError> {
     for k in obj.keys() {
         if !allowed.contains(&k.as_str()) {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-            return Err(RequestError::new(path, format!("unknown field; accepted here: {}", allowed.join(", "))));
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            return Err(RequestError::new(
+                path,
+                format!("unknown field; accepted here: {}", allowed.join(", ")),
+            ));
         }
     }
     Ok(())
@@ -131,18 +194,33 @@ fn check_keys(obj: &serde_json::Map<String, Value>, allowed: &[&str], prefix: &s
 
 /// Decodes the `request` and `subject` parts of a request (the agency and
 /// jurisdiction are resolved by the library, which knows the aliases).
-pub fn decode(v: &Value, agency_role: Option<usize>, offenses: &dyn OffenseLookup) -> Result<Facts, RequestError> {
-    let obj = v.as_object().ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
+pub fn decode(
+    v: &Value,
+    agency_role: Option<usize>,
+    offenses: &dyn OffenseLookup,
+) -> Result<Facts, RequestError> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
     check_keys(obj, TOP_KEYS, "")?;
     let mut f = Facts::default();
-    let date = obj.get("date").ok_or_else(|| RequestError::new("date", "required: the date of the request, YYYY-MM-DD"))?;
+    let date = obj.get("date").ok_or_else(|| {
+        RequestError::new("date", "required: the date of the request, YYYY-MM-DD")
+    })?;
     f.scalars[schema::DATE] = decode_value("date", Ty::Date, date)?;
     if f.scalars[schema::DATE] == MISSING {
-        return Err(RequestError::new("date", "required: the date of the request, YYYY-MM-DD"));
+        return Err(RequestError::new(
+            "date",
+            "required: the date of the request, YYYY-MM-DD",
+        ));
     }
     f.scalars[schema::AGENCY] = agency_role.map(|a| a as i64).unwrap_or(MISSING);
-    let req = obj.get("request").ok_or_else(|| RequestError::new("request", "required: an object with at least `kind`"))?;
-    let req = req.as_object().ok_or_else(|| RequestError::new("request", "expected an object"))?;
+    let req = obj
+        .get("request")
+        .ok_or_else(|| RequestError::new("request", "required: an object with at least `kind`"))?;
+    let req = req
+        .as_object()
+        .ok_or_else(|| RequestError::new("request", "expected an object"))?;
     check_keys(req, REQUEST_KEYS, "request")?;
     let empty = serde_json::Map::new();
     let subj = match obj.get("subject") {
@@ -163,7 +241,10 @@ pub fn decode(v: &Value, agency_role: Option<usize>, offenses: &dyn OffenseLooku
         }
     }
     if f.scalars[schema::KIND] == MISSING {
-        return Err(RequestError::new("request.kind", format!("required; one of: {}", schema::KINDS.join(", "))));
+        return Err(RequestError::new(
+            "request.kind",
+            format!("required; one of: {}", schema::KINDS.join(", ")),
+        ));
     }
     for (li, list) in schema::LISTS.iter().enumerate() {
         let key = list.path.trim_start_matches("subject.");
@@ -171,15 +252,24 @@ pub fn decode(v: &Value, agency_role: Option<usize>, offenses: &dyn OffenseLooku
         if x.is_null() {
             continue;
         }
-        let arr = x.as_array().ok_or_else(|| RequestError::new(list.path, "expected a list of objects"))?;
+        let arr = x
+            .as_array()
+            .ok_or_else(|| RequestError::new(list.path, "expected a list of objects"))?;
         let mut items = Vec::with_capacity(arr.len());
         for (ii, item) in arr.iter().enumerate() {
             let prefix = format!("{}[{ii}]", list.path);
-            let o = item.as_object().ok_or_else(|| RequestError::new(&prefix, "expected an object"))?;
+            let o = item
+                .as_object()
+                .ok_or_else(|| RequestError::new(&prefix, "expected an object"))?;
             let mut allowed: Vec<&str> = list.fields.iter().map(|f| f.path).collect();
             allowed.push("equivalent");
             check_keys(o, &allowed, &prefix)?;
-            let mut it = Item { fields: [MISSING; ITEM_WIDTH], member: 0, unknown: 0, offense: None };
+            let mut it = Item {
+                fields: [MISSING; ITEM_WIDTH],
+                member: 0,
+                unknown: 0,
+                offense: None,
+            };
             for (fi, def) in list.fields.iter().enumerate() {
                 let Some(val) = o.get(def.path) else { continue };
                 if def.ty == Ty::Offense {
@@ -187,10 +277,15 @@ pub fn decode(v: &Value, agency_role: Option<usize>, offenses: &dyn OffenseLooku
                         if val.is_null() {
                             continue;
                         }
-                        return Err(RequestError::new(format!("{prefix}.offense"), "expected an offense code such as `NY PL 120.05`"));
+                        return Err(RequestError::new(
+                            format!("{prefix}.offense"),
+                            "expected an offense code such as `NY PL 120.05`",
+                        ));
                     };
                     let equivalent = o.get("equivalent").and_then(Value::as_str);
-                    let (m, u) = offenses.lookup(code, equivalent).map_err(|e| RequestError::new(format!("{prefix}.offense"), e))?;
+                    let (m, u) = offenses
+                        .lookup(code, equivalent)
+                        .map_err(|e| RequestError::new(format!("{prefix}.offense"), e))?;
                     it.member = m;
                     it.unknown = u;
                     it.offense = Some(code.to_string());

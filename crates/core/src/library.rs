@@ -83,7 +83,9 @@ pub struct Library {
 }
 
 fn find_file(files: &[SourceFile], rel: &str) -> Option<usize> {
-    files.iter().position(|f| f.path.ends_with(&format!("/{rel}")) || f.path == rel)
+    files
+        .iter()
+        .position(|f| f.path.ends_with(&format!("/{rel}")) || f.path == rel)
 }
 
 impl Library {
@@ -91,13 +93,19 @@ impl Library {
     /// diagnostics say what is wrong with the rest.
     pub fn load(sources: &[PackSource]) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let mut models: Vec<load::PackModel> = sources.iter().filter_map(|s| load::load(s, &mut diags)).collect();
+        let mut models: Vec<load::PackModel> = sources
+            .iter()
+            .filter_map(|s| load::load(s, &mut diags))
+            .collect();
         models.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
         let mut lib = Library {
             packs: Vec::new(),
             lists: Vec::new(),
             schemes: HashMap::new(),
-            scheme_names: tables::KNOWN_SCHEMES.iter().map(|s| s.to_string()).collect(),
+            scheme_names: tables::KNOWN_SCHEMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             versions: HashMap::new(),
         };
         // Schemes first: list tables and requests parse codes against them.
@@ -123,20 +131,33 @@ impl Library {
         let mut pending: Vec<(Option<String>, Vec<Rule>, SourceFile)> = Vec::new();
         for m in models {
             let mfile = m.files[m.manifest_file].clone();
-            if schema::JURISDICTIONS.iter().all(|(j, _)| *j != m.manifest.id) {
+            if schema::JURISDICTIONS
+                .iter()
+                .all(|(j, _)| *j != m.manifest.id)
+            {
                 diags.push(
                     Diagnostic::warning("brightline::unknown-jurisdiction", &mfile, 0..0, format!("`{}` is not a jurisdiction of the contract", m.manifest.id))
                         .help("the contract names us, us-ny, us-ny-nyc, us-ca, us-il, us-il-chicago, us-il-cook, us-tx, us-tx-travis, us-fl, us-or, us-wa, us-nj"),
                 );
             }
             if seen_ids.contains_key(&m.manifest.id) {
-                diags.push(Diagnostic::error("brightline::duplicate-pack", &mfile, 0..0, format!("two packs have the id `{}`", m.manifest.id)));
+                diags.push(Diagnostic::error(
+                    "brightline::duplicate-pack",
+                    &mfile,
+                    0..0,
+                    format!("two packs have the id `{}`", m.manifest.id),
+                ));
                 continue;
             }
             let Some(layer) = schema::LAYERS.iter().position(|l| *l == m.manifest.layer) else {
                 diags.push(
-                    Diagnostic::error("brightline::bad-layer", &mfile, 0..0, format!("`{}` is not a layer", m.manifest.layer))
-                        .help(format!("layers are: {}", schema::LAYERS.join(", "))),
+                    Diagnostic::error(
+                        "brightline::bad-layer",
+                        &mfile,
+                        0..0,
+                        format!("`{}` is not a layer", m.manifest.layer),
+                    )
+                    .help(format!("layers are: {}", schema::LAYERS.join(", "))),
                 );
                 continue;
             };
@@ -145,8 +166,13 @@ impl Library {
                 match schema::value_index(schema::AGENCIES, role) {
                     Some(r) => agencies.push((alias.clone(), r)),
                     None => diags.push(
-                        Diagnostic::error("brightline::bad-agency", &mfile, 0..0, format!("agency alias `{alias}` maps to `{role}`, which is not a role"))
-                            .help(format!("roles are: {}", schema::AGENCIES.join(", "))),
+                        Diagnostic::error(
+                            "brightline::bad-agency",
+                            &mfile,
+                            0..0,
+                            format!("agency alias `{alias}` maps to `{role}`, which is not a role"),
+                        )
+                        .help(format!("roles are: {}", schema::AGENCIES.join(", "))),
                     ),
                 }
             }
@@ -156,16 +182,29 @@ impl Library {
                     diags.push(missing_table(&mfile, &t.file));
                     continue;
                 };
-                let (rows, schemes, errs) = tables::parse_list(&m.files[fi].text, &lib.scheme_names);
+                let (rows, schemes, errs) =
+                    tables::parse_list(&m.files[fi].text, &lib.scheme_names);
                 for e in errs {
                     diags.push(row_error(&m.files[fi], e));
                 }
                 if lib.lists.len() >= 64 {
-                    diags.push(Diagnostic::error("brightline::too-many-tables", &mfile, 0..0, "more than 64 list tables are loaded"));
+                    diags.push(Diagnostic::error(
+                        "brightline::too-many-tables",
+                        &mfile,
+                        0..0,
+                        "more than 64 list tables are loaded",
+                    ));
                     continue;
                 }
                 let bit = lib.lists.len() as u8;
-                lib.lists.push(ListTable { pack: m.manifest.id.clone(), name: name.clone(), title: t.title.clone(), citation: t.citation.clone(), rows, schemes });
+                lib.lists.push(ListTable {
+                    pack: m.manifest.id.clone(),
+                    name: name.clone(),
+                    title: t.title.clone(),
+                    citation: t.citation.clone(),
+                    rows,
+                    schemes,
+                });
                 tables_decl.push((name.clone(), bit));
             }
             seen_ids.insert(m.manifest.id.clone(), lib.packs.len());
@@ -192,24 +231,34 @@ impl Library {
                 match seen_ids.get(p) {
                     Some(&i) => lib.packs[pi].parent = Some(i),
                     None => diags.push(
-                        Diagnostic::error("brightline::unknown-parent", mfile, 0..0, format!("parent pack `{p}` is not loaded"))
-                            .help("load the parent too (`--laws DIR` must hold the whole chain)"),
+                        Diagnostic::error(
+                            "brightline::unknown-parent",
+                            mfile,
+                            0..0,
+                            format!("parent pack `{p}` is not loaded"),
+                        )
+                        .help("load the parent too (`--laws DIR` must hold the whole chain)"),
                     ),
                 }
             }
         }
-        for pi in 0..lib.packs.len() {
+        for (pi, pend) in pending.iter().enumerate() {
             let mut seen = vec![pi];
             let mut cur = lib.packs[pi].parent;
             while let Some(c) = cur {
                 if seen.contains(&c) {
-                    let f = pending[pi].2.clone();
-                    diags.push(Diagnostic::error("brightline::parent-cycle", &f, 0..0, "the chain of parents loops"));
+                    let f = pend.2.clone();
+                    diags.push(Diagnostic::error(
+                        "brightline::parent-cycle",
+                        &f,
+                        0..0,
+                        "the chain of parents loops",
+                    ));
                     lib.packs[pi].parent = None;
                     break;
                 }
                 if lib.packs[c].layer > lib.packs[pi].layer {
-                    let f = pending[pi].2.clone();
+                    let f = pend.2.clone();
                     diags.push(
                         Diagnostic::error("brightline::layer-order", &f, 0..0, format!("parent `{}` is a more specific layer than this pack", lib.packs[c].id))
                             .help("a parent must be the same or a more general layer (federal > state > county > city > agency)"),
@@ -227,8 +276,13 @@ impl Library {
                 let file = lib.packs[pi].files[r.loc.file].clone();
                 if ids.insert(r.id.clone(), ()).is_some() {
                     diags.push(
-                        Diagnostic::error("brightline::duplicate-id", &file, r.loc.span.clone(), format!("rule id `{}` is used twice in this pack", r.id))
-                            .help("give each version its own id, e.g. `doc-detainer-2014`"),
+                        Diagnostic::error(
+                            "brightline::duplicate-id",
+                            &file,
+                            r.loc.span.clone(),
+                            format!("rule id `{}` is used twice in this pack", r.id),
+                        )
+                        .help("give each version its own id, e.g. `doc-detainer-2014`"),
                     );
                     continue;
                 }
@@ -239,7 +293,13 @@ impl Library {
                     Some(cond) => {
                         let kinds = cond.values_of(schema::KIND);
                         let agencies = cond.values_of(schema::AGENCY);
-                        lib.packs[pi].rules.push(CompiledRule { def: r, cond, atoms, kinds, agencies });
+                        lib.packs[pi].rules.push(CompiledRule {
+                            def: r,
+                            cond,
+                            atoms,
+                            kinds,
+                            agencies,
+                        });
                     }
                     None => lib.packs[pi].broken.push(r.id),
                 }
@@ -247,7 +307,9 @@ impl Library {
         }
         crate::lint::check_references(&lib, &mut diags);
         lib.build_versions();
-        diags.sort_by(|a, b| (a.file.path.as_str(), a.span.start).cmp(&(b.file.path.as_str(), b.span.start)));
+        diags.sort_by(|a, b| {
+            (a.file.path.as_str(), a.span.start).cmp(&(b.file.path.as_str(), b.span.start))
+        });
         (lib, diags)
     }
 
@@ -255,7 +317,10 @@ impl Library {
     pub fn from_sources(sources: &[PackSource]) -> Result<Library, Vec<Diagnostic>> {
         let (lib, diags) = Library::load(sources);
         if diags.iter().any(|d| d.severity == Severity::Error) {
-            Err(diags.into_iter().filter(|d| d.severity == Severity::Error).collect())
+            Err(diags
+                .into_iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect())
         } else {
             Ok(lib)
         }
@@ -296,7 +361,11 @@ impl Library {
         if let Some(i) = self.pack(id) {
             return Ok(i);
         }
-        if let Some(i) = self.packs.iter().position(|p| p.ocd_id.as_deref() == Some(id)) {
+        if let Some(i) = self
+            .packs
+            .iter()
+            .position(|p| p.ocd_id.as_deref() == Some(id))
+        {
             return Ok(i);
         }
         if let Some((j, _)) = schema::JURISDICTIONS.iter().find(|(_, o)| *o == id) {
@@ -305,7 +374,10 @@ impl Library {
             }
         }
         let ids: Vec<&str> = self.packs.iter().map(|p| p.id.as_str()).collect();
-        Err(RequestError::new("jurisdiction", format!("`{id}` has no law pack; known: {}", ids.join(", "))))
+        Err(RequestError::new(
+            "jurisdiction",
+            format!("`{id}` has no law pack; known: {}", ids.join(", ")),
+        ))
     }
 
     /// SHA-256 over every loaded file (path and text, in path order): the
@@ -343,16 +415,32 @@ impl Library {
         for p in &chain {
             accepted.extend(self.packs[*p].agencies.iter().map(|(a, _)| a.clone()));
         }
-        Err(RequestError::new("agency", format!("`{name}` is not an agency here; accepted: {}", accepted.join(", "))))
+        Err(RequestError::new(
+            "agency",
+            format!(
+                "`{name}` is not an agency here; accepted: {}",
+                accepted.join(", ")
+            ),
+        ))
     }
 
     /// The version of a jurisdiction's law in force on a date.
     pub fn law(&self, pack: usize, date: Date) -> Result<&LawVersion, RequestError> {
-        let versions = self.versions.get(&self.packs[pack].id).map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(v) = versions.iter().find(|v| v.from <= date && v.until.is_none_or(|u| date <= u)) {
+        let versions = self
+            .versions
+            .get(&self.packs[pack].id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if let Some(v) = versions
+            .iter()
+            .find(|v| v.from <= date && v.until.is_none_or(|u| date <= u))
+        {
             return Ok(v);
         }
-        let first = versions.first().map(|v| v.from.to_string()).unwrap_or_else(|| "none".into());
+        let first = versions
+            .first()
+            .map(|v| v.from.to_string())
+            .unwrap_or_else(|| "none".into());
         Err(RequestError::new(
             "date",
             format!("{date} is before any law encoded for {} (the earliest provision takes effect {first})", self.packs[pack].id),
@@ -388,7 +476,10 @@ impl Library {
                 }
                 // Merge with the previous version when nothing changed.
                 if let Some(prev) = versions.last_mut() {
-                    if prev.rules == v.rules && prev.events == v.events && prev.until.and_then(|u| u.next_day()) == Some(from) {
+                    if prev.rules == v.rules
+                        && prev.events == v.events
+                        && prev.until.and_then(|u| u.next_day()) == Some(from)
+                    {
                         prev.until = until;
                         continue;
                     }
@@ -403,7 +494,8 @@ impl Library {
         let mut events = Vec::new();
         for &p in chain {
             for (ei, e) in self.packs[p].events.iter().enumerate() {
-                let active = e.date <= from && (e.kind == EventKind::Voids || e.until.is_none_or(|u| from <= u));
+                let active = e.date <= from
+                    && (e.kind == EventKind::Voids || e.until.is_none_or(|u| from <= u));
                 if active {
                     events.push((p, ei));
                 }
@@ -417,7 +509,13 @@ impl Library {
                 if !(r.def.from <= from && r.def.until.is_none_or(|u| from <= u)) {
                     continue;
                 }
-                let hit = events.iter().find(|(ep, ei)| *ep == p && self.packs[*ep].events[*ei].targets.iter().any(|(t, _)| *t == r.def.id));
+                let hit = events.iter().find(|(ep, ei)| {
+                    *ep == p
+                        && self.packs[*ep].events[*ei]
+                            .targets
+                            .iter()
+                            .any(|(t, _)| *t == r.def.id)
+                });
                 match hit {
                     Some(e) => suspended.push(((p, ri), *e)),
                     None => rules.push((p, ri)),
@@ -430,8 +528,14 @@ impl Library {
         let mut plans = Vec::new();
         for k in 0..schema::KINDS.len() {
             for a in 0..=roles {
-                let fits = |r: &CompiledRule| r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0);
-                let members: Vec<RuleRef> = rules.iter().copied().filter(|r| fits(self.rule(*r))).collect();
+                let fits = |r: &CompiledRule| {
+                    r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0)
+                };
+                let members: Vec<RuleRef> = rules
+                    .iter()
+                    .copied()
+                    .filter(|r| fits(self.rule(*r)))
+                    .collect();
                 let plan_rules = members
                     .iter()
                     .map(|&(p, ri)| {
@@ -439,7 +543,14 @@ impl Library {
                         let overriders: Vec<u16> = members
                             .iter()
                             .enumerate()
-                            .filter(|(_, &(op, ori))| op == p && self.packs[op].rules[ori].def.overrides.iter().any(|(x, _)| *x == r.def.id))
+                            .filter(|(_, &(op, ori))| {
+                                op == p
+                                    && self.packs[op].rules[ori]
+                                        .def
+                                        .overrides
+                                        .iter()
+                                        .any(|(x, _)| *x == r.def.id)
+                            })
                             .map(|(pos, _)| pos as u16)
                             .collect();
                         PlanRule {
@@ -455,21 +566,38 @@ impl Library {
                 plans.push(KindPlan { rules: plan_rules });
             }
         }
-        LawVersion { from, until, chain: chain.to_vec(), rules, plans, events, suspended }
+        LawVersion {
+            from,
+            until,
+            chain: chain.to_vec(),
+            rules,
+            plans,
+            events,
+            suspended,
+        }
     }
 
     /// Decodes a request: resolves jurisdiction and agency, and decodes facts.
     pub fn decode(&self, v: &serde_json::Value) -> Result<(usize, Facts), RequestError> {
-        let obj = v.as_object().ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
         let j = obj
             .get("jurisdiction")
             .and_then(|x| x.as_str())
-            .ok_or_else(|| RequestError::new("jurisdiction", "required: a jurisdiction id such as `us-ny-nyc`"))?;
+            .ok_or_else(|| {
+                RequestError::new(
+                    "jurisdiction",
+                    "required: a jurisdiction id such as `us-ny-nyc`",
+                )
+            })?;
         let pack = self.jurisdiction(j)?;
         let agency = match obj.get("agency") {
             None | Some(serde_json::Value::Null) => None,
             Some(a) => {
-                let s = a.as_str().ok_or_else(|| RequestError::new("agency", "expected a string"))?;
+                let s = a
+                    .as_str()
+                    .ok_or_else(|| RequestError::new("agency", "expected a string"))?;
                 Some(self.agency(pack, s)?)
             }
         };
@@ -482,7 +610,10 @@ impl OffenseLookup for Library {
     fn lookup(&self, code: &str, equivalent: Option<&str>) -> Result<(u64, u64), String> {
         let c = OffenseCode::parse(code, &self.scheme_names)?;
         let eq = match equivalent {
-            Some(e) => Some(OffenseCode::parse(e, &self.scheme_names).map_err(|m| format!("equivalent: {m}"))?),
+            Some(e) => Some(
+                OffenseCode::parse(e, &self.scheme_names)
+                    .map_err(|m| format!("equivalent: {m}"))?,
+            ),
             None => None,
         };
         let (mut member, mut unknown) = (0u64, 0u64);
@@ -502,8 +633,13 @@ impl OffenseLookup for Library {
 }
 
 fn missing_table(mfile: &SourceFile, rel: &str) -> Diagnostic {
-    Diagnostic::error("brightline::missing-table", mfile, 0..0, format!("table file `{rel}` is not in the pack"))
-        .help("paths in pack.toml are relative to the pack folder")
+    Diagnostic::error(
+        "brightline::missing-table",
+        mfile,
+        0..0,
+        format!("table file `{rel}` is not in the pack"),
+    )
+    .help("paths in pack.toml are relative to the pack folder")
 }
 
 fn row_error(file: &SourceFile, e: tables::RowError) -> Diagnostic {
@@ -511,7 +647,8 @@ fn row_error(file: &SourceFile, e: tables::RowError) -> Diagnostic {
     for (i, l) in file.text.split_inclusive('\n').enumerate() {
         if i + 1 == e.line {
             let end = start + l.trim_end().len();
-            return Diagnostic::error("brightline::table-row", file, start..end, e.message).help("fix the row; see docs/pack-format.md for table columns");
+            return Diagnostic::error("brightline::table-row", file, start..end, e.message)
+                .help("fix the row; see docs/pack-format.md for table columns");
         }
         start += l.len();
     }

@@ -19,9 +19,17 @@ pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
                 if !known(o) {
                     let file = &p.files[r.def.loc.file];
                     diags.push(
-                        Diagnostic::error("brightline::unknown-rule", file, span.clone(), format!("`overrides` names `{o}`, which is not a rule of this pack"))
-                            .label("no such rule")
-                            .with_help(crate::compile::closest(o, &ids).map(|c| format!("did you mean `{c}`?"))),
+                        Diagnostic::error(
+                            "brightline::unknown-rule",
+                            file,
+                            span.clone(),
+                            format!("`overrides` names `{o}`, which is not a rule of this pack"),
+                        )
+                        .label("no such rule")
+                        .with_help(
+                            crate::compile::closest(o, &ids)
+                                .map(|c| format!("did you mean `{c}`?")),
+                        ),
                     );
                 }
             }
@@ -32,14 +40,32 @@ pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
                 match p.rules.iter().find(|r| r.def.id == *t) {
                     None if p.broken.contains(t) => {}
                     None => diags.push(
-                        Diagnostic::error("brightline::unknown-rule", file, span.clone(), format!("event targets `{t}`, which is not a rule of this pack"))
-                            .label("no such rule")
-                            .with_help(crate::compile::closest(t, &ids).map(|c| format!("did you mean `{c}`?"))),
+                        Diagnostic::error(
+                            "brightline::unknown-rule",
+                            file,
+                            span.clone(),
+                            format!("event targets `{t}`, which is not a rule of this pack"),
+                        )
+                        .label("no such rule")
+                        .with_help(
+                            crate::compile::closest(t, &ids)
+                                .map(|c| format!("did you mean `{c}`?")),
+                        ),
                     ),
-                    Some(r) if r.def.until.is_some_and(|u| u < e.date) || e.until.is_some_and(|u| u < r.def.from) => diags.push(
-                        Diagnostic::warning("brightline::event-outside-period", file, span.clone(), format!("event `{}` is not in force while `{t}` is", e.id))
+                    Some(r)
+                        if r.def.until.is_some_and(|u| u < e.date)
+                            || e.until.is_some_and(|u| u < r.def.from) =>
+                    {
+                        diags.push(
+                            Diagnostic::warning(
+                                "brightline::event-outside-period",
+                                file,
+                                span.clone(),
+                                format!("event `{}` is not in force while `{t}` is", e.id),
+                            )
                             .help("check the dates of the event and of the rule"),
-                    ),
+                        )
+                    }
                     Some(_) => {}
                 }
             }
@@ -82,15 +108,35 @@ pub fn check_rules(lib: &Library, diags: &mut Vec<Diagnostic>) {
             let space = Space::new(&[&a.cond]);
             match space.find(|v| v[0]) {
                 SpaceResult::None => diags.push(
-                    Diagnostic::error("brightline::unreachable", file, a.def.loc.span.clone(), format!("rule `{}` can never fire: its condition is contradictory", a.def.id))
-                        .help("a fact cannot hold two values at once; check `and` vs `or`"),
+                    Diagnostic::error(
+                        "brightline::unreachable",
+                        file,
+                        a.def.loc.span.clone(),
+                        format!(
+                            "rule `{}` can never fire: its condition is contradictory",
+                            a.def.id
+                        ),
+                    )
+                    .help("a fact cannot hold two values at once; check `and` vs `or`"),
                 ),
                 SpaceResult::TooLarge => {}
                 SpaceResult::Found(_) => {
                     // Always defeated: whenever it fires, an overrider in force at the same time fires too.
-                    let over: Vec<&crate::library::CompiledRule> =
-                        p.rules.iter().filter(|o| o.def.overrides.iter().any(|(x, _)| *x == a.def.id) && overlaps(&o.def, &a.def)).collect();
-                    if !over.is_empty() && over.iter().any(|o| o.def.from <= a.def.from && o.def.until.unwrap_or(time::Date::MAX) >= a.def.until.unwrap_or(time::Date::MAX)) {
+                    let over: Vec<&crate::library::CompiledRule> = p
+                        .rules
+                        .iter()
+                        .filter(|o| {
+                            o.def.overrides.iter().any(|(x, _)| *x == a.def.id)
+                                && overlaps(&o.def, &a.def)
+                        })
+                        .collect();
+                    if !over.is_empty()
+                        && over.iter().any(|o| {
+                            o.def.from <= a.def.from
+                                && o.def.until.unwrap_or(time::Date::MAX)
+                                    >= a.def.until.unwrap_or(time::Date::MAX)
+                        })
+                    {
                         let mut conds = vec![&a.cond];
                         conds.extend(over.iter().map(|o| &o.cond));
                         let s = Space::new(&conds);
@@ -104,7 +150,11 @@ pub fn check_rules(lib: &Library, diags: &mut Vec<Diagnostic>) {
                 }
             }
             for b in p.rules.iter().skip(i + 1) {
-                if a.def.outcome == b.def.outcome || !overlaps(&a.def, &b.def) || a.kinds & b.kinds == 0 || a.agencies & b.agencies == 0 {
+                if a.def.outcome == b.def.outcome
+                    || !overlaps(&a.def, &b.def)
+                    || a.kinds & b.kinds == 0
+                    || a.agencies & b.agencies == 0
+                {
                     continue;
                 }
                 let j = p.rules.iter().position(|r| std::ptr::eq(r, b)).unwrap_or(0);
@@ -150,7 +200,11 @@ pub fn check_examples(lib: &Library, diags: &mut Vec<Diagnostic>) -> (usize, usi
             let file = &p.files[ex.loc.file];
             if let Err(msg) = run_example(lib, &ex.json) {
                 failed += 1;
-                let name = ex.json.get("name").and_then(|n| n.as_str()).unwrap_or("(unnamed)");
+                let name = ex
+                    .json
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("(unnamed)");
                 diags.push(Diagnostic::error("brightline::example", file, ex.loc.span.clone(), format!("worked example `{name}` fails: {msg}")).help(
                     "fix the rule or the example; `brightline check` on the example's request shows the full trace",
                 ));
@@ -166,29 +220,53 @@ pub fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String
     let want = expect
         .get("outcome")
         .and_then(|o| o.as_str())
-        .and_then(|o| if o == "undetermined" { Some(Outcome::Undetermined) } else { Outcome::parse(o) })
+        .and_then(|o| {
+            if o == "undetermined" {
+                Some(Outcome::Undetermined)
+            } else {
+                Outcome::parse(o)
+            }
+        })
         .ok_or("`expect.outcome` must be required, permitted, prohibited or undetermined")?;
     if json.get("name").and_then(|n| n.as_str()).is_none() {
         return Err("it has no `name`".into());
     }
-    if json.get("tests").and_then(|n| n.as_str()).is_none_or(|t| t.trim().is_empty()) {
+    if json
+        .get("tests")
+        .and_then(|n| n.as_str())
+        .is_none_or(|t| t.trim().is_empty())
+    {
         return Err("it has no `tests` quoting the words of the statute it tests".into());
     }
-    let d = lib.decide_json(json).map_err(|e| format!("bad request: {e}"))?;
+    let d = lib
+        .decide_json(json)
+        .map_err(|e| format!("bad request: {e}"))?;
     if d.outcome != want {
-        return Err(format!("expected {}, got {} ({})", want.as_str(), d.outcome.as_str(), d.summary));
+        return Err(format!(
+            "expected {}, got {} ({})",
+            want.as_str(),
+            d.outcome.as_str(),
+            d.summary
+        ));
     }
     if let Some(cs) = expect.get("citations").and_then(|c| c.as_array()) {
         for c in cs {
             let c = c.as_str().unwrap_or("");
             if !d.citations.iter().any(|x| x == c) {
-                return Err(format!("expected citation `{c}`; the decision cites {:?}", d.citations));
+                return Err(format!(
+                    "expected citation `{c}`; the decision cites {:?}",
+                    d.citations
+                ));
             }
         }
     }
     if let Some(ms) = expect.get("missing_facts").and_then(|c| c.as_array()) {
         let want: Vec<&str> = ms.iter().filter_map(|m| m.as_str()).collect();
-        let got: Vec<&str> = d.missing_facts.iter().map(|m| m.split(" (").next().unwrap_or(m)).collect();
+        let got: Vec<&str> = d
+            .missing_facts
+            .iter()
+            .map(|m| m.split(" (").next().unwrap_or(m))
+            .collect();
         if want != got {
             return Err(format!("expected missing facts {want:?}, got {got:?}"));
         }

@@ -17,7 +17,9 @@ pub struct PackSource {
     pub files: Vec<SourceFile>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Required,
@@ -166,10 +168,19 @@ pub struct PackModel {
 /// manifest itself is unusable; every other problem is a diagnostic.
 pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> {
     let Some(mi) = src.files.iter().position(|f| f.path.ends_with("pack.toml")) else {
-        let file = SourceFile { path: format!("{}/pack.toml", src.dir), text: "".into() };
-        diags.push(Diagnostic::error("brightline::no-manifest", &file, 0..0, "a law pack needs a pack.toml").help(
-            "create pack.toml with id, name, parent and layer (see docs/pack-format.md)",
-        ));
+        let file = SourceFile {
+            path: format!("{}/pack.toml", src.dir),
+            text: "".into(),
+        };
+        diags.push(
+            Diagnostic::error(
+                "brightline::no-manifest",
+                &file,
+                0..0,
+                "a law pack needs a pack.toml",
+            )
+            .help("create pack.toml with id, name, parent and layer (see docs/pack-format.md)"),
+        );
         return None;
     };
     let mfile = &src.files[mi];
@@ -178,28 +189,50 @@ pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> 
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             diags.push(
-                Diagnostic::error("brightline::manifest", mfile, span, format!("pack.toml: {}", e.message()))
-                    .help("see docs/pack-format.md for the keys a pack.toml takes"),
+                Diagnostic::error(
+                    "brightline::manifest",
+                    mfile,
+                    span,
+                    format!("pack.toml: {}", e.message()),
+                )
+                .help("see docs/pack-format.md for the keys a pack.toml takes"),
             );
             return None;
         }
     };
-    let mut model = PackModel { manifest, manifest_file: mi, files: src.files.clone(), rules: vec![], events: vec![], examples: vec![], broken: vec![] };
+    let mut model = PackModel {
+        manifest,
+        manifest_file: mi,
+        files: src.files.clone(),
+        rules: vec![],
+        events: vec![],
+        examples: vec![],
+        broken: vec![],
+    };
     for (fi, file) in src.files.iter().enumerate() {
         if !file.path.ends_with(".md") {
             continue;
         }
         let (blocks, errs) = syntax::blocks(&file.text);
         for e in errs {
-            diags.push(Diagnostic::error("brightline::syntax", file, e.span, e.message).with_help(e.help));
+            diags.push(
+                Diagnostic::error("brightline::syntax", file, e.span, e.message).with_help(e.help),
+            );
         }
         for b in blocks {
-            let loc = Loc { file: fi, span: b.fence.clone() };
+            let loc = Loc {
+                file: fi,
+                span: b.fence.clone(),
+            };
             match b.kind {
                 BlockKind::Example => {
                     let body = file.text.get(b.body.clone()).unwrap_or("");
                     match serde_json::from_str::<serde_json::Value>(body) {
-                        Ok(json) => model.examples.push(Example { json, heading: b.heading.clone(), loc }),
+                        Ok(json) => model.examples.push(Example {
+                            json,
+                            heading: b.heading.clone(),
+                            loc,
+                        }),
                         Err(e) => {
                             let off = offset_of(body, e.line(), e.column());
                             let at = b.body.start + off;
@@ -213,10 +246,21 @@ pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> 
                 BlockKind::Rule | BlockKind::Event => {
                     let (fields, errs) = syntax::fields(&file.text, &b.body);
                     for e in errs {
-                        diags.push(Diagnostic::error("brightline::syntax", file, e.span, e.message).with_help(e.help));
+                        diags.push(
+                            Diagnostic::error("brightline::syntax", file, e.span, e.message)
+                                .with_help(e.help),
+                        );
                     }
-                    let id = fields.iter().find(|f| f.key == "id").map(|f| f.value.clone());
-                    let mut r = FieldReader { file, fields, fence: b.fence.clone(), diags };
+                    let id = fields
+                        .iter()
+                        .find(|f| f.key == "id")
+                        .map(|f| f.value.clone());
+                    let mut r = FieldReader {
+                        file,
+                        fields,
+                        fence: b.fence.clone(),
+                        diags,
+                    };
                     let loaded = if b.kind == BlockKind::Rule {
                         r.rule(&b, loc).map(|rule| model.rules.push(rule)).is_some()
                     } else {
@@ -251,10 +295,23 @@ struct FieldReader<'a> {
 }
 
 const RULE_KEYS: &[&str] = &[
-    "id", "citation", "source", "effective", "title", "when", "outcome", "quote", "obligation", "overrides", "preempts",
-    "ambiguity", "confidence",
+    "id",
+    "citation",
+    "source",
+    "effective",
+    "title",
+    "when",
+    "outcome",
+    "quote",
+    "obligation",
+    "overrides",
+    "preempts",
+    "ambiguity",
+    "confidence",
 ];
-const EVENT_KEYS: &[&str] = &["id", "date", "until", "kind", "targets", "citation", "source", "title"];
+const EVENT_KEYS: &[&str] = &[
+    "id", "date", "until", "kind", "targets", "citation", "source", "title",
+];
 
 impl FieldReader<'_> {
     fn check_keys(&mut self, allowed: &[&str], what: &str) {
@@ -262,14 +319,24 @@ impl FieldReader<'_> {
         for f in &self.fields {
             if !allowed.contains(&f.key.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("brightline::unknown-key", self.file, f.key_span.clone(), format!("unknown key `{}` in a {what}", f.key))
-                        .label("not a key of this block")
-                        .help(format!("the keys of a {what} are: {}", allowed.join(", "))),
+                    Diagnostic::error(
+                        "brightline::unknown-key",
+                        self.file,
+                        f.key_span.clone(),
+                        format!("unknown key `{}` in a {what}", f.key),
+                    )
+                    .label("not a key of this block")
+                    .help(format!("the keys of a {what} are: {}", allowed.join(", "))),
                 );
             } else if f.key != "obligation" && seen.contains(&f.key.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("brightline::duplicate-key", self.file, f.key_span.clone(), format!("`{}` is given twice", f.key))
-                        .help("give each key once; indent a line to continue a value"),
+                    Diagnostic::error(
+                        "brightline::duplicate-key",
+                        self.file,
+                        f.key_span.clone(),
+                        format!("`{}` is given twice", f.key),
+                    )
+                    .help("give each key once; indent a line to continue a value"),
                 );
             }
             seen.push(&f.key);
@@ -282,11 +349,20 @@ impl FieldReader<'_> {
         match self.get(key) {
             Some(f) if !f.value.trim().is_empty() => Some(f.clone()),
             _ => {
-                let code = if key == "citation" { "brightline::missing-citation" } else { "brightline::missing-key" };
+                let code = if key == "citation" {
+                    "brightline::missing-citation"
+                } else {
+                    "brightline::missing-key"
+                };
                 self.diags.push(
-                    Diagnostic::error(code, self.file, self.fence.clone(), format!("this {what} has no `{key}`"))
-                        .label(format!("{what} starts here"))
-                        .help(hint.to_string()),
+                    Diagnostic::error(
+                        code,
+                        self.file,
+                        self.fence.clone(),
+                        format!("this {what} has no `{key}`"),
+                    )
+                    .label(format!("{what} starts here"))
+                    .help(hint.to_string()),
                 );
                 None
             }
@@ -297,8 +373,13 @@ impl FieldReader<'_> {
             Some(d) => Some(d),
             None => {
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-date", self.file, at, format!("`{}` is not a date", s.trim()))
-                        .help("write dates as YYYY-MM-DD, and only days that exist"),
+                    Diagnostic::error(
+                        "brightline::bad-date",
+                        self.file,
+                        at,
+                        format!("`{}` is not a date", s.trim()),
+                    )
+                    .help("write dates as YYYY-MM-DD, and only days that exist"),
                 );
                 let _ = f;
                 None
@@ -306,11 +387,19 @@ impl FieldReader<'_> {
         }
     }
     fn id(&mut self, f: &Field) -> Option<String> {
-        let ok = !f.value.is_empty() && f.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok = !f.value.is_empty()
+            && f.value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok {
             self.diags.push(
-                Diagnostic::error("brightline::bad-id", self.file, f.value_span.clone(), format!("`{}` is not a valid id", f.value))
-                    .help("ids use lowercase letters, digits and dashes, e.g. `doc-detainer-honor`"),
+                Diagnostic::error(
+                    "brightline::bad-id",
+                    self.file,
+                    f.value_span.clone(),
+                    format!("`{}` is not a valid id", f.value),
+                )
+                .help("ids use lowercase letters, digits and dashes, e.g. `doc-detainer-honor`"),
             );
             return None;
         }
@@ -333,13 +422,29 @@ impl FieldReader<'_> {
 
     fn rule(&mut self, b: &syntax::Block, loc: Loc) -> Option<Rule> {
         self.check_keys(RULE_KEYS, "rule");
-        let id_f = self.required("id", "rule", "give the rule an id, e.g. `id: doc-detainer-honor`");
+        let id_f = self.required(
+            "id",
+            "rule",
+            "give the rule an id, e.g. `id: doc-detainer-honor`",
+        );
         let citation = self.required("citation", "rule", "every rule cites the provision it encodes, e.g. `citation: N.Y.C. Admin. Code § 9-131(b)(1)`");
-        let source = self.required("source", "rule", "give the URL of the enacted text: `source: https://...`");
+        let source = self.required(
+            "source",
+            "rule",
+            "give the URL of the enacted text: `source: https://...`",
+        );
         let effective = self.required("effective", "rule", "give the dates the provision is in force: `effective: 2014-12-14 ..` or `effective: 2014-12-14 .. 2026-01-28`");
         let title = self.required("title", "rule", "give a one-line plain-English reason, e.g. `title: No detainer without a judicial warrant`");
-        let when_f = self.required("when", "rule", "give the condition, e.g. `when: agency is jail and request.kind is detainer`");
-        let outcome_f = self.required("outcome", "rule", "give the outcome: required, permitted or prohibited");
+        let when_f = self.required(
+            "when",
+            "rule",
+            "give the condition, e.g. `when: agency is jail and request.kind is detainer`",
+        );
+        let outcome_f = self.required(
+            "outcome",
+            "rule",
+            "give the outcome: required, permitted or prohibited",
+        );
         let id = id_f.as_ref().and_then(|f| self.id(f));
         let (from, until) = match &effective {
             Some(f) => self.period(f)?,
@@ -350,8 +455,13 @@ impl FieldReader<'_> {
                 Some(o) => Some(o),
                 None => {
                     self.diags.push(
-                        Diagnostic::error("brightline::bad-outcome", self.file, f.value_span.clone(), format!("`{}` is not an outcome", f.value))
-                            .help("an outcome is required, permitted or prohibited"),
+                        Diagnostic::error(
+                            "brightline::bad-outcome",
+                            self.file,
+                            f.value_span.clone(),
+                            format!("`{}` is not an outcome", f.value),
+                        )
+                        .help("an outcome is required, permitted or prohibited"),
                     );
                     None
                 }
@@ -359,10 +469,14 @@ impl FieldReader<'_> {
             None => None,
         };
         let when = match &when_f {
-            Some(f) => match expr::parse(&self.file.text[f.value_span.clone()], f.value_span.start) {
+            Some(f) => match expr::parse(&self.file.text[f.value_span.clone()], f.value_span.start)
+            {
                 Ok(e) => Some(e),
                 Err(e) => {
-                    self.diags.push(Diagnostic::error("brightline::condition", self.file, e.span, e.message).with_help(e.help));
+                    self.diags.push(
+                        Diagnostic::error("brightline::condition", self.file, e.span, e.message)
+                            .with_help(e.help),
+                    );
                     None
                 }
             },
@@ -387,8 +501,15 @@ impl FieldReader<'_> {
             Some(f) => {
                 let f = f.clone();
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-preempts", self.file, f.value_span, format!("`preempts: {}` is not understood", f.value))
-                        .help("write `preempts: lower` to make the rule beat every rule of a lower layer"),
+                    Diagnostic::error(
+                        "brightline::bad-preempts",
+                        self.file,
+                        f.value_span,
+                        format!("`preempts: {}` is not understood", f.value),
+                    )
+                    .help(
+                        "write `preempts: lower` to make the rule beat every rule of a lower layer",
+                    ),
                 );
                 false
             }
@@ -406,18 +527,32 @@ impl FieldReader<'_> {
                 }
             },
         };
-        let confidence = self.get("confidence").map(|f| f.value.clone()).unwrap_or_else(|| "verbatim".into());
+        let confidence = self
+            .get("confidence")
+            .map(|f| f.value.clone())
+            .unwrap_or_else(|| "verbatim".into());
         if !["verbatim", "secondary", "unconfirmed"].contains(&confidence.as_str()) {
             let f = self.get("confidence").cloned();
             if let Some(f) = f {
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-confidence", self.file, f.value_span, format!("`{confidence}` is not a confidence"))
-                        .help("confidence is verbatim, secondary or unconfirmed"),
+                    Diagnostic::error(
+                        "brightline::bad-confidence",
+                        self.file,
+                        f.value_span,
+                        format!("`{confidence}` is not a confidence"),
+                    )
+                    .help("confidence is verbatim, secondary or unconfirmed"),
                 );
             }
         }
-        let overrides = self.get("overrides").map(|f| self.list(f)).unwrap_or_default();
-        let eff_span = effective.as_ref().map(|f| f.value_span.clone()).unwrap_or(0..0);
+        let overrides = self
+            .get("overrides")
+            .map(|f| self.list(f))
+            .unwrap_or_default();
+        let eff_span = effective
+            .as_ref()
+            .map(|f| f.value_span.clone())
+            .unwrap_or(0..0);
         Some(Rule {
             id: id?,
             citation: citation?.value,
@@ -432,7 +567,10 @@ impl FieldReader<'_> {
             preempts,
             ambiguity,
             confidence,
-            when_text: when_f.as_ref().map(|f| normalize_ws(&f.value)).unwrap_or_default(),
+            when_text: when_f
+                .as_ref()
+                .map(|f| normalize_ws(&f.value))
+                .unwrap_or_default(),
             when: when?,
             prose: b.prose.clone(),
             heading: b.heading.clone(),
@@ -460,8 +598,15 @@ impl FieldReader<'_> {
         if let Some(u) = until {
             if u < from {
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-period", self.file, f.value_span.clone(), format!("the period ends ({u}) before it starts ({from})"))
-                        .help("the second date is the last day in force and must not precede the first"),
+                    Diagnostic::error(
+                        "brightline::bad-period",
+                        self.file,
+                        f.value_span.clone(),
+                        format!("the period ends ({u}) before it starts ({from})"),
+                    )
+                    .help(
+                        "the second date is the last day in force and must not precede the first",
+                    ),
                 );
                 return None;
             }
@@ -474,9 +619,21 @@ impl FieldReader<'_> {
         let id_f = self.required("id", "event", "give the event an id");
         let date_f = self.required("date", "event", "give the date the event takes effect");
         let kind_f = self.required("kind", "event", "kind is `suspends` or `voids`");
-        let targets_f = self.required("targets", "event", "name the rules it affects: `targets: eo50-office`");
-        let citation = self.required("citation", "event", "cite the order, e.g. the case name and court");
-        let source = self.required("source", "event", "give the URL of the order or of a report of it");
+        let targets_f = self.required(
+            "targets",
+            "event",
+            "name the rules it affects: `targets: eo50-office`",
+        );
+        let citation = self.required(
+            "citation",
+            "event",
+            "cite the order, e.g. the case name and court",
+        );
+        let source = self.required(
+            "source",
+            "event",
+            "give the URL of the order or of a report of it",
+        );
         let title = self.required("title", "event", "give a one-line description");
         let id = id_f.as_ref().and_then(|f| self.id(f));
         let date = match &date_f {
@@ -493,8 +650,13 @@ impl FieldReader<'_> {
             Some(other) => {
                 let f = kind_f.clone()?;
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-event-kind", self.file, f.value_span, format!("`{other}` is not an event kind"))
-                        .help("an event `suspends` rules for a time or `voids` them from its date on"),
+                    Diagnostic::error(
+                        "brightline::bad-event-kind",
+                        self.file,
+                        f.value_span,
+                        format!("`{other}` is not an event kind"),
+                    )
+                    .help("an event `suspends` rules for a time or `voids` them from its date on"),
                 );
                 None
             }
@@ -503,8 +665,13 @@ impl FieldReader<'_> {
         if let (Some(d), Some(u)) = (date, until) {
             if u < d {
                 self.diags.push(
-                    Diagnostic::error("brightline::bad-period", self.file, self.fence.clone(), format!("the event ends ({u}) before it starts ({d})"))
-                        .help("`until` is the last day the event is in force"),
+                    Diagnostic::error(
+                        "brightline::bad-period",
+                        self.file,
+                        self.fence.clone(),
+                        format!("the event ends ({u}) before it starts ({d})"),
+                    )
+                    .help("`until` is the last day the event is in force"),
                 );
             }
         }
@@ -525,7 +692,10 @@ impl FieldReader<'_> {
 
 fn unquote(s: &str) -> String {
     let t = normalize_ws(s);
-    t.strip_prefix('"').and_then(|x| x.strip_suffix('"')).map(str::to_string).unwrap_or(t)
+    t.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .map(str::to_string)
+        .unwrap_or(t)
 }
 
 fn normalize_ws(s: &str) -> String {
@@ -539,5 +709,8 @@ fn parse_ambiguity(v: &str) -> Option<Ambiguity> {
     let reading = rest[..end].to_string();
     let after = rest[end + 1..].trim().strip_prefix("cites")?.trim();
     let cites = after.strip_prefix('"')?.strip_suffix('"')?.to_string();
-    Some(Ambiguity { other_reading: reading, cites })
+    Some(Ambiguity {
+        other_reading: reading,
+        cites,
+    })
 }

@@ -43,19 +43,42 @@ fn key(c: &Cond) -> String {
         Cond::SetOnly { r, mask, .. } => format!("setonly{r:?}{mask}"),
         Cond::Bool { r, .. } => format!("bool{r:?}"),
         Cond::Cmp { r, op, v, .. } => format!("cmp{r:?}{op:?}{v}"),
-        Cond::Within { date, amount, unit, anchor, ext, .. } => format!("within{date:?}{amount}{unit:?}{anchor:?}{ext:?}"),
+        Cond::Within {
+            date,
+            amount,
+            unit,
+            anchor,
+            ext,
+            ..
+        } => format!("within{date:?}{amount}{unit:?}{anchor:?}{ext:?}"),
         Cond::Table { r, bit, .. } => format!("table{r:?}{bit}"),
-        Cond::Quant { any, list, body, .. } => format!("quant{any}{list}({})", key(body)),
+        Cond::Quant {
+            any, list, body, ..
+        } => format!("quant{any}{list}({})", key(body)),
     }
 }
 
 fn describe(c: &Cond) -> String {
     match c {
-        Cond::Cmp { r: Ref::Scalar(s), op, v, .. } => {
+        Cond::Cmp {
+            r: Ref::Scalar(s),
+            op,
+            v,
+            ..
+        } => {
             let d = schema::SCALARS[*s as usize];
-            format!("{} {} {}", d.path, op.symbol(), show_value(d.ty, *v).to_string().trim_matches('"'))
+            format!(
+                "{} {} {}",
+                d.path,
+                op.symbol(),
+                show_value(d.ty, *v).to_string().trim_matches('"')
+            )
         }
-        Cond::Quant { any, list, .. } => format!("{} {} (…)", if *any { "any" } else { "no" }, schema::LISTS[*list as usize].path),
+        Cond::Quant { any, list, .. } => format!(
+            "{} {} (…)",
+            if *any { "any" } else { "no" },
+            schema::LISTS[*list as usize].path
+        ),
         Cond::Within { .. } => "a date window".into(),
         _ => "a test".into(),
     }
@@ -63,7 +86,10 @@ fn describe(c: &Cond) -> String {
 
 impl<'a> Space<'a> {
     pub fn new(conds: &[&'a Cond]) -> Space<'a> {
-        let mut s = Space { conds: conds.to_vec(), vars: Vec::new() };
+        let mut s = Space {
+            conds: conds.to_vec(),
+            vars: Vec::new(),
+        };
         let mut masks: Vec<(u8, u64)> = Vec::new();
         for c in conds {
             s.collect(c, &mut masks);
@@ -74,19 +100,29 @@ impl<'a> Space<'a> {
             let values = match def.ty {
                 Ty::Bool => vec![0, 1],
                 Ty::Enum(d) => {
-                    let mut v: Vec<i64> = (0..d.len() as i64).filter(|i| m & (1 << i) != 0).collect();
+                    let mut v: Vec<i64> =
+                        (0..d.len() as i64).filter(|i| m & (1 << i) != 0).collect();
                     if let Some(other) = (0..d.len() as i64).find(|i| m & (1 << i) == 0) {
                         v.push(other);
                     }
                     v
                 }
                 Ty::Set(d) => {
-                    let mut elems: Vec<i64> = (0..d.len() as i64).filter(|i| m & (1 << i) != 0).collect();
+                    let mut elems: Vec<i64> =
+                        (0..d.len() as i64).filter(|i| m & (1 << i) != 0).collect();
                     if let Some(other) = (0..d.len() as i64).find(|i| m & (1 << i) == 0) {
                         elems.push(other);
                     }
                     elems.truncate(12);
-                    (0..(1i64 << elems.len())).map(|bits| elems.iter().enumerate().filter(|(j, _)| bits & (1 << j) != 0).fold(0i64, |acc, (_, e)| acc | (1 << e))).collect()
+                    (0..(1i64 << elems.len()))
+                        .map(|bits| {
+                            elems
+                                .iter()
+                                .enumerate()
+                                .filter(|(j, _)| bits & (1 << j) != 0)
+                                .fold(0i64, |acc, (_, e)| acc | (1 << e))
+                        })
+                        .collect()
                 }
                 _ => continue,
             };
@@ -105,12 +141,35 @@ impl<'a> Space<'a> {
         match c {
             Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| self.collect(x, masks)),
             Cond::Not(x) => self.collect(x, masks),
-            Cond::EnumIn { r: Ref::Scalar(f), mask, .. } | Cond::SetAny { r: Ref::Scalar(f), mask, .. } | Cond::SetOnly { r: Ref::Scalar(f), mask, .. } => add(*f, *mask),
-            Cond::Bool { r: Ref::Scalar(f), .. } => add(*f, 0),
+            Cond::EnumIn {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            }
+            | Cond::SetAny {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            }
+            | Cond::SetOnly {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            } => add(*f, *mask),
+            Cond::Bool {
+                r: Ref::Scalar(f), ..
+            } => add(*f, 0),
             other => {
                 let k = key(other);
-                if !self.vars.iter().any(|v| matches!(v, Var::Opaque { key, .. } if *key == k)) {
-                    self.vars.push(Var::Opaque { key: k, text: describe(other) });
+                if !self
+                    .vars
+                    .iter()
+                    .any(|v| matches!(v, Var::Opaque { key, .. } if *key == k))
+                {
+                    self.vars.push(Var::Opaque {
+                        key: k,
+                        text: describe(other),
+                    });
                 }
             }
         }
@@ -136,13 +195,30 @@ impl<'a> Space<'a> {
             Cond::All(v) => v.iter().all(|x| self.eval(x, point)),
             Cond::Any(v) => v.iter().any(|x| self.eval(x, point)),
             Cond::Not(x) => !self.eval(x, point),
-            Cond::EnumIn { r: Ref::Scalar(f), mask, .. } => scalar(*f).is_some_and(|v| mask & (1 << v) != 0),
-            Cond::SetAny { r: Ref::Scalar(f), mask, .. } => scalar(*f).is_some_and(|v| v & *mask as i64 != 0),
-            Cond::SetOnly { r: Ref::Scalar(f), mask, .. } => scalar(*f).is_some_and(|v| v != 0 && v & !(*mask as i64) == 0),
-            Cond::Bool { r: Ref::Scalar(f), .. } => scalar(*f).is_some_and(|v| v != 0),
+            Cond::EnumIn {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            } => scalar(*f).is_some_and(|v| mask & (1 << v) != 0),
+            Cond::SetAny {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            } => scalar(*f).is_some_and(|v| v & *mask as i64 != 0),
+            Cond::SetOnly {
+                r: Ref::Scalar(f),
+                mask,
+                ..
+            } => scalar(*f).is_some_and(|v| v != 0 && v & !(*mask as i64) == 0),
+            Cond::Bool {
+                r: Ref::Scalar(f), ..
+            } => scalar(*f).is_some_and(|v| v != 0),
             other => {
                 let k = key(other);
-                self.vars.iter().zip(point).any(|(v, x)| matches!(v, Var::Opaque { key, .. } if *key == k) && *x != 0)
+                self.vars
+                    .iter()
+                    .zip(point)
+                    .any(|(v, x)| matches!(v, Var::Opaque { key, .. } if *key == k) && *x != 0)
             }
         }
     }
@@ -152,10 +228,14 @@ impl<'a> Space<'a> {
         if self.points() > MAX_POINTS {
             return false;
         }
-        let sizes: Vec<usize> = self.vars.iter().map(|v| match v {
-            Var::Scalar { values, .. } => values.len(),
-            Var::Opaque { .. } => 2,
-        }).collect();
+        let sizes: Vec<usize> = self
+            .vars
+            .iter()
+            .map(|v| match v {
+                Var::Scalar { values, .. } => values.len(),
+                Var::Opaque { .. } => 2,
+            })
+            .collect();
         let mut idx = vec![0usize; sizes.len()];
         let mut point = vec![0i64; sizes.len()];
         let mut vals = vec![false; self.conds.len()];

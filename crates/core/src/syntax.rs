@@ -85,7 +85,13 @@ pub fn blocks(text: &str) -> (Vec<Block>, Vec<SyntaxError>) {
                 }
             }
             Some((kind, fence, body_start, marker)) => {
-                if trimmed.starts_with(marker.as_str()) && trimmed.trim_start_matches('`').trim_start_matches('~').trim().is_empty() {
+                if trimmed.starts_with(marker.as_str())
+                    && trimmed
+                        .trim_start_matches('`')
+                        .trim_start_matches('~')
+                        .trim()
+                        .is_empty()
+                {
                     if let Some(kind) = kind {
                         out.push(Block {
                             kind: *kind,
@@ -183,7 +189,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or("");
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -193,7 +204,8 @@ mod tests {
 
     #[test]
     fn finds_blocks_and_prose() {
-        let text = "# § 1\nThe law says.\n\n```rule\nid: a\nwhen: x\n  and y\n```\n\n```json\n{}\n```\n";
+        let text =
+            "# § 1\nThe law says.\n\n```rule\nid: a\nwhen: x\n  and y\n```\n\n```json\n{}\n```\n";
         let (bs, errs) = blocks(text);
         assert!(errs.is_empty());
         assert_eq!(bs.len(), 1);

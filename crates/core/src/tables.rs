@@ -23,7 +23,9 @@ impl OffenseCode {
     pub fn parse(code: &str, schemes: &[String]) -> Result<OffenseCode, String> {
         let words: Vec<&str> = code.split_whitespace().collect();
         if words.len() < 2 {
-            return Err(format!("`{code}` is not an offense code; write SCHEME SECTION, e.g. `NY PL 120.05`"));
+            return Err(format!(
+                "`{code}` is not an offense code; write SCHEME SECTION, e.g. `NY PL 120.05`"
+            ));
         }
         let mut best: Option<usize> = None;
         for n in (1..words.len()).rev() {
@@ -55,9 +57,15 @@ impl OffenseCode {
             s = stripped[close + 1..].trim();
         }
         if !s.is_empty() || section.is_empty() {
-            return Err(format!("`{code}`: expected SCHEME SECTION(SUBDIVISION), e.g. `NY PL 265.02(3)`"));
+            return Err(format!(
+                "`{code}`: expected SCHEME SECTION(SUBDIVISION), e.g. `NY PL 265.02(3)`"
+            ));
         }
-        Ok(OffenseCode { scheme, section, subdivisions })
+        Ok(OffenseCode {
+            scheme,
+            section,
+            subdivisions,
+        })
     }
 
     pub fn key(&self) -> String {
@@ -99,8 +107,12 @@ impl Subdivisions {
                 Some((a, b)) => (a, b),
                 None => (head, head),
             };
-            let a: u32 = a.parse().map_err(|_| format!("`{s}`: subdivision `{a}` is not a number"))?;
-            let b: u32 = b.parse().map_err(|_| format!("`{s}`: subdivision `{b}` is not a number"))?;
+            let a: u32 = a
+                .parse()
+                .map_err(|_| format!("`{s}`: subdivision `{a}` is not a number"))?;
+            let b: u32 = b
+                .parse()
+                .map_err(|_| format!("`{s}`: subdivision `{b}` is not a number"))?;
             if b < a {
                 return Err(format!("`{s}`: range {a}-{b} runs backwards"));
             }
@@ -173,7 +185,11 @@ pub enum Unknown {
 }
 
 impl ListTable {
-    pub fn membership(&self, code: &OffenseCode, universe: Option<&HashMap<String, SchemeRow>>) -> Membership {
+    pub fn membership(
+        &self,
+        code: &OffenseCode,
+        universe: Option<&HashMap<String, SchemeRow>>,
+    ) -> Membership {
         if !self.schemes.iter().any(|s| s == &code.scheme) {
             return Membership::Unknown(Unknown::NeedsEquivalent);
         }
@@ -199,13 +215,26 @@ pub struct RowError {
 }
 
 fn records(text: &str, header: &[&str]) -> Result<Vec<(usize, csv::StringRecord)>, RowError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-    let got = rdr.headers().map_err(|e| RowError { line: 1, message: e.to_string() })?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let got = rdr
+        .headers()
+        .map_err(|e| RowError {
+            line: 1,
+            message: e.to_string(),
+        })?
+        .clone();
     let got: Vec<&str> = got.iter().map(str::trim).collect();
     if got != header {
         return Err(RowError {
             line: 1,
-            message: format!("header is `{}`; expected `{}`", got.join(","), header.join(",")),
+            message: format!(
+                "header is `{}`; expected `{}`",
+                got.join(","),
+                header.join(",")
+            ),
         });
     }
     let mut out = Vec::new();
@@ -214,7 +243,10 @@ fn records(text: &str, header: &[&str]) -> Result<Vec<(usize, csv::StringRecord)
             Ok(r) => out.push((r.position().map(|p| p.line() as usize).unwrap_or(0), r)),
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                return Err(RowError { line, message: e.to_string() });
+                return Err(RowError {
+                    line,
+                    message: e.to_string(),
+                });
             }
         }
     }
@@ -224,7 +256,17 @@ fn records(text: &str, header: &[&str]) -> Result<Vec<(usize, csv::StringRecord)
 pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Vec<RowError>) {
     let mut rows = HashMap::new();
     let mut errors = Vec::new();
-    let recs = match records(text, &["code", "name", "class", "violent_felony", "repealed", "source"]) {
+    let recs = match records(
+        text,
+        &[
+            "code",
+            "name",
+            "class",
+            "violent_felony",
+            "repealed",
+            "source",
+        ],
+    ) {
         Ok(r) => r,
         Err(e) => return (rows, vec![e]),
     };
@@ -233,7 +275,10 @@ pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Ve
         match OffenseCode::parse(code, &[scheme.to_string()]) {
             Ok(c) if c.subdivisions.is_empty() && c.scheme == scheme.to_ascii_uppercase() => {}
             Ok(_) => {
-                errors.push(RowError { line, message: format!("`{code}` must be a `{scheme}` section without subdivisions") });
+                errors.push(RowError {
+                    line,
+                    message: format!("`{code}` must be a `{scheme}` section without subdivisions"),
+                });
                 continue;
             }
             Err(e) => {
@@ -242,11 +287,17 @@ pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Ve
             }
         }
         if !["yes", "no", "partial", ""].contains(&r[3].trim()) {
-            errors.push(RowError { line, message: format!("violent_felony is `{}`; expected yes, no or partial", &r[3]) });
+            errors.push(RowError {
+                line,
+                message: format!("violent_felony is `{}`; expected yes, no or partial", &r[3]),
+            });
         }
         let repealed = r[4].trim();
         if !repealed.is_empty() && crate::expr::parse_date(repealed).is_none() {
-            errors.push(RowError { line, message: format!("repealed is `{repealed}`; expected a date YYYY-MM-DD") });
+            errors.push(RowError {
+                line,
+                message: format!("repealed is `{repealed}`; expected a date YYYY-MM-DD"),
+            });
         }
         let row = SchemeRow {
             code: code.to_string(),
@@ -257,13 +308,19 @@ pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Ve
             source: r[5].trim().to_string(),
         };
         if rows.insert(code.to_ascii_uppercase(), row).is_some() {
-            errors.push(RowError { line, message: format!("`{code}` appears twice") });
+            errors.push(RowError {
+                line,
+                message: format!("`{code}` appears twice"),
+            });
         }
     }
     (rows, errors)
 }
 
-pub fn parse_list(text: &str, schemes: &[String]) -> (HashMap<String, Subdivisions>, Vec<String>, Vec<RowError>) {
+pub fn parse_list(
+    text: &str,
+    schemes: &[String],
+) -> (HashMap<String, Subdivisions>, Vec<String>, Vec<RowError>) {
     let mut rows = HashMap::new();
     let mut seen = Vec::new();
     let mut errors = Vec::new();
@@ -275,7 +332,11 @@ pub fn parse_list(text: &str, schemes: &[String]) -> (HashMap<String, Subdivisio
         let code = match OffenseCode::parse(r[0].trim(), schemes) {
             Ok(c) if c.subdivisions.is_empty() => c,
             Ok(_) => {
-                errors.push(RowError { line, message: "put subdivisions in the `subdivisions` column, not in the code".into() });
+                errors.push(RowError {
+                    line,
+                    message: "put subdivisions in the `subdivisions` column, not in the code"
+                        .into(),
+                });
                 continue;
             }
             Err(e) => {
@@ -289,7 +350,10 @@ pub fn parse_list(text: &str, schemes: &[String]) -> (HashMap<String, Subdivisio
                     seen.push(code.scheme.clone());
                 }
                 if rows.insert(code.key(), s).is_some() {
-                    errors.push(RowError { line, message: format!("`{}` appears twice", code.key()) });
+                    errors.push(RowError {
+                        line,
+                        message: format!("`{}` appears twice", code.key()),
+                    });
                 }
             }
             Err(e) => errors.push(RowError { line, message: e }),
@@ -312,7 +376,12 @@ mod tests {
         assert_eq!(c.scheme, "NY PL");
         assert_eq!(c.section, "265.02");
         assert_eq!(c.subdivisions, vec!["3", "b"]);
-        assert_eq!(OffenseCode::parse("USC 8 1326", &schemes()).unwrap().section, "8 1326");
+        assert_eq!(
+            OffenseCode::parse("USC 8 1326", &schemes())
+                .unwrap()
+                .section,
+            "8 1326"
+        );
         assert!(OffenseCode::parse("XX 1", &schemes()).is_err());
         assert!(OffenseCode::parse("NY PL 1(2", &schemes()).is_err());
     }

@@ -8,7 +8,13 @@ use brightline_core::{Library, PackSource, SourceFile};
 pub fn pack(dir: &str, files: &[(&str, &str)]) -> PackSource {
     PackSource {
         dir: dir.to_string(),
-        files: files.iter().map(|(p, t)| SourceFile { path: format!("{dir}/{p}"), text: Arc::from(*t) }).collect(),
+        files: files
+            .iter()
+            .map(|(p, t)| SourceFile {
+                path: format!("{dir}/{p}"),
+                text: Arc::from(*t),
+            })
+            .collect(),
     }
 }
 
@@ -25,7 +31,8 @@ file = "vsc.csv"
 "#;
 
 pub const PL: &str = "code,name,class,violent_felony,repealed,source\nNY PL 120.05,Assault 2,D,yes,,test\nNY PL 155.30,Grand larceny 4,E,no,,test\nNY PL 265.02,Weapon 3,D,partial,,test\n";
-pub const VSC: &str = "code,subdivisions,note,source\nNY PL 120.05,,,test\nNY PL 265.02,2-8,,test\n";
+pub const VSC: &str =
+    "code,subdivisions,note,source\nNY PL 120.05,,,test\nNY PL 265.02,2-8,,test\n";
 
 pub const RULES: &str = r#"# § 1 Detainers
 
@@ -58,10 +65,21 @@ overrides: default
 
 /// A valid one-pack library, with `RULES` replaced by `rules`.
 pub fn lib_with(rules: &str) -> (Library, Vec<brightline_core::Diagnostic>) {
-    let p = pack("t/us", &[("pack.toml", MANIFEST), ("pl.csv", PL), ("vsc.csv", VSC), ("rules.md", rules)]);
+    let p = pack(
+        "t/us",
+        &[
+            ("pack.toml", MANIFEST),
+            ("pl.csv", PL),
+            ("vsc.csv", VSC),
+            ("rules.md", rules),
+        ],
+    );
     let (lib, mut diags) = Library::load(&[p]);
     brightline_core::lint::check_rules(&lib, &mut diags);
-    if !diags.iter().any(|d| d.severity == brightline_core::Severity::Error) {
+    if !diags
+        .iter()
+        .any(|d| d.severity == brightline_core::Severity::Error)
+    {
         brightline_core::lint::check_examples(&lib, &mut diags);
     }
     (lib, diags)
@@ -72,7 +90,15 @@ pub fn render(diags: &[brightline_core::Diagnostic]) -> String {
     diags
         .iter()
         .map(|d| {
-            let snippet = d.file.text.get(d.span.clone()).unwrap_or("").lines().next().unwrap_or("").to_string();
+            let snippet = d
+                .file
+                .text
+                .get(d.span.clone())
+                .unwrap_or("")
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
             format!(
                 "{}\n  at: `{}`\n  label: {}\n  help: {}\n",
                 d.short(),

@@ -19,27 +19,48 @@ fn the_valid_fixture_is_clean() {
 
 #[test]
 fn unknown_fact() {
-    check("unknown_fact", &RULES.replace("request.warrant is judicial", "request.warant is judicial"));
+    check(
+        "unknown_fact",
+        &RULES.replace("request.warrant is judicial", "request.warant is judicial"),
+    );
 }
 
 #[test]
 fn unknown_enum_value() {
-    check("unknown_value", &RULES.replace("request.warrant is judicial", "request.warrant is judical"));
+    check(
+        "unknown_value",
+        &RULES.replace("request.warrant is judicial", "request.warrant is judical"),
+    );
 }
 
 #[test]
 fn type_error() {
-    check("type_error", &RULES.replace("request.warrant is judicial", "subject.tsdb_match is judicial"));
+    check(
+        "type_error",
+        &RULES.replace(
+            "request.warrant is judicial",
+            "subject.tsdb_match is judicial",
+        ),
+    );
 }
 
 #[test]
 fn missing_citation() {
-    check("missing_citation", &RULES.replacen("citation: Test Code § 1(a)\n", "", 1));
+    check(
+        "missing_citation",
+        &RULES.replacen("citation: Test Code § 1(a)\n", "", 1),
+    );
 }
 
 #[test]
 fn contradictory_rule_is_unreachable() {
-    check("unreachable_contradiction", &RULES.replace("agency is jail and request.kind is detainer\noutcome: prohibited", "agency is jail and agency is police and request.kind is detainer\noutcome: prohibited"));
+    check(
+        "unreachable_contradiction",
+        &RULES.replace(
+            "agency is jail and request.kind is detainer\noutcome: prohibited",
+            "agency is jail and agency is police and request.kind is detainer\noutcome: prohibited",
+        ),
+    );
 }
 
 #[test]
@@ -57,27 +78,46 @@ fn conflict_without_priority() {
 
 #[test]
 fn malformed_period() {
-    check("bad_period", &RULES.replacen("effective: 2014-12-14 ..", "effective: 2014-12-14 .. 2013-01-01", 1));
+    check(
+        "bad_period",
+        &RULES.replacen(
+            "effective: 2014-12-14 ..",
+            "effective: 2014-12-14 .. 2013-01-01",
+            1,
+        ),
+    );
 }
 
 #[test]
 fn impossible_date() {
-    check("bad_date", &RULES.replacen("effective: 2014-12-14 ..", "effective: 2014-02-30 ..", 1));
+    check(
+        "bad_date",
+        &RULES.replacen("effective: 2014-12-14 ..", "effective: 2014-02-30 ..", 1),
+    );
 }
 
 #[test]
 fn condition_syntax_error() {
-    check("syntax", &RULES.replace("request.warrant is judicial", "request.warrant is"));
+    check(
+        "syntax",
+        &RULES.replace("request.warrant is judicial", "request.warrant is"),
+    );
 }
 
 #[test]
 fn unknown_table() {
-    check("unknown_table", &RULES.replace("offense in vsc", "offense in vcs"));
+    check(
+        "unknown_table",
+        &RULES.replace("offense in vsc", "offense in vcs"),
+    );
 }
 
 #[test]
 fn unknown_override_target() {
-    check("unknown_override", &RULES.replace("overrides: default", "overrides: defualt"));
+    check(
+        "unknown_override",
+        &RULES.replace("overrides: default", "overrides: defualt"),
+    );
 }
 
 #[test]

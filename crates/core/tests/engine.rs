@@ -25,22 +25,36 @@ fn conv(offense: &str, date: &str, days: i64) -> serde_json::Value {
 #[test]
 fn exception_overrides_the_general_rule() {
     let lib = fixture();
-    let d = lib.decide_json(&req("judicial", conv("NY PL 120.05", "2018-01-01", 0))).unwrap();
+    let d = lib
+        .decide_json(&req("judicial", conv("NY PL 120.05", "2018-01-01", 0)))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Permitted);
     assert_eq!(d.citations, vec!["Test Code § 1(b)"]);
     assert_eq!(d.obligations[0].id, "hold-48h");
     let t = d.trace.iter().find(|t| t.rule == "us/default").unwrap();
     assert_eq!(t.result, "defeated");
-    let d = lib.decide_json(&req("administrative", conv("NY PL 120.05", "2018-01-01", 0))).unwrap();
+    let d = lib
+        .decide_json(&req(
+            "administrative",
+            conv("NY PL 120.05", "2018-01-01", 0),
+        ))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Prohibited);
-    assert_eq!(d.counterfactuals[0].change.get("request.warrant").unwrap(), "judicial");
+    assert_eq!(
+        d.counterfactuals[0].change.get("request.warrant").unwrap(),
+        "judicial"
+    );
     assert_eq!(d.counterfactuals[0].outcome, Outcome::Permitted);
 }
 
 #[test]
 fn look_back_edges() {
     let lib = fixture();
-    let o = |date: &str, days: i64| lib.decide_json(&req("judicial", conv("NY PL 120.05", date, days))).unwrap().outcome;
+    let o = |date: &str, days: i64| {
+        lib.decide_json(&req("judicial", conv("NY PL 120.05", date, days)))
+            .unwrap()
+            .outcome
+    };
     // Arrest 2020-05-01: the anniversary 2015-05-01 is within, the day before is not.
     assert_eq!(o("2015-05-01", 0), Outcome::Permitted);
     assert_eq!(o("2015-04-30", 0), Outcome::Prohibited);
@@ -53,11 +67,21 @@ fn look_back_edges() {
 #[test]
 fn missing_facts_never_become_no() {
     let lib = fixture();
-    let d = lib.decide_json(&req("judicial", json!([{ "offense": "NY PL 120.05", "level": "felony", "incarcerated_days": 0 }]))).unwrap();
+    let d = lib
+        .decide_json(&req(
+            "judicial",
+            json!([{ "offense": "NY PL 120.05", "level": "felony", "incarcerated_days": 0 }]),
+        ))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Undetermined);
     assert_eq!(d.missing_facts, vec!["subject.convictions[0].date"]);
     // ...but a fact the answer does not depend on is not asked for.
-    let d = lib.decide_json(&req("administrative", json!([{ "offense": "NY PL 120.05" }]))).unwrap();
+    let d = lib
+        .decide_json(&req(
+            "administrative",
+            json!([{ "offense": "NY PL 120.05" }]),
+        ))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Prohibited);
     assert!(d.missing_facts.is_empty());
     let mut r = req("judicial", json!(null));
@@ -69,18 +93,41 @@ fn missing_facts_never_become_no() {
 #[test]
 fn tables_decide_or_say_why_not() {
     let lib = fixture();
-    let o = |code: &str| lib.decide_json(&req("judicial", conv(code, "2018-01-01", 0))).unwrap();
-    assert_eq!(o("NY PL 155.30").outcome, Outcome::Prohibited, "known, not listed");
-    assert_eq!(o("NY PL 265.02(3)").outcome, Outcome::Permitted, "listed subdivision");
-    assert_eq!(o("NY PL 265.02(1)").outcome, Outcome::Prohibited, "unlisted subdivision");
+    let o = |code: &str| {
+        lib.decide_json(&req("judicial", conv(code, "2018-01-01", 0)))
+            .unwrap()
+    };
+    assert_eq!(
+        o("NY PL 155.30").outcome,
+        Outcome::Prohibited,
+        "known, not listed"
+    );
+    assert_eq!(
+        o("NY PL 265.02(3)").outcome,
+        Outcome::Permitted,
+        "listed subdivision"
+    );
+    assert_eq!(
+        o("NY PL 265.02(1)").outcome,
+        Outcome::Prohibited,
+        "unlisted subdivision"
+    );
     let d = o("NY PL 265.02");
     assert_eq!(d.outcome, Outcome::Undetermined, "subdivision needed");
     assert!(d.missing_facts[0].contains("NY PL 265.02"));
     let d = o("NY PL 999.99");
-    assert_eq!(d.outcome, Outcome::Undetermined, "unknown section is never a guess");
+    assert_eq!(
+        d.outcome,
+        Outcome::Undetermined,
+        "unknown section is never a guess"
+    );
     assert!(d.missing_facts[0].contains("NY PL 999.99"));
     let d = o("CA PC 187");
-    assert_eq!(d.outcome, Outcome::Undetermined, "another state's code needs its equivalent");
+    assert_eq!(
+        d.outcome,
+        Outcome::Undetermined,
+        "another state's code needs its equivalent"
+    );
     let mut r = req("judicial", conv("CA PC 187", "2018-01-01", 0));
     r["subject"]["convictions"][0]["equivalent"] = json!("NY PL 120.05");
     assert_eq!(lib.decide_json(&r).unwrap().outcome, Outcome::Permitted);
@@ -104,11 +151,20 @@ fn bad_input_names_the_field() {
     assert!(e.message.contains("before any law"), "{e}");
     r["date"] = json!("2020-01-01");
     r["subject"]["convictions"] = conv("ZZ 1", "2018-01-01", 0);
-    assert_eq!(lib.decide_json(&r).unwrap_err().field, "subject.convictions[0].offense");
+    assert_eq!(
+        lib.decide_json(&r).unwrap_err().field,
+        "subject.convictions[0].offense"
+    );
     r["subject"]["convictions"] = json!([]);
     r["subject"]["favourite_colour"] = json!("blue");
-    assert_eq!(lib.decide_json(&r).unwrap_err().field, "subject.favourite_colour");
-    r["subject"].as_object_mut().unwrap().remove("favourite_colour");
+    assert_eq!(
+        lib.decide_json(&r).unwrap_err().field,
+        "subject.favourite_colour"
+    );
+    r["subject"]
+        .as_object_mut()
+        .unwrap()
+        .remove("favourite_colour");
     r["agency"] = json!("zoo");
     assert_eq!(lib.decide_json(&r).unwrap_err().field, "agency");
 }
@@ -160,8 +216,26 @@ outcome: permitted
 "#;
 
 fn layered() -> Library {
-    let fed = pack("t/us", &[("pack.toml", "id = \"us\"\nname = \"F\"\nlayer = \"federal\"\n"), ("f.md", FED)]);
-    let city = pack("t/us-ny-nyc", &[("pack.toml", "id = \"us-ny-nyc\"\nname = \"C\"\nparent = \"us\"\nlayer = \"city\"\n"), ("c.md", LAYERED)]);
+    let fed = pack(
+        "t/us",
+        &[
+            (
+                "pack.toml",
+                "id = \"us\"\nname = \"F\"\nlayer = \"federal\"\n",
+            ),
+            ("f.md", FED),
+        ],
+    );
+    let city = pack(
+        "t/us-ny-nyc",
+        &[
+            (
+                "pack.toml",
+                "id = \"us-ny-nyc\"\nname = \"C\"\nparent = \"us\"\nlayer = \"city\"\n",
+            ),
+            ("c.md", LAYERED),
+        ],
+    );
     Library::from_sources(&[fed, city]).unwrap_or_else(|d| panic!("{}", render(&d)))
 }
 
@@ -172,10 +246,14 @@ fn info(date: &str, items: &[&str]) -> serde_json::Value {
 #[test]
 fn the_most_specific_layer_decides_unless_preempted() {
     let lib = layered();
-    let d = lib.decide_json(&info("2015-06-01", &["release_date"])).unwrap();
+    let d = lib
+        .decide_json(&info("2015-06-01", &["release_date"]))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Prohibited);
     assert_eq!(d.law.layers, vec!["us", "us-ny-nyc"]);
-    let d = lib.decide_json(&info("2015-06-01", &["immigration_status"])).unwrap();
+    let d = lib
+        .decide_json(&info("2015-06-01", &["immigration_status"]))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Permitted);
     assert_eq!(d.citations, vec!["8 U.S.C. § 1373"]);
     assert!(d.notes.iter().any(|n| n.contains("preempts")));

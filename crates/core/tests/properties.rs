@@ -10,8 +10,14 @@ fn arbitrary_pack(md: String, toml: String) -> PackSource {
     PackSource {
         dir: "p".into(),
         files: vec![
-            SourceFile { path: "p/pack.toml".into(), text: Arc::from(toml) },
-            SourceFile { path: "p/x.md".into(), text: Arc::from(md) },
+            SourceFile {
+                path: "p/pack.toml".into(),
+                text: Arc::from(toml),
+            },
+            SourceFile {
+                path: "p/x.md".into(),
+                text: Arc::from(md),
+            },
         ],
     }
 }
@@ -19,10 +25,47 @@ fn arbitrary_pack(md: String, toml: String) -> PackSource {
 /// Text built from the language's own pieces finds deeper paths than random bytes.
 fn fragments() -> impl Strategy<Value = String> {
     let words = prop::sample::select(vec![
-        "```rule\n", "```\n", "```example\n", "```event\n", "id: a\n", "when: ", "and ", "or ", "not ", "(", ")", "{", "}", ",",
-        "request.kind ", "is ", "in ", "detainer", "agency ", "jail ", "any subject.convictions (", "offense in vsc", "within 5 years before subject.arrest_date",
-        "extended by incarcerated_days days", "date >= 2014-12-14", "effective: 2014-12-14 ..", "outcome: permitted\n", "citation: X\n", "source: http://x\n",
-        "title: t\n", "overrides: a\n", "  continued\n", "\n", "é", "§", "\r\n", "2014-02-30", "287g", "==", "<", "!",
+        "```rule\n",
+        "```\n",
+        "```example\n",
+        "```event\n",
+        "id: a\n",
+        "when: ",
+        "and ",
+        "or ",
+        "not ",
+        "(",
+        ")",
+        "{",
+        "}",
+        ",",
+        "request.kind ",
+        "is ",
+        "in ",
+        "detainer",
+        "agency ",
+        "jail ",
+        "any subject.convictions (",
+        "offense in vsc",
+        "within 5 years before subject.arrest_date",
+        "extended by incarcerated_days days",
+        "date >= 2014-12-14",
+        "effective: 2014-12-14 ..",
+        "outcome: permitted\n",
+        "citation: X\n",
+        "source: http://x\n",
+        "title: t\n",
+        "overrides: a\n",
+        "  continued\n",
+        "\n",
+        "é",
+        "§",
+        "\r\n",
+        "2014-02-30",
+        "287g",
+        "==",
+        "<",
+        "!",
     ]);
     prop::collection::vec(words, 0..60).prop_map(|v| v.concat())
 }

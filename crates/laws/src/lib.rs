@@ -18,17 +18,25 @@ pub fn sources() -> Vec<PackSource> {
         }
         let mut files = Vec::new();
         collect(dir, &mut files);
-        out.push(PackSource { dir: format!("laws/{}", dir.path().display()), files });
+        out.push(PackSource {
+            dir: format!("laws/{}", dir.path().display()),
+            files,
+        });
     }
     out
 }
 
 fn collect(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
     for f in dir.files() {
-        let Some(text) = f.contents_utf8() else { continue };
+        let Some(text) = f.contents_utf8() else {
+            continue;
+        };
         let path = format!("laws/{}", f.path().display());
         if path.ends_with(".md") || path.ends_with(".toml") || path.ends_with(".csv") {
-            out.push(SourceFile { path, text: Arc::from(text) });
+            out.push(SourceFile {
+                path,
+                text: Arc::from(text),
+            });
         }
     }
     for d in dir.dirs() {
