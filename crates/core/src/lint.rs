@@ -150,6 +150,25 @@ pub fn check_rules(lib: &Library, diags: &mut Vec<Diagnostic>) {
                 }
             }
             for b in p.rules.iter().skip(i + 1) {
+                // Two versions of one provision (same citation, same condition) must not overlap in time:
+                // a new version closes the old one with `effective: FROM .. UNTIL`.
+                if a.def.citation == b.def.citation
+                    && a.def.when_text == b.def.when_text
+                    && overlaps(&a.def, &b.def)
+                {
+                    let start = a.def.from.max(b.def.from);
+                    diags.push(
+                        Diagnostic::error(
+                            "brightline::overlapping-versions",
+                            &p.files[b.def.loc.file],
+                            b.def.effective_span.clone(),
+                            format!("`{}` and `{}` are versions of {} in force at the same time from {start}", a.def.id, b.def.id, a.def.citation),
+                        )
+                        .label("overlaps the other version")
+                        .help(format!("end the earlier version the day before the later one starts, e.g. `effective: {} .. {}`", a.def.from.min(b.def.from), start.previous_day().unwrap_or(start))),
+                    );
+                    continue;
+                }
                 if a.def.outcome == b.def.outcome
                     || !overlaps(&a.def, &b.def)
                     || a.kinds & b.kinds == 0

@@ -150,3 +150,14 @@ fn failing_example() {
 "#;
     check("failing_example", &format!("{RULES}{ex}"));
 }
+
+#[test]
+fn overlapping_versions_of_one_provision() {
+    let v2 = RULES
+        .split("```rule")
+        .nth(1)
+        .unwrap()
+        .replace("id: default", "id: default-v2")
+        .replace("2014-12-14 ..", "2016-01-01 ..");
+    check("overlapping_versions", &format!("{RULES}\n```rule{v2}"));
+}
