@@ -272,7 +272,11 @@ pub fn history(lib: &Library, pack: usize) -> String {
                 "  {}{until} [{}] {} {}: {} — {}",
                 e.date,
                 lib.packs[c].id,
-                kind(e.kind),
+                if e.kind == brightline_core::load::EventKind::Suspends {
+                    "suspends"
+                } else {
+                    "voids"
+                },
                 e.targets
                     .iter()
                     .map(|t| t.0.as_str())
