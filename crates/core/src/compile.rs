@@ -117,7 +117,9 @@ impl<'a> Ctx<'a> {
                 return Some((Ref::Field(i as u8), fields[i]));
             }
         }
-        if let Some(i) = schema::scalar(&n.text) {
+        // `as_of` is the decision date; inside a list `date` means the item's own date.
+        let path = if n.text == "as_of" { "date" } else { n.text.as_str() };
+        if let Some(i) = schema::scalar(path) {
             return Some((Ref::Scalar(i as u8), schema::SCALARS[i]));
         }
         let mut names: Vec<&str> = schema::SCALARS.iter().map(|f| f.path).collect();

@@ -145,31 +145,20 @@ const TOP_KEYS: &[&str] = &[
     "expect",
     "id",
 ];
-const REQUEST_KEYS: &[&str] = &[
-    "kind",
-    "warrant",
-    "information",
-    "place",
-    "purpose",
-    "office_on_premises",
-    "court_ordered",
-];
-const SUBJECT_KEYS: &[&str] = &[
-    "arrest_date",
-    "age",
-    "tsdb_match",
-    "reentry_after_removal",
-    "final_order_of_removal",
-    "lawful_status_proof",
-    "in_custody",
-    "convictions",
-    "pending_charges",
-    // Identifiers are accepted so that callers can send them; rules never read them
-    // and the decision log keeps only a keyed hash.
-    "booking_number",
-    "name",
-    "identifiers",
-];
+/// Identifiers are accepted so that callers can send them; rules never read them
+/// and the decision log keeps only a keyed hash.
+const IDENTIFIER_KEYS: &[&str] = &["booking_number", "name", "identifiers"];
+
+/// The keys allowed in `request` or `subject`: the schema's facts under that prefix.
+fn keys_under(prefix: &str) -> Vec<&'static str> {
+    let p = format!("{prefix}.");
+    let mut keys: Vec<&'static str> = SCALARS.iter().filter_map(|d| d.path.strip_prefix(p.as_str())).collect();
+    keys.extend(schema::LISTS.iter().filter_map(|l| l.path.strip_prefix(p.as_str())));
+    if prefix == "subject" {
+        keys.extend(IDENTIFIER_KEYS);
+    }
+    keys
+}
 
 fn check_keys(
     obj: &serde_json::Map<String, Value>,
@@ -221,14 +210,14 @@ pub fn decode(
     let req = req
         .as_object()
         .ok_or_else(|| RequestError::new("request", "expected an object"))?;
-    check_keys(req, REQUEST_KEYS, "request")?;
+    check_keys(req, &keys_under("request"), "request")?;
     let empty = serde_json::Map::new();
     let subj = match obj.get("subject") {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(m)) => m,
         Some(_) => return Err(RequestError::new("subject", "expected an object")),
     };
-    check_keys(subj, SUBJECT_KEYS, "subject")?;
+    check_keys(subj, &keys_under("subject"), "subject")?;
     for (i, def) in SCALARS.iter().enumerate() {
         if let Some(key) = def.path.strip_prefix("request.") {
             if let Some(x) = req.get(key) {

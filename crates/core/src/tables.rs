@@ -87,8 +87,46 @@ pub struct SchemeRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subdivisions {
     All,
-    /// Top-level subdivision numbers (inclusive ranges), each optionally with one nested part.
-    Some(Vec<(u32, u32, Option<String>)>),
+    /// Top-level subdivisions (inclusive ranges of numbers, or of single letters),
+    /// each optionally with one nested part.
+    Some(Vec<(SubKey, SubKey, Option<String>)>),
+}
+
+/// A top-level subdivision: `3` or `a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubKey {
+    Number(u32),
+    Letter(char),
+}
+
+impl std::fmt::Display for SubKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubKey::Number(n) => write!(f, "{n}"),
+            SubKey::Letter(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+impl SubKey {
+    /// The subdivision after this one (a code just outside a range).
+    pub fn next(self) -> SubKey {
+        match self {
+            SubKey::Number(n) => SubKey::Number(n.saturating_add(1)),
+            SubKey::Letter(c) => SubKey::Letter(char::from_u32(c as u32 + 1).unwrap_or(c)),
+        }
+    }
+
+    fn parse(s: &str) -> Option<SubKey> {
+        if let Ok(n) = s.parse() {
+            return Some(SubKey::Number(n));
+        }
+        let mut cs = s.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c), None) if c.is_ascii_alphabetic() => Some(SubKey::Letter(c.to_ascii_lowercase())),
+            _ => None,
+        }
+    }
 }
 
 impl Subdivisions {
@@ -107,14 +145,11 @@ impl Subdivisions {
                 Some((a, b)) => (a, b),
                 None => (head, head),
             };
-            let a: u32 = a
-                .parse()
-                .map_err(|_| format!("`{s}`: subdivision `{a}` is not a number"))?;
-            let b: u32 = b
-                .parse()
-                .map_err(|_| format!("`{s}`: subdivision `{b}` is not a number"))?;
-            if b < a {
-                return Err(format!("`{s}`: range {a}-{b} runs backwards"));
+            let bad = |x: &str| format!("`{s}`: subdivision `{x}` is not a number or a single letter");
+            let a = SubKey::parse(a).ok_or_else(|| bad(a))?;
+            let b = SubKey::parse(b).ok_or_else(|| bad(b))?;
+            if std::mem::discriminant(&a) != std::mem::discriminant(&b) || b < a {
+                return Err(format!("`{s}`: range {head} runs backwards or mixes numbers and letters"));
             }
             out.push((a, b, nested));
         }
@@ -127,10 +162,7 @@ impl Subdivisions {
             Subdivisions::All => Some(true),
             Subdivisions::Some(ranges) => {
                 let first = subs.first()?;
-                let n: u32 = match first.parse() {
-                    Ok(n) => n,
-                    Err(_) => return Some(false),
-                };
+                let Some(n) = SubKey::parse(first) else { return Some(false) };
                 let mut need_nested = false;
                 for (a, b, nested) in ranges {
                     if n >= *a && n <= *b {
@@ -396,5 +428,10 @@ mod tests {
         assert_eq!(s.matches(&["2".into(), "b".into()]), Some(true));
         assert_eq!(s.matches(&["2".into(), "a".into()]), Some(false));
         assert_eq!(s.matches(&["2".into()]), None);
+        let s = Subdivisions::parse("a;c-e").unwrap();
+        assert_eq!(s.matches(&["a".into()]), Some(true));
+        assert_eq!(s.matches(&["D".into()]), Some(true));
+        assert_eq!(s.matches(&["b".into()]), Some(false));
+        assert!(Subdivisions::parse("a-3").is_err());
     }
 }
