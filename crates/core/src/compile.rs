@@ -118,7 +118,11 @@ impl<'a> Ctx<'a> {
             }
         }
         // `as_of` is the decision date; inside a list `date` means the item's own date.
-        let path = if n.text == "as_of" { "date" } else { n.text.as_str() };
+        let path = if n.text == "as_of" {
+            "date"
+        } else {
+            n.text.as_str()
+        };
         if let Some(i) = schema::scalar(path) {
             return Some((Ref::Scalar(i as u8), schema::SCALARS[i]));
         }

@@ -74,6 +74,20 @@ fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
     }
 }
 
+/// How a plan combines when exactly the rules marked in `fires` hold: the
+/// outcome and the plan positions of the deciding rules (the first 128).
+/// Whole-space analyses (`analysis`) call this so that they share the
+/// engine's own semantics of overrides, preemption and layers.
+pub fn combine(plan: &KindPlan, fires: &[bool]) -> (Outcome, Vec<usize>) {
+    let mut eff = vec![false; plan.rules.len()];
+    effective(plan, fires, &mut eff);
+    let s = select(plan, &eff);
+    let winners = (0..plan.rules.len().min(128))
+        .filter(|i| s.winners & (1 << i) != 0)
+        .collect();
+    (s.outcome, winners)
+}
+
 /// The outcome alone: no trace, no allocation for plans of up to 128 rules.
 pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let Some(plan) = plan_of(law, facts) else {
@@ -705,7 +719,7 @@ impl Library {
             Seen::TableUnknown => {
                 let it = facts.lists.get(list? as usize)?.as_ref()?.get(item?)?;
                 Some(format!(
-                    "{}.offense ({}: not decidable from the offense tables — an unknown section, a missing subdivision, or an out-of-state code that needs its New York equivalent)",
+                    "{}.offense ({}: not decidable from the offense tables — an unknown section, a missing subdivision, or a code from another jurisdiction whose equivalent here must be determined)",
                     item_path(list, item)?,
                     it.offense.clone().unwrap_or_default()
                 ))

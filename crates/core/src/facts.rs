@@ -152,8 +152,15 @@ const IDENTIFIER_KEYS: &[&str] = &["booking_number", "name", "identifiers"];
 /// The keys allowed in `request` or `subject`: the schema's facts under that prefix.
 fn keys_under(prefix: &str) -> Vec<&'static str> {
     let p = format!("{prefix}.");
-    let mut keys: Vec<&'static str> = SCALARS.iter().filter_map(|d| d.path.strip_prefix(p.as_str())).collect();
-    keys.extend(schema::LISTS.iter().filter_map(|l| l.path.strip_prefix(p.as_str())));
+    let mut keys: Vec<&'static str> = SCALARS
+        .iter()
+        .filter_map(|d| d.path.strip_prefix(p.as_str()))
+        .collect();
+    keys.extend(
+        schema::LISTS
+            .iter()
+            .filter_map(|l| l.path.strip_prefix(p.as_str())),
+    );
     if prefix == "subject" {
         keys.extend(IDENTIFIER_KEYS);
     }

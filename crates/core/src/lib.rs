@@ -5,6 +5,7 @@
 //! `lint` checks whole packs. This crate does no I/O: callers hand it the
 //! text of the files.
 
+pub mod analysis;
 pub mod compile;
 pub mod decide;
 pub mod diag;

@@ -123,7 +123,9 @@ impl SubKey {
         }
         let mut cs = s.chars();
         match (cs.next(), cs.next()) {
-            (Some(c), None) if c.is_ascii_alphabetic() => Some(SubKey::Letter(c.to_ascii_lowercase())),
+            (Some(c), None) if c.is_ascii_alphabetic() => {
+                Some(SubKey::Letter(c.to_ascii_lowercase()))
+            }
             _ => None,
         }
     }
@@ -145,11 +147,14 @@ impl Subdivisions {
                 Some((a, b)) => (a, b),
                 None => (head, head),
             };
-            let bad = |x: &str| format!("`{s}`: subdivision `{x}` is not a number or a single letter");
+            let bad =
+                |x: &str| format!("`{s}`: subdivision `{x}` is not a number or a single letter");
             let a = SubKey::parse(a).ok_or_else(|| bad(a))?;
             let b = SubKey::parse(b).ok_or_else(|| bad(b))?;
             if std::mem::discriminant(&a) != std::mem::discriminant(&b) || b < a {
-                return Err(format!("`{s}`: range {head} runs backwards or mixes numbers and letters"));
+                return Err(format!(
+                    "`{s}`: range {head} runs backwards or mixes numbers and letters"
+                ));
             }
             out.push((a, b, nested));
         }
@@ -162,7 +167,9 @@ impl Subdivisions {
             Subdivisions::All => Some(true),
             Subdivisions::Some(ranges) => {
                 let first = subs.first()?;
-                let Some(n) = SubKey::parse(first) else { return Some(false) };
+                let Some(n) = SubKey::parse(first) else {
+                    return Some(false);
+                };
                 let mut need_nested = false;
                 for (a, b, nested) in ranges {
                     if n >= *a && n <= *b {
