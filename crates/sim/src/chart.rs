@@ -1,0 +1,232 @@
+//! Charts of a simulation, as SVG and PNG: the share of each outcome under
+//! each law, and the monthly series of outcomes.
+//!
+//! Text is laid out (SVG) and rasterised (PNG) with ab_glyph from a TrueType
+//! font found on the system: DejaVu Sans from Debian's `fonts-dejavu-core`,
+//! or the file named by `BRIGHTLINE_FONT`. Without one, no chart is drawn
+//! and the summary says why.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::run::OUTCOMES;
+
+const COLORS: [RGBColor; 5] = [
+    RGBColor(46, 139, 87),   // permitted
+    RGBColor(178, 34, 34),   // prohibited
+    RGBColor(65, 105, 225),  // required
+    RGBColor(218, 165, 32),  // undetermined
+    RGBColor(150, 150, 150), // unmapped
+];
+
+const FONT_PATHS: &[&str] = &[
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+];
+
+/// Registers a font for bitmap text once per process; the error says what to install.
+pub fn ensure_font() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let mut candidates: Vec<String> = Vec::new();
+        if let Ok(p) = std::env::var("BRIGHTLINE_FONT") {
+            candidates.push(p);
+        }
+        candidates.extend(FONT_PATHS.iter().map(|s| s.to_string()));
+        for p in &candidates {
+            if let Ok(bytes) = std::fs::read(p) {
+                // plotters keeps fonts for the life of the process.
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        Err("no TrueType font for PNG text; install Debian's fonts-dejavu-core or set BRIGHTLINE_FONT to a .ttf file".into())
+    })
+    .clone()
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Draws both charts in both formats; returns the files written and notes.
+pub fn charts(
+    dir: &Path,
+    shares: &[(String, [u64; 5])],
+    monthly: &BTreeMap<(usize, i32, u8), u64>,
+    labels: &[String],
+) -> Result<(Vec<String>, Vec<String>), String> {
+    // Text layout needs font metrics even for SVG.
+    ensure_font()?;
+    let mut files = Vec::new();
+    let notes = Vec::new();
+    let h = 140 + 50 * shares.len() as u32;
+    let svg = dir.join("outcomes.svg");
+    shares_chart(SVGBackend::new(&svg, (960, h)).into_drawing_area(), shares)?;
+    files.push(svg.display().to_string());
+    let svg = dir.join("monthly.svg");
+    monthly_chart(
+        SVGBackend::new(&svg, (960, 540)).into_drawing_area(),
+        monthly,
+        labels,
+    )?;
+    files.push(svg.display().to_string());
+    let png = dir.join("outcomes.png");
+    shares_chart(
+        BitMapBackend::new(&png, (960, h)).into_drawing_area(),
+        shares,
+    )?;
+    files.push(png.display().to_string());
+    let png = dir.join("monthly.png");
+    monthly_chart(
+        BitMapBackend::new(&png, (960, 540)).into_drawing_area(),
+        monthly,
+        labels,
+    )?;
+    files.push(png.display().to_string());
+    Ok((files, notes))
+}
+
+fn shares_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    shares: &[(String, [u64; 5])],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let n = shares.len();
+    let longest = shares.iter().map(|(l, _)| l.len()).max().unwrap_or(10) as u32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Outcome shares by law", ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size((longest * 8).clamp(80, 360))
+        .build_cartesian_2d(0f64..100f64, (0..n.saturating_sub(1)).into_segmented())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("% of rows")
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => shares.get(*i).map(|s| s.0.clone()).unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (oi, o) in OUTCOMES.iter().enumerate() {
+        if shares.iter().all(|(_, c)| c[oi] == 0) {
+            continue;
+        }
+        let color = COLORS[oi];
+        let bars: Vec<Rectangle<(f64, SegmentValue<usize>)>> = shares
+            .iter()
+            .enumerate()
+            .map(|(li, (_, c))| {
+                let total: u64 = c.iter().sum();
+                let pct = |k: usize| {
+                    if total == 0 {
+                        0.0
+                    } else {
+                        100.0 * c[..k].iter().sum::<u64>() as f64 / total as f64
+                    }
+                };
+                Rectangle::new(
+                    [
+                        (pct(oi), SegmentValue::Exact(li)),
+                        (pct(oi + 1), SegmentValue::Exact(li + 1)),
+                    ],
+                    color.filled(),
+                )
+            })
+            .collect();
+        chart
+            .draw_series(bars)
+            .map_err(err)?
+            .label(*o)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+fn monthly_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    monthly: &BTreeMap<(usize, i32, u8), u64>,
+    labels: &[String],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let (lo, hi) = monthly
+        .keys()
+        .fold((i32::MAX, i32::MIN), |(a, b), (_, m, _)| {
+            (a.min(*m), b.max(*m))
+        });
+    let (lo, hi) = if lo > hi {
+        (0, 1)
+    } else {
+        (lo, hi.max(lo + 1))
+    };
+    let ymax = monthly.values().copied().max().unwrap_or(1).max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Rows by month and outcome", ("sans-serif", 22))
+        .margin(12)
+        .margin_right(40)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(lo..hi, 0u64..(ymax + ymax / 10 + 1))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(((hi - lo) as usize + 1).min(14))
+        .x_label_formatter(&|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
+        .y_desc("rows")
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    let mut series = 0usize;
+    for (li, label) in labels.iter().enumerate() {
+        for (oi, o) in OUTCOMES.iter().enumerate() {
+            let pts: Vec<(i32, u64)> = (lo..=hi)
+                .map(|m| (m, monthly.get(&(li, m, oi as u8)).copied().unwrap_or(0)))
+                .collect();
+            if pts.iter().all(|p| p.1 == 0) {
+                continue;
+            }
+            let color = if labels.len() == 1 {
+                COLORS[oi]
+            } else {
+                let (r, g, b) = Palette99::pick(series).rgb();
+                RGBColor(r, g, b)
+            };
+            series += 1;
+            let style = ShapeStyle::from(&color).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(pts, style))
+                .map_err(err)?
+                .label(format!("{label}: {o}"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}

@@ -1,0 +1,775 @@
+//! A profile bound to a file's header: turns one row of cells into the
+//! decoded facts of a request, counting every value it cannot map.
+
+use std::collections::{BTreeMap, HashMap};
+
+use brightline::schema::{self, Ty};
+use brightline::{Facts, Item, Library, MISSING};
+use brightline_core::facts::OffenseLookup;
+use time::Date;
+
+use crate::profile::{Choice, Profile};
+use crate::read::Cells;
+use crate::SimError;
+
+/// Distinct unknown values remembered per column; beyond, only counted.
+const MAX_DISTINCT_UNKNOWN: usize = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DateFormat {
+    Iso,
+    ExcelSerial,
+    Us,
+}
+
+/// Counts of what a column held that the profile could not use.
+#[derive(Default, Debug, Clone, serde::Serialize)]
+pub struct ColumnStats {
+    pub blank: u64,
+    pub unknown: u64,
+    /// Unknown value -> rows (the first 1000 distinct values).
+    pub unknown_values: BTreeMap<String, u64>,
+    /// Rows whose unknown value is not among the remembered ones.
+    pub unknown_other: u64,
+}
+
+impl ColumnStats {
+    fn unknown(&mut self, v: &str) {
+        self.unknown += 1;
+        if let Some(n) = self.unknown_values.get_mut(v) {
+            *n += 1;
+        } else if self.unknown_values.len() < MAX_DISTINCT_UNKNOWN {
+            self.unknown_values.insert(v.to_string(), 1);
+        } else {
+            self.unknown_other += 1;
+        }
+    }
+}
+
+struct CField {
+    scalar: usize,
+    col: usize,
+    ty: Ty,
+    /// Cell -> code; empty means the cell is parsed by type.
+    map: HashMap<String, i64>,
+}
+
+enum ATarget {
+    Scalar(usize),
+    Convictions,
+}
+
+pub struct CAssumption {
+    pub id: String,
+    target: ATarget,
+    value: Option<i64>,
+    col: Option<usize>,
+    from: Option<i64>,
+    until: Option<i64>,
+}
+
+pub struct CChoice {
+    pub fixed: Option<u16>,
+    col: Option<usize>,
+    map: HashMap<String, u16>,
+    /// Distinct target values.
+    pub values: Vec<String>,
+}
+
+struct CConviction {
+    offense_col: usize,
+    prefix: String,
+    suffix: String,
+    date_col: Option<usize>,
+    none_col: Option<usize>,
+    none_values: Vec<String>,
+    lookups: HashMap<String, Option<(u64, u64, bool)>>,
+}
+
+/// A row as the simulation needs it.
+pub struct Mapped {
+    /// 1-based position of the data row in the file.
+    pub row: u64,
+    pub date: Option<Date>,
+    pub facts: Facts,
+    pub jurisdiction: Option<u16>,
+    pub agency: Option<u16>,
+    /// Bit i: assumption i supplied a fact for this row.
+    pub assumed: u32,
+    /// The conviction list built from the record, kept aside when an assumption governs it.
+    pub cells_for_groups: Vec<u32>,
+}
+
+pub struct Mapper {
+    /// Logical column names, in profile order, and their positions in the file.
+    pub logical: Vec<String>,
+    pos: Vec<usize>,
+    blank: Vec<String>,
+    date_col: usize,
+    date_formats: Vec<DateFormat>,
+    filter: Vec<(usize, Vec<String>)>,
+    fields: Vec<CField>,
+    conviction: Option<CConviction>,
+    pub assumptions: Vec<CAssumption>,
+    pub jurisdiction: Option<CChoice>,
+    pub agency: Option<CChoice>,
+    pub stats: Vec<ColumnStats>,
+    /// Group columns (logical indices) and the interned values of each.
+    group_cols: Vec<usize>,
+    pub group_values: Vec<Vec<String>>,
+    group_index: Vec<HashMap<String, u32>>,
+    pub rows_read: u64,
+    pub rows_filtered: u64,
+    /// Whether the run uses the profile's jurisdiction and agency mappings
+    /// (their unknown values are counted only then).
+    pub use_jurisdiction: bool,
+    pub use_agency: bool,
+}
+
+fn bad(msg: impl Into<String>) -> SimError {
+    SimError::Profile(msg.into())
+}
+
+fn parse_scalar(ty: Ty, s: &str, formats: &[DateFormat]) -> Option<i64> {
+    match ty {
+        Ty::Enum(d) => schema::value_index(d, s).map(|i| i as i64),
+        Ty::Bool => match s {
+            "true" => Some(1),
+            "false" => Some(0),
+            _ => None,
+        },
+        Ty::Number => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..1_000_000).contains(n)),
+        Ty::Date => parse_date(s, formats).map(brightline_core::facts::date_value),
+        Ty::Set(d) => {
+            let mut m = 0i64;
+            for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                m |= 1 << schema::value_index(d, part)?;
+            }
+            Some(m)
+        }
+        Ty::Offense => None,
+    }
+}
+
+fn parse_date(s: &str, formats: &[DateFormat]) -> Option<Date> {
+    let s = s.trim();
+    for f in formats {
+        let d = match f {
+            DateFormat::Iso => iso(s),
+            DateFormat::ExcelSerial => excel(s),
+            DateFormat::Us => us(s),
+        };
+        if d.is_some() {
+            return d;
+        }
+    }
+    None
+}
+
+fn num(b: &[u8]) -> Option<i32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0i32, |a, d| a * 10 + (d - b'0') as i32))
+}
+
+fn ymd(y: i32, m: i32, d: i32) -> Option<Date> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+}
+
+fn iso(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() < 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || (b.len() > 10 && !matches!(b[10], b' ' | b'T'))
+    {
+        return None;
+    }
+    ymd(num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+fn us(s: &str) -> Option<Date> {
+    let mut it = s.split(' ').next()?.split('/');
+    let m = num(it.next()?.as_bytes())?;
+    let d = num(it.next()?.as_bytes())?;
+    let y = num(it.next()?.as_bytes())?;
+    ymd(y, m, d)
+}
+
+/// Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 the
+/// non-existent 1900-02-29, so serials from 61 on count from 1899-12-30.
+fn excel(s: &str) -> Option<Date> {
+    let v: f64 = s.trim().parse().ok()?;
+    if !(61.0..2_958_466.0).contains(&v) {
+        return None;
+    }
+    Date::from_julian_day(2_415_019 + v.floor() as i32).ok()
+}
+
+impl Mapper {
+    /// Binds the profile to a header; an unknown column or value in the
+    /// profile is an error that names what is accepted.
+    pub fn new(
+        p: &Profile,
+        headers: &[String],
+        lib: &Library,
+        extra_filter: &[(String, Vec<String>)],
+        group_by: &[String],
+    ) -> Result<Mapper, SimError> {
+        let mut logical = Vec::new();
+        let mut pos = Vec::new();
+        for (name, accepted) in &p.columns {
+            let found = accepted
+                .iter()
+                .find_map(|h| headers.iter().position(|x| x == h));
+            match found {
+                Some(i) => {
+                    logical.push(name.clone());
+                    pos.push(i);
+                }
+                None => {
+                    return Err(SimError::Input(format!(
+                        "profile `{}`: column `{name}` (any of: {}) is not in the file; the file has: {}",
+                        p.name,
+                        accepted.join(", "),
+                        headers.join(", ")
+                    )))
+                }
+            }
+        }
+        let col = |name: &str, what: &str| -> Result<usize, SimError> {
+            logical.iter().position(|l| l == name).ok_or_else(|| {
+                bad(format!(
+                    "profile `{}`: {what} names column `{name}`, which [columns] does not define (defined: {})",
+                    p.name,
+                    logical.join(", ")
+                ))
+            })
+        };
+        let date_col = col(&p.date.column, "[date]")?;
+        let mut date_formats = Vec::new();
+        for f in &p.date.formats {
+            date_formats.push(match f.as_str() {
+                "iso" => DateFormat::Iso,
+                "excel-serial" => DateFormat::ExcelSerial,
+                "us" => DateFormat::Us,
+                other => {
+                    return Err(bad(format!(
+                        "profile `{}`: date format `{other}` is not one of iso, excel-serial, us",
+                        p.name
+                    )))
+                }
+            });
+        }
+        if date_formats.is_empty() {
+            return Err(bad(format!(
+                "profile `{}`: [date] formats is empty",
+                p.name
+            )));
+        }
+        let mut filter = Vec::new();
+        for (c, vals) in p
+            .filter
+            .iter()
+            .map(|(c, v)| (c.clone(), v.clone()))
+            .chain(extra_filter.iter().cloned())
+        {
+            filter.push((col(&c, "a filter")?, vals));
+        }
+        let mut fields = Vec::new();
+        for f in &p.fields {
+            let scalar = schema::scalar(&f.field).ok_or_else(|| {
+                bad(format!(
+                    "profile `{}`: `{}` is not a scalar fact of the request contract",
+                    p.name, f.field
+                ))
+            })?;
+            if scalar == schema::DATE || scalar == schema::AGENCY {
+                return Err(bad(format!(
+                    "profile `{}`: set `{}` through [date] or [agency], not [[fields]]",
+                    p.name, f.field
+                )));
+            }
+            let ty = schema::SCALARS[scalar].ty;
+            let mut map = HashMap::new();
+            for (k, v) in &f.map {
+                let code = parse_scalar(ty, v, &date_formats).ok_or_else(|| {
+                    bad(format!(
+                        "profile `{}`: `{v}` is not a value of `{}` ({})",
+                        p.name,
+                        f.field,
+                        ty.describe()
+                    ))
+                })?;
+                map.insert(k.clone(), code);
+            }
+            fields.push(CField {
+                scalar,
+                col: col(&f.column, &format!("field `{}`", f.field))?,
+                ty,
+                map,
+            });
+        }
+        let conviction = match &p.conviction {
+            None => None,
+            Some(c) => {
+                let (prefix, suffix) = c.offense_format.split_once("{}").ok_or_else(|| {
+                    bad(format!(
+                        "profile `{}`: offense_format must contain `{{}}`",
+                        p.name
+                    ))
+                })?;
+                Some(CConviction {
+                    offense_col: col(&c.offense_column, "[conviction]")?,
+                    prefix: prefix.to_string(),
+                    suffix: suffix.to_string(),
+                    date_col: c
+                        .date_column
+                        .as_deref()
+                        .map(|d| col(d, "[conviction]"))
+                        .transpose()?,
+                    none_col: c
+                        .none_column
+                        .as_deref()
+                        .map(|d| col(d, "[conviction]"))
+                        .transpose()?,
+                    none_values: c.none_values.clone(),
+                    lookups: HashMap::new(),
+                })
+            }
+        };
+        let mut assumptions = Vec::new();
+        for a in &p.assumptions {
+            let (target, value) = if a.field == "subject.convictions" {
+                if a.value.as_deref() != Some("complete") || p.conviction.is_none() {
+                    return Err(bad(format!(
+                        "profile `{}`: assumption `{}` on subject.convictions takes value = \"complete\" and needs a [conviction] section",
+                        p.name, a.id
+                    )));
+                }
+                (ATarget::Convictions, None)
+            } else {
+                let s = schema::scalar(&a.field).ok_or_else(|| {
+                    bad(format!(
+                        "profile `{}`: assumption `{}`: `{}` is not a scalar fact",
+                        p.name, a.id, a.field
+                    ))
+                })?;
+                let ty = schema::SCALARS[s].ty;
+                let value = match &a.value {
+                    Some(v) => Some(parse_scalar(ty, v, &date_formats).ok_or_else(|| {
+                        bad(format!(
+                            "profile `{}`: assumption `{}`: `{v}` is not {}",
+                            p.name,
+                            a.id,
+                            ty.describe()
+                        ))
+                    })?),
+                    None => None,
+                };
+                (ATarget::Scalar(s), value)
+            };
+            let acol = a
+                .column
+                .as_deref()
+                .map(|c| col(c, &format!("assumption `{}`", a.id)))
+                .transpose()?;
+            if value.is_none() && acol.is_none() && matches!(target, ATarget::Scalar(_)) {
+                return Err(bad(format!(
+                    "profile `{}`: assumption `{}` needs `value` or `column`",
+                    p.name, a.id
+                )));
+            }
+            let day = |s: &Option<String>| -> Result<Option<i64>, SimError> {
+                s.as_deref()
+                    .map(|d| {
+                        iso(d)
+                            .map(brightline_core::facts::date_value)
+                            .ok_or_else(|| {
+                                bad(format!(
+                                    "profile `{}`: assumption `{}`: `{d}` is not YYYY-MM-DD",
+                                    p.name, a.id
+                                ))
+                            })
+                    })
+                    .transpose()
+            };
+            assumptions.push(CAssumption {
+                id: a.id.clone(),
+                target,
+                value,
+                col: acol,
+                from: day(&a.from)?,
+                until: day(&a.until)?,
+            });
+        }
+        if assumptions.len() > 32 {
+            return Err(bad(format!("profile `{}`: at most 32 assumptions", p.name)));
+        }
+        let choice = |c: &Option<Choice>, what: &str| -> Result<Option<CChoice>, SimError> {
+            let Some(c) = c else { return Ok(None) };
+            let mut values: Vec<String> = Vec::new();
+            let mut intern = |v: &str| -> u16 {
+                match values.iter().position(|x| x == v) {
+                    Some(i) => i as u16,
+                    None => {
+                        values.push(v.to_string());
+                        (values.len() - 1) as u16
+                    }
+                }
+            };
+            let fixed = c.fixed.as_deref().map(&mut intern);
+            let mut map = HashMap::new();
+            for (k, v) in &c.map {
+                map.insert(k.clone(), intern(v));
+            }
+            let ccol = c.column.as_deref().map(|x| col(x, what)).transpose()?;
+            if fixed.is_none() && ccol.is_none() {
+                return Err(bad(format!(
+                    "profile `{}`: {what} needs `fixed` or `column`",
+                    p.name
+                )));
+            }
+            Ok(Some(CChoice {
+                fixed,
+                col: ccol,
+                map,
+                values,
+            }))
+        };
+        let jurisdiction = choice(&p.jurisdiction, "[jurisdiction]")?;
+        if let Some(j) = &jurisdiction {
+            for v in &j.values {
+                lib.jurisdiction(v).map_err(|e| {
+                    bad(format!(
+                        "profile `{}`: [jurisdiction]: {}",
+                        p.name, e.message
+                    ))
+                })?;
+            }
+        }
+        let agency = choice(&p.agency, "[agency]")?;
+        let mut group_cols = Vec::new();
+        for g in group_by {
+            if matches!(g.as_str(), "month" | "jurisdiction" | "agency" | "law") {
+                continue;
+            }
+            group_cols.push(col(g, "--group-by").map_err(|_| {
+                SimError::Input(format!("--group-by `{g}`: not a column of profile `{}`; use one of: month, jurisdiction, agency, {}", p.name, logical.join(", ")))
+            })?);
+        }
+        let n = logical.len();
+        let blank = p.blank.clone();
+        Ok(Mapper {
+            logical,
+            pos,
+            blank,
+            date_col,
+            date_formats,
+            filter,
+            fields,
+            conviction,
+            assumptions,
+            jurisdiction,
+            agency,
+            stats: vec![ColumnStats::default(); n],
+            group_values: vec![Vec::new(); group_cols.len()],
+            group_index: vec![HashMap::new(); group_cols.len()],
+            group_cols,
+            rows_read: 0,
+            rows_filtered: 0,
+            use_jurisdiction: true,
+            use_agency: true,
+        })
+    }
+
+    fn cell<'c>(&self, cells: &'c Cells<'_>, l: usize) -> &'c str {
+        let v = cells.get(self.pos[l]).trim();
+        if self.blank.iter().any(|b| b == v) {
+            ""
+        } else {
+            v
+        }
+    }
+
+    pub fn date_of(&self, cells: &Cells<'_>) -> Option<Date> {
+        parse_date(self.cell(cells, self.date_col), &self.date_formats)
+    }
+
+    /// Maps a row into `out`; returns false when the filter drops it.
+    pub fn map(&mut self, cells: &Cells<'_>, lib: &Library, out: &mut Mapped) -> bool {
+        self.rows_read += 1;
+        out.row = self.rows_read;
+        for (c, vals) in &self.filter {
+            let v = self.cell(cells, *c);
+            if !vals.iter().any(|x| x == v) {
+                self.rows_filtered += 1;
+                return false;
+            }
+        }
+        out.facts.scalars = [MISSING; schema::SCALARS.len()];
+        out.facts.lists = Default::default();
+        out.assumed = 0;
+        let dv = self.cell(cells, self.date_col);
+        out.date = parse_date(dv, &self.date_formats);
+        if dv.is_empty() {
+            self.stats[self.date_col].blank += 1;
+        } else if out.date.is_none() {
+            self.stats[self.date_col].unknown(dv);
+        }
+        for fi in 0..self.fields.len() {
+            let f = &self.fields[fi];
+            let v = self.cell(cells, f.col);
+            if v.is_empty() {
+                self.stats[f.col].blank += 1;
+                continue;
+            }
+            let code = if f.map.is_empty() {
+                parse_scalar(f.ty, v, &self.date_formats)
+            } else {
+                f.map.get(v).copied()
+            };
+            match code {
+                Some(c) => out.facts.scalars[f.scalar] = c,
+                None => {
+                    let c = f.col;
+                    self.stats[c].unknown(v);
+                }
+            }
+        }
+        if self.conviction.is_some() {
+            self.map_conviction(cells, lib, out);
+        }
+        for (ai, a) in self.assumptions.iter().enumerate() {
+            let day = out.date.map(brightline_core::facts::date_value);
+            let in_period = match day {
+                Some(d) => a.from.is_none_or(|f| d >= f) && a.until.is_none_or(|u| d <= u),
+                None => a.from.is_none() && a.until.is_none(),
+            };
+            if !in_period {
+                continue;
+            }
+            match a.target {
+                ATarget::Convictions => {
+                    if out.facts.lists[0].is_some() {
+                        out.assumed |= 1 << ai;
+                    }
+                }
+                ATarget::Scalar(s) => {
+                    if out.facts.scalars[s] != MISSING {
+                        continue; // the record says; an assumption never overrides it
+                    }
+                    let v = match a.col {
+                        Some(c) => parse_scalar(
+                            schema::SCALARS[s].ty,
+                            cells.get(self.pos[c]).trim(),
+                            &self.date_formats,
+                        ),
+                        None => a.value,
+                    };
+                    if let Some(v) = v {
+                        out.facts.scalars[s] = v;
+                        out.assumed |= 1 << ai;
+                    }
+                }
+            }
+        }
+        out.jurisdiction = if self.use_jurisdiction {
+            self.choose(cells, true)
+        } else {
+            None
+        };
+        out.agency = if self.use_agency {
+            self.choose(cells, false)
+        } else {
+            None
+        };
+        out.cells_for_groups.clear();
+        for gi in 0..self.group_cols.len() {
+            let v = self.cell(cells, self.group_cols[gi]);
+            let id = match self.group_index[gi].get(v) {
+                Some(&i) => i,
+                None => {
+                    let i = self.group_values[gi].len() as u32;
+                    self.group_values[gi].push(v.to_string());
+                    self.group_index[gi].insert(v.to_string(), i);
+                    i
+                }
+            };
+            out.cells_for_groups.push(id);
+        }
+        true
+    }
+
+    fn choose(&mut self, cells: &Cells<'_>, jurisdiction: bool) -> Option<u16> {
+        let c = if jurisdiction {
+            self.jurisdiction.as_ref()?
+        } else {
+            self.agency.as_ref()?
+        };
+        if let Some(col) = c.col {
+            let v = self.cell(cells, col);
+            if let Some(&i) = c.map.get(v) {
+                return Some(i);
+            }
+            // A column that maps both jurisdiction and agency is counted once.
+            let counted_already = !jurisdiction
+                && self.use_jurisdiction
+                && self
+                    .jurisdiction
+                    .as_ref()
+                    .is_some_and(|j| j.col == Some(col) && j.fixed.is_none());
+            if c.fixed.is_none() && !counted_already {
+                if v.is_empty() {
+                    self.stats[col].blank += 1;
+                } else {
+                    self.stats[col].unknown(v);
+                }
+            }
+        }
+        c.fixed
+    }
+
+    fn map_conviction(&mut self, cells: &Cells<'_>, lib: &Library, out: &mut Mapped) {
+        let Some(cv) = self.conviction.as_ref() else {
+            return;
+        };
+        let code = self.cell(cells, cv.offense_col).to_string();
+        let none = cv.none_col.map(|c| self.cell(cells, c).to_string());
+        let date = cv.date_col.map(|c| self.cell(cells, c).to_string());
+        let offense_col = cv.offense_col;
+        if code.is_empty() {
+            self.stats[offense_col].blank += 1;
+            if none.is_some_and(|n| cv.none_values.contains(&n)) {
+                out.facts.lists[0] = Some(Vec::new());
+            }
+            return;
+        }
+        let full = format!("{}{}{}", cv.prefix, code, cv.suffix);
+        let cv = self.conviction.as_mut().expect("checked above");
+        // A code that parses but is not in its scheme's table stays in the item (the engine
+        // then says `undetermined` for it) and is counted as an unknown value.
+        let found = *cv.lookups.entry(full.clone()).or_insert_with(|| {
+            let in_table = brightline_core::tables::OffenseCode::parse(&full, &lib.scheme_names)
+                .ok()
+                .map(|c| {
+                    lib.schemes
+                        .get(&c.scheme)
+                        .is_some_and(|rows| rows.contains_key(&c.key()))
+                });
+            match in_table {
+                Some(true) => lib.lookup(&full, None).ok().map(|(m, u)| (m, u, true)),
+                Some(false) => lib.lookup(&full, None).ok().map(|(m, u)| (m, u, false)),
+                None => None,
+            }
+        });
+        let mut item = Item {
+            fields: [MISSING; schema::ITEM_WIDTH],
+            member: 0,
+            unknown: 0,
+            offense: None,
+        };
+        match found {
+            Some((m, u, in_table)) => {
+                if !in_table {
+                    self.stats[offense_col].unknown(&code);
+                }
+                item.member = m;
+                item.unknown = u;
+                item.fields[0] = 0;
+                item.offense = Some(full);
+            }
+            None => self.stats[offense_col].unknown(&code),
+        }
+        if let Some(dc) = self.conviction.as_ref().and_then(|c| c.date_col) {
+            match date.as_deref() {
+                Some("") | None => self.stats[dc].blank += 1,
+                Some(d) => match parse_date(d, &self.date_formats) {
+                    Some(d) => item.fields[1] = brightline_core::facts::date_value(d),
+                    None => self.stats[dc].unknown(d),
+                },
+            }
+        }
+        out.facts.lists[0] = Some(vec![item]);
+    }
+
+    /// Takes the fact assumption `ai` supplied out of the facts; returns what to put back.
+    pub fn unassume(&self, ai: usize, facts: &mut Facts) -> Undo {
+        match self.assumptions[ai].target {
+            ATarget::Scalar(s) => {
+                let old = facts.scalars[s];
+                facts.scalars[s] = MISSING;
+                Undo::Scalar(s, old)
+            }
+            ATarget::Convictions => Undo::List(facts.lists[0].take()),
+        }
+    }
+
+    pub fn group_cols(&self) -> &[usize] {
+        &self.group_cols
+    }
+}
+
+pub enum Undo {
+    Scalar(usize, i64),
+    List(Option<Vec<Item>>),
+}
+
+impl Undo {
+    pub fn restore(self, facts: &mut Facts) {
+        match self {
+            Undo::Scalar(s, v) => facts.scalars[s] = v,
+            Undo::List(l) => facts.lists[0] = l,
+        }
+    }
+}
+
+impl Mapped {
+    pub fn new() -> Mapped {
+        Mapped {
+            row: 0,
+            date: None,
+            facts: Facts::default(),
+            jurisdiction: None,
+            agency: None,
+            assumed: 0,
+            cells_for_groups: Vec::new(),
+        }
+    }
+}
+
+impl Default for Mapped {
+    fn default() -> Self {
+        Mapped::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_every_format() {
+        let all = [DateFormat::Iso, DateFormat::ExcelSerial, DateFormat::Us];
+        let d = ymd(2015, 5, 8).unwrap();
+        assert_eq!(parse_date("2015-05-08", &all), Some(d));
+        assert_eq!(parse_date("2015-05-08 00:00:00", &all), Some(d));
+        // 42132 is 2015-05-08 in Excel's 1900 system.
+        assert_eq!(parse_date("42132", &all), Some(d));
+        assert_eq!(parse_date("42132.5", &all), Some(d));
+        assert_eq!(parse_date("5/8/2015", &all), Some(d));
+        assert_eq!(parse_date("2015-02-30", &all), None);
+        assert_eq!(parse_date("NA", &all), None);
+        assert_eq!(
+            parse_date("60", &all),
+            None,
+            "the phantom 1900-02-29 is not a date"
+        );
+    }
+}

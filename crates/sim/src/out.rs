@@ -1,0 +1,194 @@
+//! Output files: per-row decisions (CSV and Parquet, written in bounded
+//! batches) and small CSV tables.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::sync::Arc;
+
+use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+
+use crate::run::RowsOut;
+use crate::SimError;
+
+/// Rows buffered before a Parquet row group is written.
+const BATCH: usize = 1 << 16;
+
+fn io(path: &Path, e: impl std::fmt::Display) -> SimError {
+    SimError::Io(format!("{}: {e}", path.display()))
+}
+
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    std::fs::write(path, bytes).map_err(|e| io(path, e))
+}
+
+pub fn write_csv(
+    path: &Path,
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<String, SimError> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
+    w.write_record(header).map_err(|e| io(path, e))?;
+    for r in rows {
+        w.write_record(&r).map_err(|e| io(path, e))?;
+    }
+    w.flush().map_err(|e| io(path, e))?;
+    Ok(path.display().to_string())
+}
+
+const SCHEMA: &str = "message decisions {
+  required int64 row;
+  required binary law (UTF8);
+  required binary outcome (UTF8);
+  required binary provisions (UTF8);
+  required binary missing_facts (UTF8);
+  required binary note (UTF8);
+}";
+
+struct Pq {
+    path: std::path::PathBuf,
+    w: SerializedFileWriter<BufWriter<File>>,
+    row: Vec<i64>,
+    text: [Vec<ByteArray>; 5],
+}
+
+pub struct RowWriter {
+    csv: Option<(std::path::PathBuf, csv::Writer<BufWriter<File>>)>,
+    pq: Option<Pq>,
+}
+
+impl RowWriter {
+    pub fn create(dir: &Path, rows: RowsOut) -> Result<RowWriter, SimError> {
+        let csv = if rows.csv {
+            let path = dir.join("decisions.csv");
+            let f = File::create(&path).map_err(|e| io(&path, e))?;
+            let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, f));
+            w.write_record([
+                "row",
+                "law",
+                "outcome",
+                "provisions",
+                "missing_facts",
+                "note",
+            ])
+            .map_err(|e| io(&path, e))?;
+            Some((path, w))
+        } else {
+            None
+        };
+        let pq = if rows.parquet {
+            let path = dir.join("decisions.parquet");
+            let f = File::create(&path).map_err(|e| io(&path, e))?;
+            let schema = Arc::new(
+                parquet::schema::parser::parse_message_type(SCHEMA).map_err(|e| io(&path, e))?,
+            );
+            let props = Arc::new(
+                WriterProperties::builder()
+                    .set_created_by(format!("brightline {}", brightline::ENGINE_VERSION))
+                    .build(),
+            );
+            let w = SerializedFileWriter::new(BufWriter::with_capacity(1 << 16, f), schema, props)
+                .map_err(|e| io(&path, e))?;
+            Some(Pq {
+                path,
+                w,
+                row: Vec::with_capacity(BATCH),
+                text: Default::default(),
+            })
+        } else {
+            None
+        };
+        Ok(RowWriter { csv, pq })
+    }
+
+    pub fn write(
+        &mut self,
+        row: u64,
+        law: &str,
+        outcome: &str,
+        provisions: &str,
+        missing: &str,
+        note: &str,
+    ) -> Result<(), SimError> {
+        if let Some((path, w)) = &mut self.csv {
+            let b = row.to_string();
+            w.write_record([
+                b.as_bytes(),
+                law.as_bytes(),
+                outcome.as_bytes(),
+                provisions.as_bytes(),
+                missing.as_bytes(),
+                note.as_bytes(),
+            ])
+            .map_err(|e| io(path, e))?;
+        }
+        if let Some(pq) = &mut self.pq {
+            pq.row.push(row as i64);
+            for (i, s) in [law, outcome, provisions, missing, note]
+                .into_iter()
+                .enumerate()
+            {
+                pq.text[i].push(ByteArray::from(s));
+            }
+            if pq.row.len() >= BATCH {
+                pq.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<String>, SimError> {
+        let mut files = Vec::new();
+        if let Some((path, mut w)) = self.csv.take() {
+            w.flush().map_err(|e| io(&path, e))?;
+            files.push(path.display().to_string());
+        }
+        if let Some(mut pq) = self.pq.take() {
+            pq.flush()?;
+            let path = pq.path.clone();
+            pq.w.close().map_err(|e| io(&path, e))?;
+            files.push(path.display().to_string());
+        }
+        Ok(files)
+    }
+}
+
+impl Pq {
+    fn flush(&mut self) -> Result<(), SimError> {
+        if self.row.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let mut rg = self.w.next_row_group().map_err(|e| io(&path, e))?;
+        let mut col = 0;
+        while let Some(mut c) = rg.next_column().map_err(|e| io(&path, e))? {
+            if col == 0 {
+                c.typed::<Int64Type>()
+                    .write_batch(&self.row, None, None)
+                    .map_err(|e| io(&path, e))?;
+            } else {
+                c.typed::<ByteArrayType>()
+                    .write_batch(&self.text[col - 1], None, None)
+                    .map_err(|e| io(&path, e))?;
+            }
+            c.close().map_err(|e| io(&path, e))?;
+            col += 1;
+        }
+        rg.close().map_err(|e| io(&path, e))?;
+        self.row.clear();
+        for t in &mut self.text {
+            t.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RowWriter {
+    fn drop(&mut self) {
+        if let Some((_, w)) = &mut self.csv {
+            let _ = w.flush();
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Streaming readers for record files: CSV, gzip'd CSV, Parquet and xlsx.
+//!
+//! Every reader hands rows to a visitor one at a time, so memory stays flat
+//! however long the file is. Cells reach the visitor as text: the profile,
+//! not the reader, decides what a value means.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use crate::SimError;
+
+/// One row's cells, by position in the file's header.
+pub enum Cells<'a> {
+    Csv(&'a csv::StringRecord),
+    Strings(&'a [String]),
+}
+
+impl Cells<'_> {
+    pub fn get(&self, i: usize) -> &str {
+        match self {
+            Cells::Csv(r) => r.get(i).unwrap_or(""),
+            Cells::Strings(s) => s.get(i).map(String::as_str).unwrap_or(""),
+        }
+    }
+}
+
+pub trait Visitor {
+    fn header(&mut self, headers: &[String]) -> Result<(), SimError>;
+    fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    CsvGz,
+    Parquet,
+    Xlsx,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Result<Format, SimError> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if name.ends_with(".csv.gz") || name.ends_with(".gz") {
+            Ok(Format::CsvGz)
+        } else if name.ends_with(".csv") {
+            Ok(Format::Csv)
+        } else if name.ends_with(".parquet") || name.ends_with(".pq") {
+            Ok(Format::Parquet)
+        } else if name.ends_with(".xlsx") {
+            Ok(Format::Xlsx)
+        } else {
+            Err(SimError::Input(format!(
+                "{}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx",
+                path.display()
+            )))
+        }
+    }
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> SimError {
+    SimError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Reads every row of the file, in order, into the visitor.
+pub fn read(path: &Path, sheet: Option<&str>, v: &mut dyn Visitor) -> Result<(), SimError> {
+    match Format::of(path)? {
+        Format::Csv => {
+            let f = File::open(path).map_err(|e| io(path, e))?;
+            read_csv(path, BufReader::with_capacity(1 << 16, f), v)
+        }
+        Format::CsvGz => {
+            let f = File::open(path).map_err(|e| io(path, e))?;
+            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f));
+            read_csv(path, BufReader::with_capacity(1 << 16, gz), v)
+        }
+        Format::Parquet => read_parquet(path, v),
+        Format::Xlsx => read_xlsx(path, sheet, v),
+    }
+}
+
+fn read_csv(path: &Path, r: impl Read, v: &mut dyn Visitor) -> Result<(), SimError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| io(path, e))?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
+    v.header(&headers)?;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => v.row(&Cells::Csv(&rec))?,
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(io(path, e)),
+        }
+    }
+}
+
+fn read_parquet(path: &Path, v: &mut dyn Visitor) -> Result<(), SimError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let f = File::open(path).map_err(|e| io(path, e))?;
+    let reader = SerializedFileReader::new(f).map_err(|e| io(path, e))?;
+    let headers: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect();
+    v.header(&headers)?;
+    let mut cells: Vec<String> = vec![String::new(); headers.len()];
+    let rows = reader.get_row_iter(None).map_err(|e| io(path, e))?;
+    for row in rows {
+        let row = row.map_err(|e| io(path, e))?;
+        for c in cells.iter_mut() {
+            c.clear();
+        }
+        for (i, (_, field)) in row.get_column_iter().enumerate() {
+            let Some(c) = cells.get_mut(i) else { break };
+            use std::fmt::Write;
+            let _ = match field {
+                Field::Null => Ok(()),
+                Field::Str(s) => {
+                    c.push_str(s);
+                    Ok(())
+                }
+                Field::Date(d) => match time::Date::from_julian_day(2_440_588 + *d) {
+                    Ok(d) => write!(c, "{d}"),
+                    Err(_) => write!(c, "{d}"),
+                },
+                Field::TimestampMillis(ms) => write_ts(c, ms.div_euclid(86_400_000)),
+                Field::TimestampMicros(us) => write_ts(c, us.div_euclid(86_400_000_000)),
+                other => write!(c, "{other}"),
+            };
+        }
+        v.row(&Cells::Strings(&cells))?;
+    }
+    Ok(())
+}
+
+fn write_ts(c: &mut String, days: i64) -> std::fmt::Result {
+    use std::fmt::Write;
+    match i32::try_from(days)
+        .ok()
+        .and_then(|d| time::Date::from_julian_day(2_440_588 + d).ok())
+    {
+        Some(d) => write!(c, "{d}"),
+        None => write!(c, "{days}"),
+    }
+}
+
+fn read_xlsx(path: &Path, sheet: Option<&str>, v: &mut dyn Visitor) -> Result<(), SimError> {
+    use calamine::{DataRef, Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| io(path, e))?;
+    let names = wb.sheet_names();
+    let sheet = match sheet {
+        Some(s) => s.to_string(),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| io(path, "the workbook has no sheets"))?,
+    };
+    if !names.contains(&sheet) {
+        return Err(SimError::Input(format!(
+            "{}: no sheet `{sheet}`; sheets: {}",
+            path.display(),
+            names.join(", ")
+        )));
+    }
+    // The cell reader streams the sheet's XML instead of building the whole range.
+    let mut cr = wb.worksheet_cells_reader(&sheet).map_err(|e| io(path, e))?;
+    let mut header: Option<Vec<String>> = None;
+    let mut first_row: Option<u32> = None;
+    let mut cur_row: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    let first_col = cr.dimensions().start.1;
+    let flush = |header: &mut Option<Vec<String>>,
+                 cells: &mut Vec<String>,
+                 v: &mut dyn Visitor|
+     -> Result<(), SimError> {
+        match header {
+            None => {
+                while cells.last().is_some_and(|c| c.is_empty()) {
+                    cells.pop();
+                }
+                let h: Vec<String> = cells.iter().map(|s| s.trim().to_string()).collect();
+                v.header(&h)?;
+                *header = Some(h);
+            }
+            Some(h) => {
+                cells.resize(h.len().max(cells.len()), String::new());
+                v.row(&Cells::Strings(cells))?;
+            }
+        }
+        for c in cells.iter_mut() {
+            c.clear();
+        }
+        Ok(())
+    };
+    while let Some(cell) = cr.next_cell().map_err(|e| io(path, e))? {
+        let (r, c) = cell.get_position();
+        if first_row.is_none() {
+            first_row = Some(r);
+        }
+        if cur_row.is_some_and(|cr| cr != r) {
+            // Rows with no cells at all between two rows are blank rows of the sheet.
+            flush(&mut header, &mut cells, v)?;
+        }
+        cur_row = Some(r);
+        let ci = c.saturating_sub(first_col) as usize;
+        if cells.len() <= ci {
+            cells.resize(ci + 1, String::new());
+        }
+        let out = &mut cells[ci];
+        use std::fmt::Write;
+        let _ = match cell.get_value() {
+            DataRef::Empty => Ok(()),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            DataRef::SharedString(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            DataRef::Int(i) => write!(out, "{i}"),
+            DataRef::Float(f) => write_num(out, *f),
+            DataRef::Bool(b) => write!(out, "{b}"),
+            DataRef::DateTime(d) => write_num(out, d.as_f64()),
+            DataRef::Error(e) => write!(out, "#{e:?}"),
+        };
+    }
+    if cur_row.is_some() {
+        flush(&mut header, &mut cells, v)?;
+    }
+    if header.is_none() {
+        return Err(io(path, format!("sheet `{sheet}` is empty")));
+    }
+    Ok(())
+}
+
+fn write_num(out: &mut String, f: f64) -> std::fmt::Result {
+    use std::fmt::Write;
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        write!(out, "{}", f as i64)
+    } else {
+        write!(out, "{f}")
+    }
+}

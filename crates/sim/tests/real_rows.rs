@@ -1,0 +1,461 @@
+//! Simulations over the real record files in shared/data.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use brightline_sim::profile::{resolve, BUNDLED};
+use brightline_sim::{simulate, LawSpec, Options, RowsOut, Summary};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
+}
+
+const FY2015_CSV: &str = "ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz";
+const FY2015_XLSX: &str = "ice-foia-fy2015/rif-FOIA_15-87693_07262015_LESA-STU_FINAL_FY15YTD.xlsx";
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("brightline-sim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn opts(
+    laws: &[&str],
+    agency: Option<&str>,
+    filters: &[(&str, &str)],
+    group_by: &[&str],
+    out: PathBuf,
+) -> Options {
+    Options {
+        laws: laws
+            .iter()
+            .map(|l| LawSpec::parse(l).expect("law spec"))
+            .collect(),
+        agency: agency.map(str::to_string),
+        filters: filters
+            .iter()
+            .map(|(c, v)| (c.to_string(), vec![v.to_string()]))
+            .collect(),
+        group_by: group_by.iter().map(|s| s.to_string()).collect(),
+        out_dir: out,
+        rows: RowsOut {
+            csv: true,
+            parquet: true,
+        },
+        charts: false,
+        progress: false,
+    }
+}
+
+fn run(file: &str, profile: &str, o: &Options) -> Summary {
+    let lib = brightline::bundled().expect("bundled packs load");
+    let p = resolve(profile).expect("profile");
+    simulate(lib, &p, &data(file), o).expect("simulation runs")
+}
+
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    let h = r.headers().expect("header").clone();
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .zip(rec.expect("record").iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Counts NY rows of the CSV.gz without the profile, the mapper or the engine:
+/// (all NY rows, rows dated before 2014-12-14, by month, by lift reason and side of that date).
+type NyCounts = (
+    u64,
+    u64,
+    BTreeMap<String, u64>,
+    BTreeMap<(String, bool), u64>,
+);
+
+fn independent_ny_counts() -> NyCounts {
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let (mut ny, mut pre) = (0, 0);
+    let mut months = BTreeMap::new();
+    let mut lift = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.expect("record");
+        if &rec[3] != "NEW YORK" {
+            continue;
+        }
+        ny += 1;
+        let before = &rec[0] < "2014-12-14";
+        if before {
+            pre += 1;
+        }
+        *months.entry(rec[0][..7].to_string()).or_default() += 1;
+        *lift.entry((rec[5].to_string(), before)).or_default() += 1;
+    }
+    (ny, pre, months, lift)
+}
+
+#[test]
+fn fy2015_new_york_under_nyc_law_of_each_row_honors_no_detainer_without_a_judicial_warrant() {
+    let out = out_dir("ny");
+    let o = opts(
+        &["us-ny-nyc@row"],
+        Some("doc"),
+        &[("state", "NEW YORK")],
+        &["month", "lift_reason"],
+        out.clone(),
+    );
+    let s = run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    assert_eq!(
+        (s.rows_read, s.rows_filtered_out, s.rows_evaluated),
+        (79_053, 76_353, 2_700)
+    );
+    let law = &s.laws[0];
+    assert_eq!(law.engine_disagreements, 0);
+    assert_eq!(
+        law.outcomes.get("permitted"),
+        None,
+        "no detainer is honorable without a judicial warrant"
+    );
+    // Before 2014-12-14 (LL 58/2014) the 2013 model needs conviction facts the records lack;
+    // from then on § 9-131(b)(1) prohibits every hold without a judicial warrant.
+    assert_eq!(law.outcomes.get("undetermined"), Some(&1_090));
+    assert_eq!(law.outcomes.get("prohibited"), Some(&1_610));
+    assert_eq!(
+        law.undetermined_needs.get("subject.convictions"),
+        Some(&1_090)
+    );
+    let a = &law.assumptions[0];
+    assert_eq!(
+        (a.id.as_str(), a.applied, a.decided),
+        ("no-judicial-warrant", 2_700, 1_610)
+    );
+
+    // The same numbers, counted without the simulator (also by python and awk when written: 2700, 1090).
+    let (ny, pre, months, lift) = independent_ny_counts();
+    assert_eq!((ny, pre), (2_700, 1_090));
+    assert_eq!(law.outcomes["undetermined"], pre);
+    assert_eq!(law.outcomes["prohibited"], ny - pre);
+
+    // Aggregate table: by month, and by lift reason, against the independent counts.
+    let agg = csv_rows(&out.join("aggregate.csv"));
+    let mut by_month: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_lift: BTreeMap<(String, bool), u64> = BTreeMap::new();
+    for r in &agg {
+        let n: u64 = r["rows"].parse().expect("count");
+        assert_ne!(r["outcome"], "permitted");
+        *by_month.entry(r["month"].clone()).or_default() += n;
+        *by_lift
+            .entry((r["lift_reason"].clone(), r["outcome"] == "undetermined"))
+            .or_default() += n;
+    }
+    assert_eq!(by_month, months);
+    assert_eq!(by_lift, lift);
+    let dec_2014: u64 = agg
+        .iter()
+        .filter(|r| r["month"] == "2014-12" && r["outcome"] == "undetermined")
+        .map(|r| r["rows"].parse::<u64>().unwrap_or(0))
+        .sum();
+    assert_eq!(dec_2014, 169, "1-13 December 2014 precede LL 58/2014");
+    let declined_after: u64 = agg
+        .iter()
+        .filter(|r| r["lift_reason"] == "Detainer Declined by LEA" && r["outcome"] == "prohibited")
+        .map(|r| r["rows"].parse::<u64>().unwrap_or(0))
+        .sum();
+    assert_eq!(declined_after, 86);
+
+    // Per-row decisions: every prohibited row cites § 9-131(b)(1)'s default rule.
+    let rows = csv_rows(&out.join("decisions.csv"));
+    assert_eq!(rows.len(), 2_700);
+    for r in &rows {
+        match r["outcome"].as_str() {
+            "prohibited" => assert_eq!(r["provisions"], "us-ny-nyc/doc-detainer-default"),
+            "undetermined" => assert!(r["missing_facts"].contains("subject.convictions"), "{r:?}"),
+            o => panic!("unexpected outcome {o}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn law_change_impact_names_the_provisions_on_each_side() {
+    let out = out_dir("impact");
+    let o = opts(
+        &["us-ny-nyc@2014-12-13", "us-ny-nyc@2014-12-14"],
+        Some("doc"),
+        &[("state", "NEW YORK")],
+        &[],
+        out.clone(),
+    );
+    let s = run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    assert_eq!(
+        s.impact.len(),
+        1,
+        "{:?}",
+        s.impact
+            .iter()
+            .map(|g| (&g.from_provisions, &g.to_provisions, g.rows))
+            .collect::<Vec<_>>()
+    );
+    let g = &s.impact[0];
+    assert_eq!(
+        (g.from_outcome.as_str(), g.to_outcome.as_str(), g.rows),
+        ("undetermined", "prohibited", 2_700)
+    );
+    assert_eq!(g.to_provisions, "us-ny-nyc/doc-detainer-default");
+    assert!(
+        g.from_provisions.split(';').all(|p| p.starts_with('?')) && !g.from_provisions.is_empty(),
+        "{}",
+        g.from_provisions
+    );
+    let impact = csv_rows(&out.join("impact.csv"));
+    assert_eq!(impact.len(), 1);
+    assert_eq!(impact[0]["rows"], "2700");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn xlsx_release_and_csv_gz_give_identical_results() {
+    let (a, b) = (out_dir("csvgz"), out_dir("xlsx"));
+    let group = ["month", "lift_reason", "facility", "state", "detainer_type"];
+    let sa = run(
+        FY2015_CSV,
+        "ice-lesa-fy2015",
+        &opts(
+            &["us-ny-nyc@row", "profile@row"],
+            Some("doc"),
+            &[],
+            &group,
+            a.clone(),
+        ),
+    );
+    let sb = run(
+        FY2015_XLSX,
+        "ice-lesa-fy2015",
+        &opts(
+            &["us-ny-nyc@row", "profile@row"],
+            Some("doc"),
+            &[],
+            &group,
+            b.clone(),
+        ),
+    );
+    assert_eq!(sa.rows_read, 79_053);
+    assert_eq!(sb.rows_read, 79_053);
+    for f in ["aggregate.csv", "decisions.csv", "impact.csv"] {
+        let x = std::fs::read(a.join(f)).expect("file");
+        let y = std::fs::read(b.join(f)).expect("file");
+        assert!(x == y, "{f} differs between the xlsx and the CSV.gz");
+    }
+    assert_eq!(
+        serde_json::to_value(&sa.laws).ok(),
+        serde_json::to_value(&sb.laws).ok()
+    );
+    assert_eq!(
+        serde_json::to_value(&sa.columns).ok(),
+        serde_json::to_value(&sb.columns).ok()
+    );
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
+
+#[test]
+fn shipped_profiles_load_and_name_only_contract_values() {
+    let lib = brightline::bundled().expect("bundled packs load");
+    assert_eq!(BUNDLED.len(), 3);
+    for (name, _) in BUNDLED {
+        let p = resolve(name).expect("profile parses");
+        assert_eq!(&p.name, name);
+        // Binding to its own column names checks every field, value and assumption against the contract.
+        let headers: Vec<String> = p.columns.values().map(|v| v[0].clone()).collect();
+        brightline_sim::map::Mapper::new(&p, &headers, lib, &[], &p.group_by)
+            .expect("profile binds");
+    }
+    let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles"))
+        .expect("profiles folder");
+    assert_eq!(
+        files
+            .filter_map(Result::ok)
+            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+            .count(),
+        BUNDLED.len()
+    );
+}
+
+#[test]
+fn pennsylvania_rows_map_and_blank_types_are_counted() {
+    let out = out_dir("pa");
+    let s = run(
+        "ice-foia-pennsylvania/pa_detainers_FY2008-FY2015.csv",
+        "ice-lesa-pennsylvania",
+        &opts(&["profile@row"], None, &[], &[], out.clone()),
+    );
+    assert_eq!(s.rows_read, 32_757);
+    assert_eq!(s.rows_evaluated, 32_757);
+    assert_eq!(s.columns["detainer_type"].blank, 30_958);
+    assert_eq!(s.columns["detainer_type"].unknown, 0);
+    let law = &s.laws[0];
+    // Federal law alone: a detainer is a request the agency may honor (8 C.F.R. § 287.7).
+    assert_eq!(law.outcomes.get("permitted"), Some(&32_757));
+    let kind = law
+        .assumptions
+        .iter()
+        .find(|a| a.id == "blank-type-is-detainer")
+        .expect("assumption");
+    assert_eq!((kind.applied, kind.decided), (30_958, 30_958));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn ddp_rows_read_with_ncic_convictions_and_unknown_states_counted() {
+    let out = out_dir("ddp");
+    let s = run(
+        "ddp/mn_st_cloud_denied.csv",
+        "ddp-detainers",
+        &opts(
+            &["us-ny-nyc@row", "profile@row"],
+            Some("doc"),
+            &[],
+            &["month"],
+            out.clone(),
+        ),
+    );
+    assert_eq!(s.rows_read, 22);
+    // Minnesota has no law pack: the profile maps no jurisdiction and says so for every row.
+    assert_eq!(
+        s.columns["state"].unknown_values.get("MINNESOTA"),
+        Some(&22)
+    );
+    assert_eq!(s.laws[1].outcomes.get("unmapped"), Some(&22));
+    // Three rows have no most serious conviction (`NA`): counted blank, not dropped.
+    assert_eq!(s.columns["msc_code"].blank, 3);
+    // Hypothetically at NYC DOC: an I-247A with an administrative warrant is never honorable.
+    let nyc = &s.laws[0];
+    assert_eq!(nyc.outcomes.get("prohibited"), Some(&22));
+    let w = nyc
+        .assumptions
+        .iter()
+        .find(|a| a.id == "administrative-warrant")
+        .expect("assumption");
+    assert_eq!((w.applied, w.decided), (22, 22));
+    let conv = nyc
+        .assumptions
+        .iter()
+        .find(|a| a.id == "msc-only-conviction")
+        .expect("assumption");
+    assert_eq!(
+        conv.applied, 22,
+        "19 rows with a conviction and 3 pending-charge rows with none"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn unknown_and_unreadable_values_are_counted_never_dropped() {
+    let dir = out_dir("bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let input = dir.join("rows.csv");
+    std::fs::write(
+        &input,
+        "prepare_date,detainer_type,detainer_detention_facility,state,city,detainer_lift_reason\n\
+         2015-01-05,I247D - Immigration Detainer - Request for Action,\"RIKERS ISLAND, QUEENS, NY\",NEW YORK,ELMHURST,\n\
+         2015-01-06,I999 - Some Other Form,\"RIKERS ISLAND, QUEENS, NY\",NEW YORK,ELMHURST,Lifted\n\
+         not a date,I247D - Immigration Detainer - Request for Action,SOMEWHERE,NEW YORK,X,\n",
+    )
+    .expect("write");
+    let lib = brightline::bundled().expect("bundled packs load");
+    let p = resolve("ice-lesa-fy2015").expect("profile");
+    let s = simulate(
+        lib,
+        &p,
+        &input,
+        &opts(&["profile@row"], None, &[], &[], dir.join("out")),
+    )
+    .expect("runs");
+    assert_eq!(s.rows_evaluated, 3);
+    assert_eq!(
+        s.columns["detainer_type"]
+            .unknown_values
+            .get("I999 - Some Other Form"),
+        Some(&1)
+    );
+    assert_eq!(s.columns["date"].unknown_values.get("not a date"), Some(&1));
+    assert_eq!(
+        s.columns["facility"].unknown_values.get("SOMEWHERE"),
+        Some(&1)
+    );
+    let law = &s.laws[0];
+    assert_eq!(
+        law.outcomes.get("prohibited"),
+        Some(&1),
+        "{:?}",
+        law.outcomes
+    );
+    assert_eq!(
+        law.outcomes.get("undetermined"),
+        Some(&1),
+        "an unknown form leaves the request kind missing"
+    );
+    assert_eq!(law.outcomes.get("unmapped"), Some(&1));
+    let rows = csv_rows(&dir.join("out/decisions.csv"));
+    assert_eq!(
+        rows.iter().map(|r| r["row"].as_str()).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn parquet_decisions_read_back_through_the_parquet_reader() {
+    struct Collect(Vec<String>, Vec<Vec<String>>);
+    impl brightline_sim::read::Visitor for Collect {
+        fn header(&mut self, h: &[String]) -> Result<(), brightline_sim::SimError> {
+            self.0 = h.to_vec();
+            Ok(())
+        }
+        fn row(
+            &mut self,
+            c: &brightline_sim::read::Cells<'_>,
+        ) -> Result<(), brightline_sim::SimError> {
+            self.1
+                .push((0..self.0.len()).map(|i| c.get(i).to_string()).collect());
+            Ok(())
+        }
+    }
+    let out = out_dir("pq");
+    run(
+        "ddp/mn_st_cloud_denied.csv",
+        "ddp-detainers",
+        &opts(&["us-ny-nyc@row"], Some("doc"), &[], &[], out.clone()),
+    );
+    let mut c = Collect(Vec::new(), Vec::new());
+    brightline_sim::read::read(&out.join("decisions.parquet"), None, &mut c)
+        .expect("parquet reads");
+    assert_eq!(
+        c.0,
+        [
+            "row",
+            "law",
+            "outcome",
+            "provisions",
+            "missing_facts",
+            "note"
+        ]
+    );
+    let from_csv: Vec<Vec<String>> = csv_rows(&out.join("decisions.csv"))
+        .into_iter()
+        .map(|r| c.0.iter().map(|k| r[k].clone()).collect())
+        .collect();
+    assert_eq!(c.1.len(), 22);
+    assert_eq!(c.1, from_csv);
+    let _ = std::fs::remove_dir_all(&out);
+}
