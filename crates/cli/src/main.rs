@@ -8,8 +8,13 @@ use std::sync::Arc;
 use brightline_core::{Diagnostic, Library, PackSource, Severity, SourceFile};
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod compare;
 mod jsonschema;
+mod log;
+mod serve;
 mod show;
+mod simulate;
+mod token;
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +68,18 @@ enum Cmd {
         #[arg(value_parser = ["request", "decision"])]
         which: String,
     },
+    /// Decide every row of a record file (CSV, CSV.gz, Parquet, xlsx) through a profile, under one or more laws.
+    Simulate(simulate::SimulateArgs),
+    /// Serve the decision API and web console, logging every decision (docs/api.md).
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API tokens.
+    Token(token::TokenArgs),
+    /// Verify the decision log's hash chain, or replay a logged decision.
+    Log(log::LogArgs),
+    /// Compare jurisdictions × request kinds: what each law does with each kind, with citations.
+    Compare(compare::CompareArgs),
+    /// Every region of the fact space where two laws (`JURISDICTION@DATE`) decide differently.
+    Diff(compare::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -298,6 +315,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::Input(e.to_string()))?;
             print!("{}", show::history(&lib, p));
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Serve(args) => serve::run(args, &cli.laws),
+        Cmd::Token(args) => token::run(args),
+        Cmd::Log(args) => log::run(args, &cli.laws),
+        Cmd::Compare(args) => compare::run_compare(args, &cli.laws),
+        Cmd::Diff(args) => compare::run_diff(args, &cli.laws),
+        Cmd::Simulate(args) => {
+            let lib = library(&cli.laws)?;
+            simulate::run(args, &lib).map_err(Failure::Input)
         }
         Cmd::Schema { which } => {
             let v = if which == "request" {

@@ -1,0 +1,75 @@
+//! `brightline serve`: the decision service (see docs/api.md).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use brightline_core::Library;
+
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder for the SQLite decision log and the identifier key.
+    #[arg(long, value_name = "DIR", default_value = "brightline-data")]
+    pub data: PathBuf,
+    /// Keep the log in PostgreSQL instead (`postgres://…` or `host=… user=…`), shared by several instances.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+/// The library the server decides with, for the life of the process.
+pub fn static_library(laws: &Option<PathBuf>) -> Result<&'static Library, Failure> {
+    match laws {
+        None => brightline_laws::library().map_err(|d| Failure::Laws(d.to_vec())),
+        Some(dir) => {
+            let sources = crate::read_packs(dir).map_err(Failure::Input)?;
+            let lib = Library::from_sources(&sources).map_err(Failure::Laws)?;
+            // Loaded once and used until exit: leaking it gives handlers a plain reference.
+            Ok(Box::leak(Box::new(lib)))
+        }
+    }
+}
+
+pub fn run(args: ServeArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
+    let lib = static_library(laws)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Input(format!("cannot start the runtime: {e}")))?;
+    let cfg = brightline_server::Config {
+        listen: args.listen,
+        data: args.data,
+        database: args.database,
+    };
+    match rt.block_on(brightline_server::serve(cfg, lib)) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Where the log is, for the `token` and `log` commands.
+#[derive(clap::Args, Clone)]
+pub struct StoreArgs {
+    /// The data folder `brightline serve` uses.
+    #[arg(long, value_name = "DIR", default_value = "brightline-data")]
+    pub data: PathBuf,
+    /// The PostgreSQL log `brightline serve --database` uses.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+pub fn open_store(a: &StoreArgs) -> Result<brightline_store::Store, Failure> {
+    if a.database.is_none() && !a.data.join("log.db").is_file() {
+        return Err(Failure::Input(format!("no decision log in {} (start `brightline serve --data {}` first, or pass --data/--database)", a.data.display(), a.data.display())));
+    }
+    let loc = brightline_server::location(Path::new(&a.data), a.database.as_deref());
+    brightline_store::Store::open(&loc)
+        .map_err(|e| Failure::Input(format!("cannot open the decision log: {e}")))
+}

@@ -1,0 +1,102 @@
+// Compare (jurisdictions × request kinds) and diff (where two laws decide differently).
+// app.js links these views only when the server has the routes.
+import { api, h, $, clear, errorBox, outcomeBadge, today } from './ui.js';
+import { KINDS, AGENCIES } from './decide.js';
+import { jurisdictionSelect } from './law.js';
+
+const CLASS_WORDS = {
+  prohibited: 'Prohibited', permitted_only_if: 'Permitted only if', required: 'Required',
+  cannot_be_restricted: 'Cannot be restricted', permitted: 'Permitted', no_rule: 'No rule',
+  not_decided: 'Not decided',
+};
+// A long condition folds away so the matrix stays readable; a short one is shown inline.
+const condition = (text) => (text.length <= 80 ? h('span', { class: 'cond' }, ` ${text}`)
+  : h('details', { class: 'cond' }, h('summary', {}, `${text.slice(0, 60).replace(/\s+\S*$/, '')} …`), text));
+const shortKind = (k) => KINDS[k] ? KINDS[k].split(' —')[0] : k;
+
+export function compareView(section, ctx) {
+  const dIn = h('input', { id: 'cmp-date', type: 'date', value: today(), required: true });
+  const aSel = h('select', { id: 'cmp-agency' }, h('option', { value: '' }, 'The agency usually asked, for each kind'),
+    Object.entries(AGENCIES).map(([v, t]) => h('option', { value: v }, t)));
+  const out = h('div', { id: 'cmp-out' });
+  const status = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  const form = h('form', { class: 'card row-form' },
+    h('div', { class: 'field' }, h('label', { for: 'cmp-date' }, 'Law in force on'), dIn),
+    h('div', { class: 'field' }, h('label', { for: 'cmp-agency' }, 'Agency'), aSel),
+    h('button', { type: 'submit', class: 'primary' }, 'Compare'));
+  const names = new Map(ctx.laws.jurisdictions.map((j) => [j.id, j.name]));
+  const run = async () => {
+    clear(out, h('p', { class: 'muted' }, 'Comparing…'));
+    const q = new URLSearchParams({ date: dIn.value || today() });
+    if (aSel.value) q.set('agency', aSel.value);
+    let m;
+    try {
+      m = await api(`/v1/compare?${q}`);
+    } catch (e) {
+      return clear(out, errorBox(e));
+    }
+    status.textContent = `Compared ${m.rows.length} jurisdictions on ${m.date}.`;
+    clear(out, h('div', { class: 'table-wrap' }, h('table', { class: 'matrix', id: 'matrix' },
+      h('caption', {}, `What each law does with each kind of request, on ${m.date}`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Jurisdiction'), m.kinds.map((k) => h('th', { scope: 'col' }, shortKind(k))))),
+      h('tbody', {}, m.rows.map((row) => h('tr', {},
+        h('th', { scope: 'row' }, names.get(row[0] && row[0].jurisdiction) || (row[0] && row[0].jurisdiction)),
+        row.map((c) => h('td', { class: `cell k-${c.class}` },
+          h('span', { class: 'cls' }, CLASS_WORDS[c.class] || c.class),
+          c.condition ? condition(`${c.class === 'permitted_only_if' ? '' : 'if '}${c.condition}`) : null,
+          c.unless ? h('span', { class: 'cond' }, ` unless ${c.unless}`) : null,
+          h('span', { class: 'muted small agency' }, ` (${c.agency})`),
+          c.note ? h('span', { class: 'muted small' }, ` ${c.note}`) : null,
+          c.citations.length ? h('details', {}, h('summary', {}, `${c.citations.length} provision${c.citations.length > 1 ? 's' : ''}`),
+            h('ul', { class: 'plain small' }, c.citations.map((x) => h('li', {}, h('cite', {}, x))))) : null))))))));
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
+  clear(section, h('h1', { id: 'compare-h' }, 'Compare jurisdictions'),
+    h('p', { class: 'lede' }, 'For each jurisdiction and kind of request: is it prohibited, permitted (and under what condition), or required? Open a cell’s provisions to see what it rests on; decide a concrete request for the full answer.'),
+    form, status, out);
+  run();
+}
+
+export function diffView(section, ctx) {
+  const side = (s, j, d, word) => h('fieldset', { class: 'side' }, h('legend', {}, word),
+    h('div', { class: 'field' }, h('label', { for: `diff-${s}-j` }, 'Jurisdiction'), jurisdictionSelect(`diff-${s}-j`, ctx.laws, j)),
+    h('div', { class: 'field' }, h('label', { for: `diff-${s}-d` }, 'Date'), h('input', { id: `diff-${s}-d`, type: 'date', value: d, required: true })));
+  const out = h('div', { id: 'diff-out' });
+  const status = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  const form = h('form', { class: 'card' },
+    h('div', { class: 'sides' }, side('a', 'us-ny-nyc', '2017-01-01', 'Law A'), side('b', 'us-ny-nyc', today(), 'Law B')),
+    h('button', { type: 'submit', class: 'primary' }, 'Show the differences'));
+  const val = (id) => $(`#${id}`, form).value;
+  const run = async () => {
+    clear(out, h('p', { class: 'muted' }, 'Comparing…'));
+    let d;
+    try {
+      d = await api('/v1/diff', { method: 'POST', body: {
+        a: { jurisdiction: val('diff-a-j'), date: val('diff-a-d') }, b: { jurisdiction: val('diff-b-j'), date: val('diff-b-d') } } });
+    } catch (e) {
+      return clear(out, errorBox(e));
+    }
+    status.textContent = d.equivalent ? 'No differences.' : `${d.regions.length} differences found.`;
+    const lawName = (x) => `${x.jurisdiction} on ${x.date} (version ${x.version})`;
+    const provs = (s) => h('ul', { class: 'plain small' }, s.provisions.map((p) => h('li', {}, h('cite', {}, p.citation))));
+    clear(out,
+      h('h2', {}, d.equivalent ? 'The two laws decide every request the same way.' : `${d.regions.length} ways the two laws decide differently`),
+      h('p', {}, `A: ${lawName(d.a)}. B: ${lawName(d.b)}. `,
+        `Of ${d.points.toLocaleString('en-US')} distinct requests examined, ${d.differing_points.toLocaleString('en-US')} are decided differently.`),
+      d.regions.map((r, i) => h('section', { class: 'region card inset', 'aria-labelledby': `region-${i}` },
+        h('h3', { id: `region-${i}` }, `${i + 1}. ${r.kinds.map(shortKind).join(', ')} — ${r.agencies.map((a) => AGENCIES[a] || a).join(', ')}`),
+        r.when.length ? [h('p', {}, 'When all of these hold:'), h('ul', {}, r.when.map((w) => h('li', {}, h('code', {}, w))))]
+          : h('p', {}, 'For every request of this kind.'),
+        h('div', { class: 'ab' },
+          h('div', {}, h('p', {}, h('strong', {}, 'A: '), outcomeBadge(r.a.outcome)), provs(r.a)),
+          h('div', {}, h('p', {}, h('strong', {}, 'B: '), outcomeBadge(r.b.outcome)), provs(r.b))),
+        r.check && !r.check.agrees ? h('p', { class: 'error' }, `The worked example does not decide as this region says${r.check.note ? `: ${r.check.note}` : '.'}`) : null,
+        h('details', {}, h('summary', {}, 'An example request in this region'), h('pre', {}, JSON.stringify(r.example, null, 2))))),
+      d.undecided.length ? [h('h3', {}, 'Not compared'), h('ul', {}, d.undecided.map((u) => h('li', {}, u)))] : null,
+      h('details', {}, h('summary', {}, 'What this comparison covers'), h('ul', {}, d.scope.map((s) => h('li', {}, s)))));
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
+  clear(section, h('h1', { id: 'diff-h' }, 'What changed between two laws'),
+    h('p', { class: 'lede' }, 'Pick two laws — the same place on two dates, or two places — to see every kind of request they decide differently, with the provisions on each side.'),
+    form, status, out);
+}

@@ -1,0 +1,113 @@
+//! The canonical form of a request, as the log keeps it: only the facts of
+//! the contract's schema (what rules can read), no identifiers, no nulls.
+//! Subject identifiers become one keyed hash.
+
+use brightline::{schema, Facts, Library, RequestError};
+use serde_json::{Map, Value};
+
+/// The request as logged, and the subject key (HMAC of the identifiers) if any were sent.
+pub struct Canonical {
+    pub request: Value,
+    pub subject_key: Option<String>,
+    pub pack: usize,
+    pub facts: Facts,
+}
+
+const IDENTIFIERS: &[&str] = &["booking_number", "name", "identifiers"];
+
+fn keep(src: &Map<String, Value>, allowed: &[&str]) -> Map<String, Value> {
+    src.iter()
+        .filter(|(k, v)| !v.is_null() && allowed.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Decodes a request and reduces it to its canonical form. The canonical form
+/// must decode to exactly the facts the original did: if it does not, the
+/// request is refused rather than logged as something it was not.
+pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, RequestError> {
+    let (pack, facts) = lib.decode(v)?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
+    let mut out = Map::new();
+    out.insert(
+        "jurisdiction".into(),
+        Value::String(lib.packs[pack].id.clone()),
+    );
+    for k in ["agency", "date"] {
+        if let Some(x) = obj.get(k).filter(|x| !x.is_null()) {
+            out.insert(k.into(), x.clone());
+        }
+    }
+    let scalar_keys = |prefix: &str| -> Vec<&'static str> {
+        schema::SCALARS
+            .iter()
+            .filter_map(|d| d.path.strip_prefix(prefix))
+            .collect()
+    };
+    let req_keys = scalar_keys("request.");
+    if let Some(Value::Object(r)) = obj.get("request") {
+        out.insert("request".into(), Value::Object(keep(r, &req_keys)));
+    }
+    let mut subject_key = None;
+    if let Some(Value::Object(s)) = obj.get("subject") {
+        let subj_keys = scalar_keys("subject.");
+        let mut subj = keep(s, &subj_keys);
+        for list in schema::LISTS {
+            let key = list.path.trim_start_matches("subject.");
+            let Some(Value::Array(items)) = s.get(key) else {
+                continue;
+            };
+            let mut fields: Vec<&str> = list.fields.iter().map(|f| f.path).collect();
+            fields.push("equivalent");
+            let items: Vec<Value> = items
+                .iter()
+                .map(|it| {
+                    it.as_object()
+                        .map(|o| Value::Object(keep(o, &fields)))
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            subj.insert(key.to_string(), Value::Array(items));
+        }
+        out.insert("subject".into(), Value::Object(subj));
+        subject_key = identify(key, s);
+    }
+    let request = Value::Object(out);
+    let (p2, f2) = lib.decode(&request)?;
+    if p2 != pack || f2 != facts {
+        return Err(RequestError::new(
+            "(request)",
+            "the request carries facts the log cannot record; please report this request",
+        ));
+    }
+    Ok(Canonical {
+        request,
+        subject_key,
+        pack,
+        facts,
+    })
+}
+
+/// The subject key: HMAC of the most stable identifier sent, so that two
+/// requests about one person share a key (reports count distinct persons).
+fn identify(key: &[u8], s: &Map<String, Value>) -> Option<String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+        other => brightline_store::canonical_json(other),
+    };
+    for k in IDENTIFIERS {
+        if let Some(v) = s.get(*k).filter(|v| !v.is_null() && v.as_str() != Some("")) {
+            return Some(brightline_store::subject_key(
+                key,
+                &format!("{k}:{}", text(v)),
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,1275 @@
+//! The web console in a real headless Chromium, driven through chromedriver over
+//! the W3C WebDriver protocol, against the real server on a loopback port with a
+//! real SQLite log.
+//!
+//! The WebDriver client is the few calls below over the `reqwest` the API tests
+//! already use: the protocol is plain JSON over HTTP, and a client crate
+//! (fantoccini and its hyper/webdriver/cookie stack) would add compile time for
+//! nothing these tests need.
+//!
+//! Without chromium and chromedriver the browser tests print
+//! "SKIPPED: no chromium/chromedriver" and pass, unless `CI=true`, where they fail.
+//! Screenshots go to target/e2e-screenshots/.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use brightline_server::{AppState, Config};
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+// ------------------------------------------------------------------ server
+
+struct Server {
+    base: String,
+    admin: String,
+    dir: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    http: Client,
+}
+
+static N: AtomicU64 = AtomicU64::new(0);
+
+impl Server {
+    fn start() -> Server {
+        let dir = std::env::temp_dir().join(format!(
+            "bl_e2e_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cfg = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: dir.clone(),
+            database: None,
+        };
+        let lib = brightline::bundled().unwrap();
+        let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
+        let state = Arc::new(AppState::new(lib, store, key).unwrap());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            rt.block_on(brightline_server::serve_on(listener, state, async {
+                let _ = rx.await;
+            }))
+            .unwrap();
+        });
+        Server {
+            base: format!("http://{addr}"),
+            admin: admin.expect("a fresh data dir creates the first admin token"),
+            dir,
+            stop: Some(tx),
+            thread: Some(thread),
+            http: Client::new(),
+        }
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut r = match method {
+            "GET" => self.http.get(url),
+            "POST" => self.http.post(url),
+            m => panic!("{m}"),
+        };
+        r = r.bearer_auth(token);
+        if let Some(b) = body {
+            r = r.body(b.to_string());
+        }
+        let r = r.send().unwrap();
+        let s = r.status();
+        let text = r.text().unwrap();
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    fn token(&self, role: &str, name: &str) -> String {
+        let (s, v) = self.call(
+            "POST",
+            "/v1/tokens",
+            &self.admin,
+            Some(json!({ "name": name, "role": role })),
+        );
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn nyc_doc_detainer() -> Value {
+    json!({
+        "jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-11-09",
+        "request": { "kind": "detainer", "warrant": "administrative", "place": "jail", "purpose": "civil_immigration" }
+    })
+}
+
+// ------------------------------------------------------------------ browser
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const SPACE: &str = "\u{E00D}";
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// chromium and chromedriver, or None (the caller skips, or fails under CI).
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let browser = std::env::var_os("BRIGHTLINE_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["chromium", "chromium-browser", "google-chrome"]
+                .iter()
+                .find_map(|n| on_path(n))
+        })?;
+    let driver = std::env::var_os("BRIGHTLINE_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromedriver"))?;
+    Some((browser, driver))
+}
+
+/// Browser tests share two cores; one Chromium at a time keeps them from timing each other out.
+static BROWSER: Mutex<()> = Mutex::new(());
+
+macro_rules! browser_or_skip {
+    () => {{
+        match tools() {
+            Some(t) => t,
+            None => {
+                if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                    panic!("CI=true but chromium/chromedriver are not installed (.ci/services.sh installs them)");
+                }
+                println!("SKIPPED: no chromium/chromedriver");
+                return;
+            }
+        }
+    }};
+}
+
+struct Browser {
+    driver: Child,
+    url: String,
+    session: String,
+    http: Client,
+    profile: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    fn start((browser, driver): (PathBuf, PathBuf)) -> Browser {
+        let port = free_port();
+        let mut child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let http = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let t0 = Instant::now();
+        loop {
+            let ready = http
+                .get(format!("{url}/status"))
+                .send()
+                .ok()
+                .and_then(|r| r.json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("chromedriver exited ({status}): {err}");
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "chromedriver did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = std::env::temp_dir().join(format!(
+            "bl_e2e_chromium_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&profile);
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": browser.to_string_lossy(),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1280,1000",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let r: Value = http
+            .post(format!("{url}/session"))
+            .json(&caps)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("new session: {e}"));
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("new session failed: {r}"))
+            .to_string();
+        Browser {
+            driver: child,
+            url,
+            session,
+            http,
+            profile,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.url, self.session);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "POST" => self.http.post(url).json(&body.unwrap_or(json!({}))),
+            "DELETE" => self.http.delete(url),
+            m => panic!("{m}"),
+        };
+        let v: Value = req
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
+        if let Some(err) = v["value"]["error"].as_str() {
+            panic!(
+                "webdriver {method} {path}: {err}: {}",
+                v["value"]["message"]
+            );
+        }
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Polls until `script` returns something truthy (or panics with `what` after 10 s).
+    fn wait(&self, what: &str, script: &str) -> Value {
+        let t0 = Instant::now();
+        loop {
+            let v = self.js(script, json!([]));
+            if !(v.is_null() || v == false || v == "" || v == 0) {
+                return v;
+            }
+            if t0.elapsed() > Duration::from_secs(10) {
+                self.screenshot("timeout");
+                panic!("timed out waiting for {what}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    fn count(&self, css: &str) -> usize {
+        self.cmd(
+            "POST",
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        )
+        .as_array()
+        .map_or(0, Vec::len)
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), None);
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn clear_and_type(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/clear"), None);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.cmd("GET", &format!("/element/{e}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn visible(&self, css: &str) -> bool {
+        match self
+            .cmd(
+                "POST",
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .as_array()
+            .and_then(|a| a.first().cloned())
+        {
+            Some(e) => {
+                let id = e[ELEMENT].as_str().unwrap_or_default().to_string();
+                self.cmd("GET", &format!("/element/{id}/displayed"), None) == true
+            }
+            None => false,
+        }
+    }
+
+    /// Real key events to whatever has focus (no element is targeted).
+    fn keys(&self, keys: &[&str]) {
+        let mut actions = Vec::new();
+        for k in keys {
+            actions.push(json!({ "type": "keyDown", "value": k }));
+            actions.push(json!({ "type": "keyUp", "value": k }));
+        }
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        );
+        self.cmd("DELETE", "/actions", None);
+    }
+
+    fn active_id(&self) -> String {
+        self.js(
+            "return document.activeElement ? document.activeElement.id : ''",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Presses Tab until the element with `id` has focus, checking each stop shows a focus ring.
+    fn tab_to(&self, id: &str, max: usize) -> usize {
+        for n in 1..=max {
+            self.keys(&[TAB]);
+            let (active, ring) = self.focus_ring();
+            if !ring {
+                let style = self.js("const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth + ' ' + document.activeElement.matches(':focus')", json!([]));
+                self.screenshot(&format!("no-focus-ring-{active}"));
+                panic!("the focused element `{active}` shows no visible focus indicator ({style})");
+            }
+            if active == id {
+                return n;
+            }
+        }
+        self.screenshot(&format!("tab-to-{id}"));
+        panic!(
+            "{id} not reached with {max} presses of Tab (stopped at `{}`)",
+            self.active_id()
+        );
+    }
+
+    /// The focused element and whether it draws a visible outline.
+    fn focus_ring(&self) -> (String, bool) {
+        let v = self.js(
+            "const e = document.activeElement; if (!e || e === document.body) return ['', true];
+             // On a date field's calendar button the field itself does not match :focus;
+             // the button draws the browser's own ring (checked in the screenshots).
+             if (e.type === 'date' && !e.matches(':focus')) return [e.id, true];
+             const s = getComputedStyle(e);
+             return [e.id || e.tagName + ':' + (e.textContent || '').trim().slice(0, 30),
+                     s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2];",
+            json!([]),
+        );
+        (v[0].as_str().unwrap_or_default().to_string(), v[1] == true)
+    }
+
+    /// Types `key` into the focused <select> until it shows `value` (type-ahead, as a person would).
+    fn choose_by_typing(&self, key: &str, value: &str) {
+        for _ in 0..12 {
+            if self.js("return document.activeElement.value", json!([])) == value {
+                return;
+            }
+            self.keys(&[key]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+        panic!(
+            "typing {key} in #{} did not reach {value}",
+            self.active_id()
+        );
+    }
+
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = screenshot_dir();
+        let _ = std::fs::create_dir_all(&dir);
+        let data = self.cmd("GET", "/screenshot", None);
+        let png = base64_decode(data.as_str().unwrap_or_default());
+        let p = dir.join(format!("{name}.png"));
+        std::fs::write(&p, png).unwrap();
+        p
+    }
+
+    /// Resizes the window to the page's height first, so the whole page is captured.
+    fn screenshot_full(&self, name: &str) -> PathBuf {
+        let h = self
+            .js("return document.documentElement.scrollHeight", json!([]))
+            .as_u64()
+            .unwrap_or(1000)
+            .clamp(600, 4000);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": 1280, "height": h + 140 })),
+        );
+        let p = self.screenshot(name);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": 1280, "height": 1000 })),
+        );
+        p
+    }
+
+    fn sign_in(&self, base: &str, token: &str) {
+        self.go(&format!("{base}/"));
+        self.wait(
+            "the sign-in form",
+            "return !document.getElementById('view-signin').hidden",
+        );
+        self.type_into("#token-input", token);
+        self.click("#signin-form button[type=submit]");
+        self.wait("signed in", "return document.getElementById('me-role') && document.getElementById('me-role').textContent");
+    }
+
+    fn sign_out(&self) {
+        self.click("#signout");
+        self.wait(
+            "the sign-in form",
+            "return !document.getElementById('view-signin').hidden",
+        );
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.url, self.session))
+            .send();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("e2e-screenshots")
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+fn png_ok(p: &Path) {
+    let b = std::fs::read(p).unwrap();
+    assert!(
+        b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 10_000,
+        "{} is not a real screenshot",
+        p.display()
+    );
+}
+
+/// Every visible form control has a label, and the visible page has one h1 inside <main>.
+fn assert_accessible_structure(b: &Browser, page: &str) {
+    let unlabelled = b.js(
+        "return [...document.querySelectorAll('input, select, textarea')]
+           .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+           .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+           .map(e => e.id || e.name || e.outerHTML.slice(0, 60))",
+        json!([]),
+    );
+    assert_eq!(unlabelled, json!([]), "{page}: controls without a label");
+    let h1 = b.js(
+        "return [...document.querySelectorAll('main h1')].filter(h => h.offsetParent !== null).length",
+        json!([]),
+    );
+    assert_eq!(h1, 1, "{page}: one visible h1");
+    assert_eq!(b.count("main#main"), 1);
+}
+
+/// Picks an <option> with the mouse, as a person would.
+fn pick(b: &Browser, select: &str, value: &str) {
+    b.click(&format!("{select} option[value=\"{value}\"]"));
+    assert_eq!(
+        b.js(
+            &format!("return document.querySelector('{select}').value"),
+            json!([])
+        ),
+        value
+    );
+}
+
+fn check_outcome_prohibited_with_citation(b: &Browser, server: &Server, token: &str) {
+    b.wait("the outcome", "return document.getElementById('outcome')");
+    let line = b.text("#outcome");
+    assert!(
+        line.to_lowercase().contains("prohibited"),
+        "outcome line: {line}"
+    );
+    assert!(
+        b.js(
+            "return document.getElementById('outcome').classList.contains('o-prohibited')",
+            json!([])
+        ) == true
+    );
+    // The outcome is announced: it sits inside the aria-live region.
+    assert_eq!(
+        b.js("return document.getElementById('outcome').closest('[aria-live]').getAttribute('aria-live')", json!([])),
+        "polite"
+    );
+    let cite = "N.Y.C. Admin. Code § 9-131(b)(1)";
+    let links = b.js(
+        "return [...document.querySelectorAll('#result a.cite')].filter(a => a.querySelector('cite').textContent === arguments[0]).map(a => [a.href, a.target])",
+        json!([cite]),
+    );
+    let links = links.as_array().cloned().unwrap_or_default();
+    assert!(!links.is_empty(), "no link for {cite} in the reasons");
+    // The link is the provision's source as the law data gives it.
+    let (_, law) = server.call("GET", "/v1/laws/us-ny-nyc?date=2025-11-09", token, None);
+    let sources: Vec<&str> = law["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["citation"] == cite)
+        .filter_map(|p| p["source"].as_str())
+        .collect();
+    assert!(!sources.is_empty(), "the law data has no source for {cite}");
+    for l in &links {
+        let href = l[0].as_str().unwrap();
+        assert!(
+            href.starts_with("https://") || href.starts_with("http://"),
+            "{href}"
+        );
+        assert!(
+            sources.contains(&href),
+            "{href} is not a source of {cite}: {sources:?}"
+        );
+        assert_eq!(l[1], "_blank");
+    }
+}
+
+// ------------------------------------------------------------------ tests
+
+#[test]
+fn clerk_decides_a_nyc_doc_detainer_and_cannot_open_the_log() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let b = Browser::start(tools);
+
+    b.go(&format!("{}/", server.base));
+    b.wait(
+        "the sign-in form",
+        "return !document.getElementById('view-signin').hidden",
+    );
+    png_ok(&b.screenshot("01-sign-in"));
+    // A wrong token is refused with a message, and nothing is stored.
+    b.type_into("#token-input", "bl_not_a_token");
+    b.click("#signin-form button[type=submit]");
+    let msg = b.wait("the refusal", "return document.querySelector('#signin-msg .error') && document.querySelector('#signin-msg .error').textContent");
+    assert!(msg.as_str().unwrap().contains("not known"), "{msg}");
+    assert_eq!(
+        b.js(
+            "return sessionStorage.getItem('brightline.token')",
+            json!([])
+        ),
+        Value::Null
+    );
+
+    b.sign_in(&server.base, &clerk);
+    assert_eq!(b.text("#me-role").to_lowercase(), "clerk");
+    assert_eq!(b.text("#me-name"), "front desk");
+    assert_eq!(
+        b.js(
+            "return sessionStorage.getItem('brightline.token')",
+            json!([])
+        ),
+        clerk.as_str()
+    );
+
+    // The form: the warrant question appears for a detainer, the information items only for information.
+    b.wait(
+        "the decision form",
+        "return document.getElementById('f-jurisdiction')",
+    );
+    pick(&b, "#f-jurisdiction", "us-ny-nyc");
+    pick(&b, "#f-agency", "doc");
+    let agencies = b.js(
+        "return [...document.querySelectorAll('#f-agency option')].map(o => o.value)",
+        json!([]),
+    );
+    for a in ["doc", "dop", "nypd", "jail", "police"] {
+        assert!(
+            agencies.as_array().unwrap().iter().any(|v| v == a),
+            "agency {a} missing: {agencies}"
+        );
+    }
+    pick(&b, "#f-kind", "information");
+    assert!(b.visible("#f-request-information-wrap"));
+    assert!(!b.visible("#f-request-office-on-premises-wrap"));
+    pick(&b, "#f-kind", "access");
+    assert!(b.visible("#f-request-office-on-premises-wrap"));
+    assert!(!b.visible("#f-request-information-wrap"));
+    pick(&b, "#f-kind", "287g");
+    assert!(!b.visible("#f-request-warrant-wrap"));
+    assert!(!b.visible("#subject-facts"));
+    pick(&b, "#f-kind", "detainer");
+    assert!(!b.visible("#f-request-information-wrap"));
+    assert!(!b.visible("#f-request-office-on-premises-wrap"));
+    assert!(b.visible("#f-request-warrant-wrap"));
+    assert!(b.visible("#subject-facts"));
+    b.clear_and_type("#f-date", "11092025");
+    assert_eq!(
+        b.js("return document.getElementById('f-date').value", json!([])),
+        "2025-11-09"
+    );
+    pick(&b, "#f-request-warrant", "administrative");
+    pick(&b, "#f-request-place", "jail");
+    pick(&b, "#f-request-purpose", "civil_immigration");
+    // A conviction row can be added and removed.
+    pick(&b, "#conv-has", "some");
+    assert_eq!(b.count("#conv-rows fieldset"), 1);
+    b.click("#more-facts-summary");
+    pick(&b, "#charge-has", "some");
+    assert_accessible_structure(&b, "decision form");
+    pick(&b, "#charge-has", "");
+    b.click("#more-facts-summary");
+    b.click("#conv-add");
+    assert_eq!(b.count("#conv-rows fieldset"), 2);
+    assert_eq!(
+        b.text("#conv-rows fieldset:nth-child(2) legend"),
+        "Conviction 2"
+    );
+    b.click("#conv-rows fieldset:nth-child(2) .remove");
+    b.click("#conv-rows fieldset:nth-child(1) .remove");
+    pick(&b, "#conv-has", "");
+    b.click("#decide-btn");
+    check_outcome_prohibited_with_citation(&b, &server, &clerk);
+    assert!(b.text("#result").contains("What would change the outcome"));
+    assert!(
+        b.count("#trace li") > 0,
+        "the trace lists the provisions considered"
+    );
+    png_ok(&b.screenshot("02-clerk-decision"));
+    png_ok(&b.screenshot_full("03-clerk-decision-full"));
+
+    // The decision was logged under the clerk's token.
+    let (s, v) = server.call("GET", "/v1/decisions", &clerk, None);
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["decisions"][0]["outcome"], "prohibited");
+
+    // The clerk records what the agency did.
+    b.click("#act-acted");
+    b.click("#action-form button[type=submit]");
+    let ok = b.wait("the action recorded", "return document.querySelector('#action-form .ok') && document.querySelector('#action-form .ok').textContent");
+    assert!(ok.as_str().unwrap().contains("Recorded"), "{ok}");
+    let (_, v) = server.call("GET", "/v1/decisions", &clerk, None);
+    assert_eq!(v["decisions"][0]["acted"], true, "{v}");
+
+    // No link to the log or the reports, and the page itself refuses.
+    let nav = b.js(
+        "return [...document.querySelectorAll('#nav a')].map(a => a.getAttribute('href'))",
+        json!([]),
+    );
+    assert!(
+        !nav.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == "#log" || h == "#reports"),
+        "{nav}"
+    );
+    assert!(nav.as_array().unwrap().iter().any(|h| h == "#law"), "{nav}");
+    b.go(&format!("{}/#log", server.base));
+    b.wait(
+        "the refusal",
+        "return !document.getElementById('view-denied').hidden",
+    );
+    assert!(
+        b.text("#denied-msg").contains("may not open"),
+        "{}",
+        b.text("#denied-msg")
+    );
+    assert!(!b.visible("#log-table"));
+    png_ok(&b.screenshot("04-clerk-log-refused"));
+    for path in ["/v1/log", "/v1/log/verify", "/v1/reports"] {
+        let (s, v) = server.call("GET", path, &clerk, None);
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+    }
+}
+
+#[test]
+fn auditor_and_counsel_open_the_log_and_the_reports() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let auditor = server.token("auditor", "inspector general");
+    let counsel = server.token("counsel", "legal");
+    for _ in 0..3 {
+        let (s, v) = server.call("POST", "/v1/decisions", &clerk, Some(nyc_doc_detainer()));
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let b = Browser::start(tools);
+
+    b.sign_in(&server.base, &auditor);
+    assert_eq!(b.text("#me-role").to_lowercase(), "auditor");
+    // An auditor may not decide: no form, no link.
+    assert_eq!(b.count("#nav a[href='#decide']"), 0);
+    assert_eq!(b.count("#nav a[href='#reports']"), 0);
+    b.click("#nav-log");
+    b.wait(
+        "the log table",
+        "return document.querySelectorAll('#log-table tbody tr').length === 3",
+    );
+    let verdict = b.wait("the verification", "return document.getElementById('verify-verdict') && document.getElementById('verify-verdict').textContent");
+    assert!(verdict.as_str().unwrap().contains("intact"), "{verdict}");
+    assert!(verdict.as_str().unwrap().contains("3 entries"), "{verdict}");
+    let first = b.text("#log-table tbody tr:first-child");
+    assert!(
+        first.contains("#3") && first.contains("us-ny-nyc") && first.contains("detainer"),
+        "{first}"
+    );
+    assert!(first.to_lowercase().contains("prohibited"), "{first}");
+    assert_accessible_structure(&b, "decision log");
+    png_ok(&b.screenshot("05-auditor-log"));
+    b.click("#log-table tbody tr:first-child a");
+    b.wait(
+        "the decision detail",
+        "return document.getElementById('detail-h')",
+    );
+    assert_eq!(b.text("#detail-h"), "Decision #3");
+    b.click("#log-detail button.secondary");
+    let replay = b.wait("the replay", "return document.querySelector('#log-detail .ok') && document.querySelector('#log-detail .ok').textContent");
+    assert!(
+        replay.as_str().unwrap().contains("same outcome"),
+        "{replay}"
+    );
+    png_ok(&b.screenshot_full("06-auditor-decision-detail"));
+    b.sign_out();
+
+    b.sign_in(&server.base, &counsel);
+    assert_eq!(b.text("#me-role").to_lowercase(), "counsel");
+    b.click("#nav-log");
+    b.wait(
+        "the log table",
+        "return document.querySelectorAll('#log-table tbody tr').length === 3",
+    );
+    // Verifying the chain is the auditor's: counsel sees no verification.
+    assert_eq!(b.count("#verify-out"), 0);
+    let (s, _) = server.call("GET", "/v1/log/verify", &counsel, None);
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    b.click("#nav-reports");
+    b.wait(
+        "the reports",
+        "return document.querySelectorAll('#reports-list section').length >= 3",
+    );
+    let ids = b.js(
+        "return [...document.querySelectorAll('#reports-list section h2')].map(h => h.id)",
+        json!([]),
+    );
+    for r in [
+        "doc-annual-detainers",
+        "nypd-annual-detainers",
+        "city-quarterly-immigration-enforcement",
+    ] {
+        assert!(
+            ids.as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i == &format!("rep-{r}-h")),
+            "{r}: {ids}"
+        );
+    }
+    // The quarterly report has a quarter picker, the annual ones do not.
+    assert_eq!(b.count("#rep-city-quarterly-immigration-enforcement-q"), 1);
+    assert_eq!(b.count("#rep-doc-annual-detainers-q"), 0);
+    b.clear_and_type("#rep-doc-annual-detainers-year", "2026");
+    b.click("#rep-doc-annual-detainers-h ~ form button[type=submit]");
+    let counted = b.wait(
+        "the report",
+        "const s = document.getElementById('rep-doc-annual-detainers-h').parentElement; return s.querySelector('table') && s.textContent",
+    );
+    let counted = counted.as_str().unwrap();
+    assert!(
+        counted.contains("2025-07-01 to 2026-06-30") && counted.contains("3 decisions counted"),
+        "{counted}"
+    );
+    assert_accessible_structure(&b, "reports");
+    png_ok(&b.screenshot_full("07-counsel-reports"));
+    // The CSV and HTML versions are there for counsel.
+    for fmt in ["csv", "html"] {
+        let (s, v) = server.call(
+            "GET",
+            &format!("/v1/reports/doc-annual-detainers?year=2026&format={fmt}"),
+            &counsel,
+            None,
+        );
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+}
+
+#[test]
+fn keyboard_alone_completes_the_decision_form() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let b = Browser::start(tools);
+
+    b.go(&format!("{}/", server.base));
+    b.wait(
+        "the sign-in form",
+        "return !document.getElementById('view-signin').hidden",
+    );
+    // From the top of the page: the skip link comes first, then the token field.
+    b.tab_to("token-input", 4);
+    let chars: Vec<String> = clerk.chars().map(String::from).collect();
+    b.keys(&chars.iter().map(String::as_str).collect::<Vec<_>>());
+    b.keys(&[ENTER]);
+    b.wait("signed in", "return document.getElementById('me-role')");
+
+    // Tab order follows the form: jurisdiction, agency, date, kind, then the request's facts.
+    b.tab_to("f-jurisdiction", 12);
+    b.choose_by_typing("N", "us-ny-nyc");
+    b.tab_to("f-agency", 1);
+    b.choose_by_typing("D", "doc");
+    b.tab_to("f-date", 1);
+    b.keys(&["1", "1", "0", "9", "2", "0", "2", "5"]);
+    assert_eq!(
+        b.js("return document.getElementById('f-date').value", json!([])),
+        "2025-11-09"
+    );
+    b.tab_to("f-kind", 4);
+    b.choose_by_typing("D", "detainer");
+    b.tab_to("f-request-warrant", 1);
+    b.choose_by_typing("A", "administrative");
+    b.tab_to("f-request-place", 1);
+    b.choose_by_typing("J", "jail");
+    b.tab_to("f-request-purpose", 1);
+    b.choose_by_typing("C", "civil_immigration");
+    // Space opens the "more facts" disclosure.
+    b.tab_to("more-facts-summary", 12);
+    b.keys(&[SPACE]);
+    assert_eq!(
+        b.js(
+            "return document.getElementById('more-facts').open",
+            json!([])
+        ),
+        true
+    );
+    b.keys(&[SPACE]);
+    assert_eq!(
+        b.js(
+            "return document.getElementById('more-facts').open",
+            json!([])
+        ),
+        false
+    );
+    let n = b.tab_to("decide-btn", 4);
+    assert!(
+        n <= 2,
+        "the Decide button follows the last field ({n} presses)"
+    );
+    png_ok(&b.screenshot("08-keyboard-before-decide"));
+    b.keys(&[ENTER]);
+    check_outcome_prohibited_with_citation(&b, &server, &clerk);
+
+    // Tab continues into the answer: the first citation link is reachable, and Space
+    // toggles the trace; focus never gets stuck (it reaches the page's end and wraps).
+    b.tab_to("trace-summary", 60);
+    b.keys(&[SPACE]);
+    assert_eq!(
+        b.js("return document.getElementById('trace').open", json!([])),
+        true
+    );
+    png_ok(&b.screenshot("09-keyboard-after-decide"));
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..400 {
+        b.keys(&[TAB]);
+        let (id, ring) = b.focus_ring();
+        assert!(ring, "`{id}` has no visible focus indicator");
+        if id == "skip" || id == "nav-decide" || id.is_empty() {
+            return; // wrapped around to the top: no trap
+        }
+        seen.insert(id);
+    }
+    panic!(
+        "Tab never left the page's end (keyboard trap?); visited {} stops",
+        seen.len()
+    );
+}
+
+#[test]
+fn law_browser_compare_and_diff() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &clerk);
+
+    b.click("#nav-law");
+    b.wait("the law", "return document.getElementById('law-title')");
+    pick(&b, "#law-j", "us-ny-nyc");
+    b.clear_and_type("#law-date", "11092025");
+    b.click("#law-form button[type=submit]");
+    b.wait("NYC on 2025-11-09", "return document.getElementById('law-title') && document.getElementById('law-title').textContent === 'New York City on 2025-11-09'");
+    let (_, law) = server.call("GET", "/v1/laws/us-ny-nyc?date=2025-11-09", &clerk, None);
+    let rows = b.count("#law-provisions tbody tr");
+    assert_eq!(rows, law["provisions"].as_array().unwrap().len());
+    let linked = b.js(
+        "return [...document.querySelectorAll('#law-out a.cite')].filter(a => a.textContent.startsWith('N.Y.C. Admin. Code § 9-131(b)(1)')).length",
+        json!([]),
+    );
+    assert!(
+        linked.as_u64().unwrap() >= 1,
+        "§ 9-131(b)(1) is not linked to its source"
+    );
+    let text = b.text("#law-out");
+    assert!(
+        text.contains("EO 50 declared null and void"),
+        "the court event in force is shown"
+    );
+    assert!(text.contains(&format!(
+        "Version history ({} versions)",
+        law["history"].as_array().unwrap().len()
+    )));
+    assert_accessible_structure(&b, "law browser");
+    png_ok(&b.screenshot_full("10-law-browser"));
+    // A row of the history shows that version's law.
+    b.click("#law-history tbody tr:first-child button.link");
+    let first_from = law["history"][0]["from"].as_str().unwrap().to_string();
+    b.wait(
+        "the first version",
+        &format!(
+            "const t = document.getElementById('law-title'); return t && t.textContent.endsWith('{first_from}')"
+        ),
+    );
+
+    if b.count("#nav-compare") == 1 {
+        b.click("#nav-compare");
+        b.wait(
+            "the matrix",
+            "return document.querySelectorAll('#matrix tbody tr').length > 0",
+        );
+        let (_, cmp) = server.call(
+            "GET",
+            &format!(
+                "/v1/compare?date={}",
+                b.js(
+                    "return document.getElementById('cmp-date').value",
+                    json!([])
+                )
+                .as_str()
+                .unwrap()
+            ),
+            &clerk,
+            None,
+        );
+        assert_eq!(
+            b.count("#matrix tbody tr"),
+            cmp["rows"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            b.count("#matrix thead th"),
+            cmp["kinds"].as_array().unwrap().len() + 1
+        );
+        png_ok(&b.screenshot_full("11-compare"));
+    } else {
+        let (s, _) = server.call("GET", "/v1/compare", &clerk, None);
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "the server has /v1/compare but the console does not link it"
+        );
+    }
+    if b.count("#nav-diff") == 1 {
+        b.click("#nav-diff");
+        b.click("#view-diff form button[type=submit]");
+        let h = b.wait("the diff", "return document.querySelector('#diff-out h2') && document.querySelector('#diff-out h2').textContent");
+        assert!(
+            h.as_str().unwrap().contains("decide differently")
+                || h.as_str().unwrap().contains("same way"),
+            "{h}"
+        );
+        png_ok(&b.screenshot("12-diff"));
+    } else {
+        let (s, _) = server.call("POST", "/v1/diff", &clerk, Some(json!({})));
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "the server has /v1/diff but the console does not link it"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ without a browser
+
+/// The keys of `export const NAME = { … };` in a JS module.
+fn js_object_keys(src: &str, name: &str) -> Vec<String> {
+    let start = src
+        .find(&format!("export const {name} = {{"))
+        .unwrap_or_else(|| panic!("decide.js has no {name}"));
+    let body = &src[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("};").unwrap()];
+    let mut keys = Vec::new();
+    let mut rest = body;
+    let mut prev_sep = true;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '{' | ',' => prev_sep = true,
+            '\'' => {
+                let end = rest[1..].find('\'').unwrap() + 1;
+                let word = &rest[1..end];
+                let after = rest[end + 1..].trim_start();
+                if prev_sep && after.starts_with(':') {
+                    keys.push(word.to_string());
+                }
+                prev_sep = false;
+                rest = &rest[end + 1..];
+                continue;
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' => {
+                let end = rest
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                    .unwrap_or(rest.len());
+                if prev_sep && rest[end..].trim_start().starts_with(':') {
+                    keys.push(rest[..end].to_string());
+                }
+                prev_sep = false;
+                rest = &rest[end..];
+                continue;
+            }
+            c if c.is_whitespace() => {}
+            _ => prev_sep = false,
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    keys
+}
+
+#[test]
+fn console_choices_match_the_request_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let js = std::fs::read_to_string(root.join("assets/decide.js")).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("../../schema/request.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let req = &schema["properties"]["request"]["properties"];
+    let conv = &schema["properties"]["subject"]["properties"]["convictions"]["items"]["properties"];
+    let cases = [
+        ("KINDS", &req["kind"]["enum"]),
+        ("WARRANTS", &req["warrant"]["enum"]),
+        ("INFORMATION", &req["information"]["items"]["enum"]),
+        ("PLACES", &req["place"]["enum"]),
+        ("PURPOSES", &req["purpose"]["enum"]),
+        ("LEVELS", &conv["level"]["enum"]),
+    ];
+    for (name, values) in cases {
+        let mut want: Vec<String> = values
+            .as_array()
+            .unwrap_or_else(|| panic!("schema has no enum for {name}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let mut got = js_object_keys(&js, name);
+        want.sort();
+        got.sort();
+        assert_eq!(
+            got, want,
+            "decide.js {name} differs from schema/request.schema.json"
+        );
+    }
+    let roles: Vec<String> = brightline::schema::AGENCIES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(js_object_keys(&js, "AGENCIES"), roles);
+    // Every fact path the form sends is a field of the request contract.
+    for path in [
+        "request.warrant",
+        "request.information_public",
+        "request.office_on_premises",
+        "request.criminal_warrant",
+        "request.court_ordered",
+        "subject.arrest_date",
+        "subject.tsdb_match",
+        "subject.reentry_after_removal",
+        "subject.lawful_status_proof",
+        "subject.in_custody",
+        "subject.final_order_of_removal",
+        "subject.aggravated_felony",
+        "subject.registered_sex_offender",
+        "subject.probable_cause_finding",
+        "subject.age",
+    ] {
+        assert!(
+            js.contains(&format!("'{path}'")),
+            "decide.js does not ask for {path}"
+        );
+        let (obj, key) = path.split_once('.').unwrap();
+        assert!(
+            schema["properties"][obj]["properties"][key].is_object(),
+            "{path} is not in the schema"
+        );
+    }
+}
+
+#[test]
+fn console_assets_are_served_self_contained() {
+    let server = Server::start();
+    let http = Client::new();
+    let index = http.get(format!("{}/", server.base)).send().unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(index.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = index.text().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let mut total = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let r = http
+            .get(format!("{}/assets/{name}", server.base))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        let body = r.text().unwrap();
+        let expect = match name.rsplit('.').next() {
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            Some("html") => "text/html",
+            e => panic!("unexpected asset type {e:?}"),
+        };
+        assert!(ct.starts_with(expect), "{name}: {ct}");
+        // Served as built: the binary embeds the current files.
+        assert_eq!(
+            body,
+            std::fs::read_to_string(dir.join(&name)).unwrap(),
+            "{name} is stale in the build"
+        );
+        // No CDN, no remote font, no remote script: everything comes from this server.
+        for line in body.lines().filter(|l| {
+            l.contains("import ") || l.contains("src=") || l.contains("url(") || l.contains("<link")
+        }) {
+            assert!(
+                !line.contains("//") || line.trim_start().starts_with("//"),
+                "{name} loads something remote: {line}"
+            );
+        }
+        println!("asset {name}: {} bytes", body.len());
+        total += body.len();
+    }
+    println!("assets total: {total} bytes");
+    assert!(total < 120_000, "the console grew to {total} bytes");
+    assert!(html.contains("/assets/app.js") && html.contains("/assets/style.css"));
+}

@@ -1,0 +1,283 @@
+//! The SQLite backend: one database file in WAL mode with `synchronous=FULL`,
+//! so a commit is on disk (WAL fsynced) before an append is acknowledged.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use crate::chain::{entry_hash, meta_of, Meta};
+use crate::tokens::{Role, TokenInfo};
+use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError};
+
+pub struct Sqlite {
+    c: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS log_entries (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    logged_at TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    law_hash TEXT NOT NULL,
+    engine_version TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    entry_hash TEXT NOT NULL,
+    ref_seq INTEGER,
+    jurisdiction TEXT,
+    agency TEXT,
+    req_kind TEXT,
+    outcome TEXT,
+    req_date TEXT
+);
+CREATE INDEX IF NOT EXISTS log_by_token ON log_entries (token_id, seq) WHERE kind = 'decision';
+CREATE INDEX IF NOT EXISTS log_by_ref ON log_entries (ref_seq) WHERE ref_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS log_by_date ON log_entries (req_date) WHERE kind = 'decision';
+CREATE TABLE IF NOT EXISTS log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT OR IGNORE INTO log_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+";
+
+fn open(path: &Path) -> Result<Connection> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    // WAL lets readers run beside the writer; FULL fsyncs the WAL at every commit.
+    let mode: String = c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Invalid(format!(
+            "{} cannot use WAL mode (got {mode})",
+            path.display()
+        )));
+    }
+    c.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    Ok(c)
+}
+
+pub fn init(path: &Path) -> Result<()> {
+    let c = open(path)?;
+    c.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+pub fn connect(path: &Path) -> Result<Sqlite> {
+    Ok(Sqlite { c: open(path)? })
+}
+
+const COLS: &str = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date";
+
+fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: r.get(0)?,
+        kind: r.get(1)?,
+        logged_at: r.get(2)?,
+        token_id: r.get(3)?,
+        law_hash: r.get(4)?,
+        engine_version: r.get(5)?,
+        body: r.get(6)?,
+        prev_hash: r.get(7)?,
+        entry_hash: r.get(8)?,
+        meta: Meta {
+            ref_seq: r.get(9)?,
+            jurisdiction: r.get(10)?,
+            agency: r.get(11)?,
+            req_kind: r.get(12)?,
+            outcome: r.get(13)?,
+            req_date: r.get(14)?,
+        },
+    })
+}
+
+fn token(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
+    let role: String = r.get(2)?;
+    Ok(TokenInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        // An unknown role in the table (edited by hand) grants nothing beyond a clerk.
+        role: Role::parse(&role).unwrap_or(Role::Clerk),
+        created_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+    })
+}
+
+impl Conn for Sqlite {
+    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>> {
+        // IMMEDIATE takes the write lock before reading the head, so two
+        // processes on one file cannot both extend the same head.
+        let tx = self
+            .c
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (mut seq, mut prev): (i64, String) =
+            tx.query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let mut out = Vec::with_capacity(batch.len());
+        {
+            let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
+            for (e, body) in batch {
+                seq += 1;
+                let h = entry_hash(
+                    &prev,
+                    seq,
+                    &e.kind,
+                    now,
+                    &e.token_id,
+                    &e.law_hash,
+                    &e.engine_version,
+                    body,
+                );
+                let m = meta_of(&e.kind, &e.body);
+                ins.execute(params![
+                    seq,
+                    e.kind,
+                    now,
+                    e.token_id,
+                    e.law_hash,
+                    e.engine_version,
+                    body,
+                    prev,
+                    h,
+                    m.ref_seq,
+                    m.jurisdiction,
+                    m.agency,
+                    m.req_kind,
+                    m.outcome,
+                    m.req_date
+                ])?;
+                out.push(Appended {
+                    seq,
+                    logged_at: now.to_string(),
+                    entry_hash: h.clone(),
+                });
+                prev = h;
+            }
+        }
+        tx.execute(
+            "UPDATE log_head SET seq = ?1, hash = ?2 WHERE id = 1",
+            params![seq, prev],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
+        Ok(self
+            .c
+            .prepare_cached(&format!("SELECT {COLS} FROM log_entries WHERE seq = ?1"))?
+            .query_row([seq], entry)
+            .optional()?)
+    }
+
+    fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>> {
+        let sql = format!(
+            "SELECT {COLS} FROM log_entries WHERE kind = 'decision'
+             AND (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR seq < ?2) AND (?3 IS NULL OR outcome = ?3)
+             AND (?4 IS NULL OR jurisdiction = ?4) AND (?5 IS NULL OR req_kind = ?5)
+             ORDER BY seq DESC LIMIT ?6"
+        );
+        let mut st = self.c.prepare_cached(&sql)?;
+        let rows = st.query_map(
+            params![
+                q.token_id,
+                q.before,
+                q.outcome,
+                q.jurisdiction,
+                q.kind,
+                q.limit
+            ],
+            entry,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
+        let ids =
+            serde_json::to_string(decisions).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut st = self.c.prepare_cached(&format!(
+            "SELECT {COLS} FROM log_entries WHERE kind = 'action' AND ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
+        ))?;
+        let rows = st.query_map([ids], entry)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>> {
+        let mut st = self.c.prepare_cached(&format!(
+            "SELECT {COLS} FROM log_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = st.query_map([after, limit], entry)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>> {
+        let mut st =
+            self.c.prepare_cached(&format!("SELECT {COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= ?1 AND req_date <= ?2 ORDER BY seq"))?;
+        let rows = st.query_map([from, to], entry)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn head(&mut self) -> Result<(i64, String)> {
+        Ok(self
+            .c
+            .query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+    }
+
+    fn count(&mut self) -> Result<i64> {
+        Ok(self
+            .c
+            .query_row("SELECT count(*) FROM log_entries", [], |r| r.get(0))?)
+    }
+
+    fn insert_token(&mut self, t: &TokenInfo, hash: &str) -> Result<()> {
+        self.c.execute(
+            "INSERT INTO tokens (id, name, role, hash, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
+            params![t.id, t.name, t.role.as_str(), hash, t.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn find_token(&mut self, hash: &str) -> Result<Option<TokenInfo>> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE hash = ?1",
+            )?
+            .query_row([hash], token)
+            .optional()?)
+    }
+
+    fn list_tokens(&mut self) -> Result<Vec<TokenInfo>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+        )?;
+        let rows = st.query_map([], token)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>> {
+        self.c.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, now],
+        )?;
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = ?1",
+            )?
+            .query_row([id], token)
+            .optional()?)
+    }
+}
