@@ -106,6 +106,19 @@ pub fn hand_written(q: &Req) -> bool {
                 .any(|c| c.vsc && c.felony && c.date >= q.lookback_start))
 }
 
+/// The same function computing the look-back start itself, from the arrest
+/// date, as the engines must (the floor above gets it precomputed).
+#[inline(never)]
+pub fn hand_written_lookback(q: &Req) -> bool {
+    q.warrant == "judicial"
+        && (q.tsdb || {
+            let start = date_value(minus_years(q.arrest, 5));
+            q.convictions
+                .iter()
+                .any(|c| c.vsc && c.felony && c.date >= start)
+        })
+}
+
 // ---------------------------------------------------------------- brightline
 
 /// The fixture pack (the rule alone) as a library.

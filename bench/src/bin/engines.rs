@@ -113,6 +113,9 @@ fn run() -> Result<ExitCode, String> {
 
     let mut bad = Vec::new();
     let (hand, h_out) = time("hand-written Rust", n, 3, |i| hand_written(&reqs[i]));
+    let (hand_lb, hl_out) = time("hand-written Rust, computing the look-back", n, 3, |i| {
+        hand_written_lookback(&reqs[i])
+    });
     let (bl, b_out) = time("brightline (fixture rule)", n, 3, |i| {
         let o = brightline::outcome(flaws[i], &ffacts[i]);
         match permitted(o) {
@@ -159,13 +162,17 @@ fn run() -> Result<ExitCode, String> {
         "{:<44} {:>16} {:>18}",
         "engine", "decisions/s", "median ns/decision"
     );
-    for l in [&hand, &bl, &blf, &ced, &reg] {
+    for l in [&hand, &hand_lb, &bl, &blf, &ced, &reg] {
         println!("{:<44} {:>16.0} {:>18.1}", l.name, l.rate(), l.median_ns);
     }
     println!();
     println!(
         "brightline / hand-written   (time per decision): {:.2}x",
         hand.rate() / bl.rate()
+    );
+    println!(
+        "brightline / hand-written computing the look-back: {:.2}x",
+        hand_lb.rate() / bl.rate()
     );
     println!(
         "Cedar / brightline          (time per decision): {:.1}x",
@@ -180,6 +187,7 @@ fn run() -> Result<ExitCode, String> {
         bl.rate() / blf.rate()
     );
     let ok = undecided_fixture == 0
+        && disagree(&h_out, &hl_out) == 0
         && disagree(&h_out, &b_out) == 0
         && disagree(&h_out, &c_out) == 0
         && disagree(&h_out, &r_out) == 0;

@@ -500,3 +500,91 @@ impl Cond {
         }
     }
 }
+
+/// `cond` with the tests of the request kind, and of the agency role when
+/// `role` is known, replaced by their values. A plan serves exactly one kind
+/// and role, so for every request routed to it these tests are settled; the
+/// outcome-only path evaluates the result and skips them. Kleene semantics
+/// are kept: a false conjunct settles `All` even beside unknowns, and a true
+/// disjunct settles `Any`. Constants are `All([])` (true) and `Any([])` (false).
+pub fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
+    const TRUE: fn() -> Cond = || Cond::All(Box::new([]));
+    const FALSE: fn() -> Cond = || Cond::Any(Box::new([]));
+    fn constant(c: &Cond) -> Option<bool> {
+        match c {
+            Cond::All(v) if v.is_empty() => Some(true),
+            Cond::Any(v) if v.is_empty() => Some(false),
+            _ => None,
+        }
+    }
+    let settled = |r: &Ref, mask: &u64| -> Option<bool> {
+        let v = match r {
+            Ref::Scalar(i) if *i as usize == schema::KIND => kind,
+            Ref::Scalar(i) if *i as usize == schema::AGENCY => role?,
+            _ => return None,
+        };
+        Some(v < 64 && mask & (1 << v) != 0)
+    };
+    match cond {
+        Cond::EnumIn { r, mask, .. } => match settled(r, mask) {
+            Some(true) => TRUE(),
+            Some(false) => FALSE(),
+            None => cond.clone(),
+        },
+        Cond::All(v) => {
+            let mut kept = Vec::with_capacity(v.len());
+            for c in v.iter() {
+                let s = specialize(c, kind, role);
+                match constant(&s) {
+                    Some(true) => {}
+                    Some(false) => return FALSE(),
+                    None => kept.push(s),
+                }
+            }
+            if kept.len() == 1 {
+                kept.pop().unwrap_or_else(TRUE)
+            } else {
+                Cond::All(kept.into())
+            }
+        }
+        Cond::Any(v) => {
+            let mut kept = Vec::with_capacity(v.len());
+            for c in v.iter() {
+                let s = specialize(c, kind, role);
+                match constant(&s) {
+                    Some(false) => {}
+                    Some(true) => return TRUE(),
+                    None => kept.push(s),
+                }
+            }
+            if kept.len() == 1 {
+                kept.pop().unwrap_or_else(FALSE)
+            } else {
+                Cond::Any(kept.into())
+            }
+        }
+        Cond::Not(c) => {
+            let s = specialize(c, kind, role);
+            match constant(&s) {
+                Some(b) if b => FALSE(),
+                Some(_) => TRUE(),
+                None => Cond::Not(Box::new(s)),
+            }
+        }
+        // Inside a quantifier the kind and role tests are item-independent, but
+        // the quantifier itself still depends on the list (missing: unknown;
+        // empty: false), so only its body is simplified.
+        Cond::Quant {
+            any,
+            list,
+            body,
+            atom,
+        } => Cond::Quant {
+            any: *any,
+            list: *list,
+            body: Box::new(specialize(body, kind, role)),
+            atom: *atom,
+        },
+        _ => cond.clone(),
+    }
+}

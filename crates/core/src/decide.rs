@@ -23,16 +23,18 @@ struct Selection {
     conflict: bool,
 }
 
-fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
+/// Combines the effective rules, given by plan position: a preempting rule's
+/// layer decides if there is one (the most general such layer), otherwise the
+/// most specific layer with an effective rule; within the deciding layer the
+/// most restrictive outcome wins and a disagreement is a conflict.
+fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selection {
     let mut pre: Option<u8> = None;
     let mut low: Option<u8> = None;
-    for (i, r) in plan.rules.iter().enumerate() {
-        if eff[i] {
-            if r.preempts {
-                pre = Some(pre.map_or(r.depth, |d| d.max(r.depth)));
-            }
-            low = Some(low.map_or(r.depth, |d| d.min(r.depth)));
+    for r in eff.clone().map(|i| &plan.rules[i]) {
+        if r.preempts {
+            pre = Some(pre.map_or(r.depth, |d| d.max(r.depth)));
         }
+        low = Some(low.map_or(r.depth, |d| d.min(r.depth)));
     }
     let (depth, preempting) = match (pre, low) {
         (Some(d), _) => (d, true),
@@ -48,8 +50,9 @@ fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
     let mut outcome = Outcome::Undetermined;
     let mut winners = 0u128;
     let mut conflict = false;
-    for (i, r) in plan.rules.iter().enumerate() {
-        if eff[i] && r.depth == depth && (!preempting || r.preempts) {
+    for i in eff {
+        let r = &plan.rules[i];
+        if r.depth == depth && (!preempting || r.preempts) {
             if outcome != Outcome::Undetermined && outcome != r.outcome {
                 conflict = true;
             }
@@ -68,6 +71,22 @@ fn select(plan: &KindPlan, eff: &[bool]) -> Selection {
     }
 }
 
+/// Plan positions of the rules marked in a slice.
+fn marked(eff: &[bool]) -> impl Iterator<Item = usize> + Clone + '_ {
+    eff.iter().enumerate().filter(|(_, e)| **e).map(|(i, _)| i)
+}
+
+/// Positions of the set bits, lowest first.
+fn bits(mut set: u128) -> impl Iterator<Item = usize> + Clone {
+    std::iter::from_fn(move || {
+        (set != 0).then(|| {
+            let i = set.trailing_zeros() as usize;
+            set &= set - 1;
+            i
+        })
+    })
+}
+
 fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
     for (i, r) in plan.rules.iter().enumerate() {
         eff[i] = fires[i] && !r.overriders.iter().any(|&o| fires[o as usize]);
@@ -81,7 +100,7 @@ fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
 pub fn combine(plan: &KindPlan, fires: &[bool]) -> (Outcome, Vec<usize>) {
     let mut eff = vec![false; plan.rules.len()];
     effective(plan, fires, &mut eff);
-    let s = select(plan, &eff);
+    let s = select(plan, marked(&eff));
     let winners = (0..plan.rules.len().min(128))
         .filter(|i| s.winners & (1 << i) != 0)
         .collect();
@@ -93,30 +112,45 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let Some(plan) = plan_of(law, facts) else {
         return Outcome::Undetermined;
     };
-    let n = plan.rules.len();
-    if n > MAX_FAST {
+    if plan.rules.len() > MAX_FAST {
         return resolve(plan, facts).0.outcome;
     }
-    let mut fires = [false; MAX_FAST];
-    let mut unknown = false;
-    for (i, r) in plan.rules.iter().enumerate() {
-        match (Eval {
-            facts,
-            tracer: &mut NoTrace,
-        })
-        .eval(&r.cond, None)
-        {
-            Tri::T => fires[i] = true,
+    let mut fires = 0u128;
+    let mut quiet = NoTrace;
+    let mut ev = Eval::new(facts, &mut quiet);
+    for (i, c) in plan.fast.iter().enumerate() {
+        match ev.eval(c, None) {
+            Tri::T => fires |= 1 << i,
             Tri::F => {}
-            Tri::U => unknown = true,
+            Tri::U => return resolve(plan, facts).0.outcome,
         }
     }
-    if unknown {
-        return resolve(plan, facts).0.outcome;
+    if let Some(table) = combined(plan) {
+        return table[fires as usize];
     }
-    let mut eff = [false; MAX_FAST];
-    effective(plan, &fires[..n], &mut eff[..n]);
-    select(plan, &eff[..n]).outcome
+    // `effective` over bit sets: the same combination, without slices.
+    let eff = bits(fires)
+        .filter(|&i| fires & plan.overridden_by[i] == 0)
+        .fold(0u128, |m, i| m | 1 << i);
+    select(plan, bits(eff)).outcome
+}
+
+/// Plans of up to this many rules combine by table lookup (2^n entries).
+const TABLE_RULES: usize = 10;
+
+/// The plan's outcome for every set of firing rules, if the plan is small.
+fn combined(plan: &KindPlan) -> Option<&[Outcome]> {
+    let n = plan.rules.len();
+    (n <= TABLE_RULES).then(|| {
+        &**plan.combined.get_or_init(|| {
+            (0..1usize << n)
+                .map(|m| {
+                    let fires: Vec<bool> = (0..n).map(|i| m & 1 << i != 0).collect();
+                    combine(plan, &fires).0
+                })
+                .collect()
+        })
+    })
 }
 
 fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
@@ -140,7 +174,7 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
         let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
         let mut eff = vec![false; fires.len()];
         effective(plan, &fires, &mut eff);
-        return (select(plan, &eff), status);
+        return (select(plan, marked(&eff)), status);
     }
     let none = || Selection {
         outcome: Outcome::Undetermined,
@@ -154,7 +188,7 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
     let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
     let mut eff = vec![false; fires.len()];
     effective(plan, &fires, &mut eff);
-    let mut s = select(plan, &eff);
+    let mut s = select(plan, marked(&eff));
     s.outcome = o;
     (s, status)
 }
@@ -162,13 +196,7 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
 fn statuses(plan: &KindPlan, facts: &Facts) -> Vec<Tri> {
     plan.rules
         .iter()
-        .map(|r| {
-            (Eval {
-                facts,
-                tracer: &mut NoTrace,
-            })
-            .eval(&r.cond, None)
-        })
+        .map(|r| Eval::new(facts, &mut NoTrace).eval(&r.cond, None))
         .collect()
 }
 
@@ -188,11 +216,7 @@ fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outc
             leaves: Vec::new(),
             only_unknown: true,
         };
-        (Eval {
-            facts,
-            tracer: &mut rec,
-        })
-        .eval(&r.cond, None);
+        Eval::new(facts, &mut rec).eval(&r.cond, None);
         for (_, _, seen, _) in rec.leaves {
             if let Seen::Missing(Ref::Scalar(f)) = seen {
                 let f = f as usize;
@@ -263,7 +287,7 @@ fn enumerate_rules(plan: &KindPlan, status: &[Tri]) -> Option<Outcome> {
             fires[i] = bits & (1 << j) != 0;
         }
         effective(plan, &fires, &mut eff);
-        let o = select(plan, &eff).outcome;
+        let o = select(plan, marked(&eff)).outcome;
         match result {
             None => result = Some(o),
             Some(r) if r == o => {}
@@ -487,11 +511,7 @@ impl Library {
                 leaves: Vec::new(),
                 only_unknown: false,
             };
-            (Eval {
-                facts,
-                tracer: &mut rec,
-            })
-            .eval(&pr.cond, None);
+            Eval::new(facts, &mut rec).eval(&pr.cond, None);
             let defeated_by: Vec<String> = pr
                 .overriders
                 .iter()
@@ -553,11 +573,7 @@ impl Library {
                     leaves: Vec::new(),
                     only_unknown: true,
                 };
-                (Eval {
-                    facts,
-                    tracer: &mut rec,
-                })
-                .eval(&pr.cond, None);
+                Eval::new(facts, &mut rec).eval(&pr.cond, None);
                 for (a, item, seen, _) in rec.leaves {
                     let info = &cr.atoms[a as usize];
                     if let Some(m) = self.missing_name(seen, info.list, item, facts) {

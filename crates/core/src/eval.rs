@@ -119,11 +119,23 @@ fn julian_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 pub struct Eval<'a, T: Tracer> {
-    pub facts: &'a Facts,
-    pub tracer: &'a mut T,
+    facts: &'a Facts,
+    tracer: &'a mut T,
+    /// The last look-back start computed: (anchor, years, start). Every item
+    /// of a list is measured from the same anchor, so one entry saves the
+    /// calendar arithmetic for all but the first.
+    memo: (i64, i64, Option<i64>),
 }
 
-impl<T: Tracer> Eval<'_, T> {
+impl<'a, T: Tracer> Eval<'a, T> {
+    pub fn new(facts: &'a Facts, tracer: &'a mut T) -> Self {
+        Eval {
+            facts,
+            tracer,
+            memo: (MISSING, 0, None),
+        }
+    }
+
     pub fn eval(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         if !T::FULL {
             return self.eval_inner(c, item);
@@ -227,7 +239,14 @@ impl<T: Tracer> Eval<'_, T> {
                     Some((_, r)) => (Seen::Missing(r), Tri::U),
                     None => {
                         let start = match unit {
-                            Unit::Years => minus_years(a, *amount),
+                            Unit::Years if self.memo.0 == a && self.memo.1 == *amount => {
+                                self.memo.2
+                            }
+                            Unit::Years => {
+                                let s = minus_years(a, *amount);
+                                self.memo = (a, *amount, s);
+                                s
+                            }
                             Unit::Days => Some(a - amount),
                         };
                         match start {

@@ -59,6 +59,14 @@ pub struct PlanRule {
 #[derive(Default, Clone)]
 pub struct KindPlan {
     pub rules: Vec<PlanRule>,
+    /// Each rule's condition with the plan's own kind and role tests settled
+    /// (`compile::specialize`): what the outcome-only path evaluates.
+    pub fast: Vec<Cond>,
+    /// Bit j of entry i: plan rule j overrides rule i (plans of up to 128 rules).
+    pub overridden_by: Vec<u128>,
+    /// For small plans, the combined outcome of every set of firing rules,
+    /// indexed by the set as a bit mask; built on first use.
+    pub combined: std::sync::OnceLock<Box<[crate::load::Outcome]>>,
 }
 
 pub struct LawVersion {
@@ -563,7 +571,25 @@ impl Library {
                         }
                     })
                     .collect();
-                plans.push(KindPlan { rules: plan_rules });
+                let plan_rules: Vec<PlanRule> = plan_rules;
+                let role = (a < roles).then_some(a);
+                plans.push(KindPlan {
+                    fast: plan_rules
+                        .iter()
+                        .map(|r| crate::compile::specialize(&r.cond, k, role))
+                        .collect(),
+                    overridden_by: plan_rules
+                        .iter()
+                        .map(|r| {
+                            r.overriders
+                                .iter()
+                                .filter(|&&o| o < 128)
+                                .fold(0u128, |m, &o| m | 1 << o)
+                        })
+                        .collect(),
+                    rules: plan_rules,
+                    combined: Default::default(),
+                });
             }
         }
         LawVersion {
