@@ -115,18 +115,30 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     if plan.rules.len() > MAX_FAST {
         return resolve(plan, facts).0.outcome;
     }
-    let mut fires = 0u128;
+    let (mut fires, mut unknown) = (0u128, 0u128);
     let mut quiet = NoTrace;
     let mut ev = Eval::new(facts, &mut quiet);
     for (i, c) in plan.fast.iter().enumerate() {
         match ev.eval(c, None) {
             Tri::T => fires |= 1 << i,
             Tri::F => {}
-            Tri::U => return resolve(plan, facts).0.outcome,
+            Tri::U => unknown |= 1 << i,
         }
     }
     if let Some(table) = combined(plan) {
-        return table[fires as usize];
+        // Every truth value of the unknown rules: if all give one outcome, every
+        // completion of the facts does too (the sound half of `resolve`).
+        let first = table[fires as usize];
+        let mut sub = unknown;
+        while sub != 0 && table[(fires | sub) as usize] == first {
+            sub = (sub - 1) & unknown;
+        }
+        if sub == 0 {
+            return first;
+        }
+    }
+    if unknown != 0 {
+        return resolve(plan, facts).0.outcome;
     }
     // `effective` over bit sets: the same combination, without slices.
     let eff = bits(fires)
