@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use time::Date;
 
-use crate::compile::{AtomInfo, Cond, Ref};
+use crate::compile::{key, AtomInfo, Cond, Ref};
 use crate::decide::{combine, show_value};
 use crate::eval::minus_years;
 use crate::expr::{CmpOp, Unit};
@@ -38,30 +38,6 @@ const MAX_QUANTS: usize = 20;
 const MAX_SET_CLASSES: usize = 12;
 
 // ------------------------------------------------------------ leaves
-
-/// A structural key for a test that ignores atom numbering.
-fn key(c: &Cond) -> String {
-    match c {
-        Cond::All(v) => format!("all({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
-        Cond::Any(v) => format!("any({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
-        Cond::Not(x) => format!("not({})", key(x)),
-        Cond::EnumIn { r, mask, .. } => format!("enum{r:?}{mask}"),
-        Cond::SetAny { r, mask, .. } => format!("setany{r:?}{mask}"),
-        Cond::SetOnly { r, mask, .. } => format!("setonly{r:?}{mask}"),
-        Cond::Bool { r, .. } => format!("bool{r:?}"),
-        Cond::Cmp { r, op, v, .. } => format!("cmp{r:?}{op:?}{v}"),
-        Cond::Within {
-            date,
-            amount,
-            unit,
-            anchor,
-            ext,
-            ..
-        } => format!("within{date:?}{amount}{unit:?}{anchor:?}{ext:?}"),
-        Cond::Table { r, bit, .. } => format!("table{r:?}{bit}"),
-        Cond::Quant { list, body, .. } => format!("quant{list}({})", key(body)),
-    }
-}
 
 fn atom_of(c: &Cond) -> Option<u16> {
     match c {

@@ -501,6 +501,33 @@ impl Cond {
     }
 }
 
+/// A structural key for a condition that ignores atom numbering: two tests
+/// with one key test the same thing (the checker and the analyses merge them).
+pub fn key(c: &Cond) -> String {
+    match c {
+        Cond::All(v) => format!("all({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
+        Cond::Any(v) => format!("any({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
+        Cond::Not(x) => format!("not({})", key(x)),
+        Cond::EnumIn { r, mask, .. } => format!("enum{r:?}{mask}"),
+        Cond::SetAny { r, mask, .. } => format!("setany{r:?}{mask}"),
+        Cond::SetOnly { r, mask, .. } => format!("setonly{r:?}{mask}"),
+        Cond::Bool { r, .. } => format!("bool{r:?}"),
+        Cond::Cmp { r, op, v, .. } => format!("cmp{r:?}{op:?}{v}"),
+        Cond::Within {
+            date,
+            amount,
+            unit,
+            anchor,
+            ext,
+            ..
+        } => format!("within{date:?}{amount}{unit:?}{anchor:?}{ext:?}"),
+        Cond::Table { r, bit, .. } => format!("table{r:?}{bit}"),
+        Cond::Quant {
+            any, list, body, ..
+        } => format!("quant{any}{list}({})", key(body)),
+    }
+}
+
 /// `cond` with the tests of the request kind, and of the agency role when
 /// `role` is known, replaced by their values. A plan serves exactly one kind
 /// and role, so for every request routed to it these tests are settled; the

@@ -8,7 +8,7 @@
 //! Enumerating this space is exact for enum and boolean conditions and
 //! over-approximates the rest (two opaque tests are taken as independent).
 
-use crate::compile::{Cond, Ref};
+use crate::compile::{key, Cond, Ref};
 use crate::decide::show_value;
 use crate::schema::{self, Ty};
 
@@ -30,32 +30,6 @@ pub enum SpaceResult {
     None,
     Found(String),
     TooLarge,
-}
-
-/// A structural key for a test that ignores atom numbering.
-fn key(c: &Cond) -> String {
-    match c {
-        Cond::All(v) => format!("all({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
-        Cond::Any(v) => format!("any({})", v.iter().map(key).collect::<Vec<_>>().join(",")),
-        Cond::Not(x) => format!("not({})", key(x)),
-        Cond::EnumIn { r, mask, .. } => format!("enum{r:?}{mask}"),
-        Cond::SetAny { r, mask, .. } => format!("setany{r:?}{mask}"),
-        Cond::SetOnly { r, mask, .. } => format!("setonly{r:?}{mask}"),
-        Cond::Bool { r, .. } => format!("bool{r:?}"),
-        Cond::Cmp { r, op, v, .. } => format!("cmp{r:?}{op:?}{v}"),
-        Cond::Within {
-            date,
-            amount,
-            unit,
-            anchor,
-            ext,
-            ..
-        } => format!("within{date:?}{amount}{unit:?}{anchor:?}{ext:?}"),
-        Cond::Table { r, bit, .. } => format!("table{r:?}{bit}"),
-        Cond::Quant {
-            any, list, body, ..
-        } => format!("quant{any}{list}({})", key(body)),
-    }
 }
 
 fn describe(c: &Cond) -> String {

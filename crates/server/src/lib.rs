@@ -412,6 +412,18 @@ async fn decide(
 }
 
 /// Reads a decision the caller may see (clerks: their own; others get 404 for it).
+/// The caller's token, if its role may read decisions (a clerk only its own:
+/// see `visible_decision`).
+async fn reader(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError> {
+    require(
+        st,
+        headers,
+        &[Role::Clerk, Role::Counsel, Role::Auditor],
+        "read decisions",
+    )
+    .await
+}
+
 async fn visible_decision(
     st: &Shared,
     t: &TokenInfo,
@@ -445,13 +457,7 @@ async fn get_decision(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel, Role::Auditor],
-        "read decisions",
-    )
-    .await?;
+    let t = reader(&st, &headers).await?;
     let id = parse_id(&id)?;
     let e = visible_decision(&st, &t, id).await?;
     let s = st.clone();
@@ -563,13 +569,7 @@ async fn replay_decision(
     Path(id): Path<String>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel, Role::Auditor],
-        "read decisions",
-    )
-    .await?;
+    let t = reader(&st, &headers).await?;
     let id = parse_id(&id)?;
     let e = visible_decision(&st, &t, id).await?;
     let q = query(q)?;
@@ -592,13 +592,7 @@ async fn list_decisions(
     headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel, Role::Auditor],
-        "read decisions",
-    )
-    .await?;
+    let t = reader(&st, &headers).await?;
     let q = query(q)?;
     let limit = match q.get("limit") {
         Some(l) => l

@@ -11,7 +11,7 @@ use postgres::{Client, NoTls, Row};
 
 use crate::chain::{entry_hash, meta_of, Meta};
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError};
+use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
 
 pub struct Pg {
     c: Client,
@@ -101,8 +101,6 @@ pub fn connect(conn: &str, schema: Option<&str>) -> Result<Pg> {
     })
 }
 
-const COLS: &str = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date";
-
 fn entry(r: &Row) -> Result<Entry> {
     Ok(Entry {
         seq: r.try_get(0)?,
@@ -148,7 +146,7 @@ impl Conn for Pg {
             &[],
         )?;
         let (mut seq, mut prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-        let ins = tx.prepare(&format!("INSERT INTO log_entries ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))?;
+        let ins = tx.prepare(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))?;
         let mut out = Vec::with_capacity(batch.len());
         for (e, body) in batch {
             seq += 1;
@@ -200,7 +198,7 @@ impl Conn for Pg {
 
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
         let rows = self.c.query(
-            &format!("SELECT {COLS} FROM log_entries WHERE seq = $1"),
+            &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq = $1"),
             &[&seq],
         )?;
         rows.first().map(entry).transpose()
@@ -208,7 +206,7 @@ impl Conn for Pg {
 
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>> {
         let sql = format!(
-            "SELECT {COLS} FROM log_entries WHERE kind = 'decision'
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision'
              AND ($1::text IS NULL OR token_id = $1) AND ($2::bigint IS NULL OR seq < $2) AND ($3::text IS NULL OR outcome = $3)
              AND ($4::text IS NULL OR jurisdiction = $4) AND ($5::text IS NULL OR req_kind = $5)
              ORDER BY seq DESC LIMIT $6"
@@ -228,18 +226,18 @@ impl Conn for Pg {
 
     fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
         let ids: Vec<i64> = decisions.to_vec();
-        entries(self.c.query(&format!("SELECT {COLS} FROM log_entries WHERE kind = 'action' AND ref_seq = ANY($1) ORDER BY seq"), &[&ids])?)
+        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq = ANY($1) ORDER BY seq"), &[&ids])?)
     }
 
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>> {
         entries(self.c.query(
-            &format!("SELECT {COLS} FROM log_entries WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq > $1 ORDER BY seq LIMIT $2"),
             &[&after, &limit],
         )?)
     }
 
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>> {
-        entries(self.c.query(&format!("SELECT {COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= $1 AND req_date <= $2 ORDER BY seq"), &[&from, &to])?)
+        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= $1 AND req_date <= $2 ORDER BY seq"), &[&from, &to])?)
     }
 
     fn head(&mut self) -> Result<(i64, String)> {

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::chain::{entry_hash, meta_of, Meta};
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError};
+use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
 
 pub struct Sqlite {
     c: Connection,
@@ -76,8 +76,6 @@ pub fn connect(path: &Path) -> Result<Sqlite> {
     Ok(Sqlite { c: open(path)? })
 }
 
-const COLS: &str = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date";
-
 fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
         seq: r.get(0)?,
@@ -125,7 +123,7 @@ impl Conn for Sqlite {
             })?;
         let mut out = Vec::with_capacity(batch.len());
         {
-            let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
+            let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
             for (e, body) in batch {
                 seq += 1;
                 let h = entry_hash(
@@ -175,14 +173,16 @@ impl Conn for Sqlite {
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
         Ok(self
             .c
-            .prepare_cached(&format!("SELECT {COLS} FROM log_entries WHERE seq = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLS} FROM log_entries WHERE seq = ?1"
+            ))?
             .query_row([seq], entry)
             .optional()?)
     }
 
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>> {
         let sql = format!(
-            "SELECT {COLS} FROM log_entries WHERE kind = 'decision'
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision'
              AND (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR seq < ?2) AND (?3 IS NULL OR outcome = ?3)
              AND (?4 IS NULL OR jurisdiction = ?4) AND (?5 IS NULL OR req_kind = ?5)
              ORDER BY seq DESC LIMIT ?6"
@@ -206,7 +206,7 @@ impl Conn for Sqlite {
         let ids =
             serde_json::to_string(decisions).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut st = self.c.prepare_cached(&format!(
-            "SELECT {COLS} FROM log_entries WHERE kind = 'action' AND ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
         ))?;
         let rows = st.query_map([ids], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -214,7 +214,7 @@ impl Conn for Sqlite {
 
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>> {
         let mut st = self.c.prepare_cached(&format!(
-            "SELECT {COLS} FROM log_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
         ))?;
         let rows = st.query_map([after, limit], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -222,7 +222,7 @@ impl Conn for Sqlite {
 
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>> {
         let mut st =
-            self.c.prepare_cached(&format!("SELECT {COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= ?1 AND req_date <= ?2 ORDER BY seq"))?;
+            self.c.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= ?1 AND req_date <= ?2 ORDER BY seq"))?;
         let rows = st.query_map([from, to], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
