@@ -95,6 +95,10 @@ pub fn decision() -> Value {
             "ambiguities": {"type": "array", "items": {"type": "object", "properties": {
                 "rule": {"type": "string"}, "citation": {"type": "string"}, "other_reading": {"type": "string"}, "cites": {"type": "string"}}}},
             "notes": {"type": "array", "items": {"type": "string"}},
+            "preemptions": {"type": "array", "description": "a preempting rule that decided and the lower layers' rules to the contrary it set aside", "items": {"type": "object", "required": ["prevailing", "citation", "preempted"], "properties": {
+                "prevailing": {"type": "string"}, "citation": {"type": "string"},
+                "preempted": {"type": "array", "items": {"type": "object", "required": ["rule", "citation", "jurisdiction", "outcome"], "properties": {
+                    "rule": {"type": "string"}, "citation": {"type": "string"}, "jurisdiction": {"type": "string"}, "outcome": outcome}}}}}},
             "trace": {"type": "array", "items": {"type": "object", "required": ["rule", "citation", "result", "conditions"], "properties": {
                 "rule": {"type": "string"}, "citation": {"type": "string"}, "outcome": outcome,
                 "result": {"type": "string", "enum": ["fires", "does not fire", "unknown", "defeated"]},

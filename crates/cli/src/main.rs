@@ -1,4 +1,6 @@
 //! `brightline`: decide requests, check law packs, read the law as of a date.
+// The decision schema is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};

@@ -408,8 +408,26 @@ pub struct Decision {
     pub counterfactuals: Vec<Counterfactual>,
     pub ambiguities: Vec<AmbiguityOut>,
     pub notes: Vec<String>,
+    /// A preempting rule that decided, and the lower layers' rules to the
+    /// contrary that it set aside.
+    pub preemptions: Vec<Preemption>,
     pub trace: Vec<TraceRule>,
     pub law: LawBlock,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Preemption {
+    pub prevailing: String,
+    pub citation: String,
+    pub preempted: Vec<PreemptedRule>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PreemptedRule {
+    pub rule: String,
+    pub citation: String,
+    pub jurisdiction: String,
+    pub outcome: Outcome,
 }
 
 /// Records leaf tests for the trace.
@@ -564,6 +582,7 @@ impl Library {
         let mut obligations: Vec<ObligationOut> = Vec::new();
         let mut ambiguities = Vec::new();
         let mut notes = Vec::new();
+        let mut preemptions = Vec::new();
         let mut missing = Vec::new();
         if sel.outcome == Outcome::Undetermined {
             if status.iter().all(|s| *s == Tri::F) || n == 0 {
@@ -644,18 +663,44 @@ impl Library {
                     cites: a.cites.clone(),
                 });
             }
-            if decisive
-                && pr.preempts
-                && plan
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .any(|(j, o)| eff[j] && o.depth < pr.depth && o.outcome != pr.outcome)
-            {
-                notes.push(format!(
-                    "{} preempts a lower layer's rule to the contrary.",
-                    d.citation
-                ));
+            if decisive && pr.preempts {
+                let set_aside: Vec<PreemptedRule> = (0..n)
+                    .filter(|&j| {
+                        let o = &plan.rules[j];
+                        eff[j] && o.depth < pr.depth && o.outcome != pr.outcome
+                    })
+                    .map(|j| {
+                        let o = &plan.rules[j];
+                        PreemptedRule {
+                            rule: name(j),
+                            citation: self.rule(o.rule).def.citation.clone(),
+                            jurisdiction: self.packs[o.rule.0].id.clone(),
+                            outcome: o.outcome,
+                        }
+                    })
+                    .collect();
+                if !set_aside.is_empty() {
+                    notes.push(format!(
+                        "{} ({}) preempts the lower layer's {}.",
+                        d.citation,
+                        self.packs[pr.rule.0].id,
+                        set_aside
+                            .iter()
+                            .map(|p| format!(
+                                "{} ({}), which alone would make this {}",
+                                p.citation,
+                                p.jurisdiction,
+                                p.outcome.as_str()
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; and ")
+                    ));
+                    preemptions.push(Preemption {
+                        prevailing: name(i),
+                        citation: d.citation.clone(),
+                        preempted: set_aside,
+                    });
+                }
             }
         }
         if sel.conflict {
@@ -677,6 +722,7 @@ impl Library {
             counterfactuals,
             ambiguities,
             notes,
+            preemptions,
             trace,
             law: self.law_block(pack, law, facts),
         })

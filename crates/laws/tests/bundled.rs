@@ -47,3 +47,60 @@ fn every_rule_cites_dates_and_sources() {
         }
     }
 }
+
+/// A preempting provision that decides names the lower provisions it sets aside.
+#[test]
+fn preemption_names_the_prevailing_and_the_preempted_provision() {
+    let lib = brightline_laws::library().expect("bundled packs load");
+    let names = |d: &brightline_core::decide::Decision| -> Vec<(String, Vec<String>)> {
+        d.preemptions
+            .iter()
+            .map(|p| {
+                (
+                    p.prevailing.clone(),
+                    p.preempted.iter().map(|x| x.rule.clone()).collect(),
+                )
+            })
+            .collect()
+    };
+    // Texas's detainer mandate over the Travis County policy, on the day the
+    // Fifth Circuit's stay restored the mandate and before the policy's rescission.
+    let travis = serde_json::json!({
+        "jurisdiction": "us-tx-travis", "agency": "tcso", "date": "2017-09-25",
+        "request": { "kind": "detainer", "warrant": "administrative", "place": "jail",
+                     "purpose": "civil_immigration", "court_ordered": false },
+        "subject": { "in_custody": true, "lawful_status_proof": false,
+                     "convictions": [], "pending_charges": [] } });
+    let d = lib.decide_json(&travis).unwrap();
+    assert_eq!(d.outcome, brightline_core::Outcome::Required);
+    assert_eq!(
+        names(&d),
+        vec![(
+            "us-tx/tx-detainer-2017".to_string(),
+            vec!["us-tx-travis/travis-default".to_string()]
+        )]
+    );
+    assert!(d.notes.iter().any(|n| n.contains("Travis County")));
+    // The day before, the mandate was enjoined: the county policy decides alone.
+    let mut before = travis.clone();
+    before["date"] = "2017-09-24".into();
+    let d = lib.decide_json(&before).unwrap();
+    assert_eq!(d.outcome, brightline_core::Outcome::Prohibited);
+    assert!(d.preemptions.is_empty());
+
+    // 8 U.S.C. § 1373 over New York City's ban on sharing status information.
+    let status = serde_json::json!({
+        "jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-11-09",
+        "request": { "kind": "information", "warrant": "administrative",
+                     "information": ["immigration_status"], "purpose": "civil_immigration", "place": "jail" },
+        "subject": { "arrest_date": "2025-11-01", "convictions": [], "pending_charges": [], "tsdb_match": false } });
+    let d = lib.decide_json(&status).unwrap();
+    assert_eq!(d.outcome, brightline_core::Outcome::Permitted);
+    let p = names(&d);
+    assert_eq!(p.len(), 1);
+    assert!(p[0].0.starts_with("us/"), "{p:?}");
+    assert!(
+        p[0].1.iter().all(|r| r.starts_with("us-ny-nyc/")) && !p[0].1.is_empty(),
+        "{p:?}"
+    );
+}
