@@ -73,8 +73,9 @@ pub fn charts(
     shares_chart(SVGBackend::new(&svg, (960, h)).into_drawing_area(), shares)?;
     files.push(svg.display().to_string());
     let svg = dir.join("monthly.svg");
+    let mh = 60 + 300 * labels.len().max(1) as u32;
     monthly_chart(
-        SVGBackend::new(&svg, (960, 540)).into_drawing_area(),
+        SVGBackend::new(&svg, (960, mh)).into_drawing_area(),
         monthly,
         labels,
     )?;
@@ -87,7 +88,7 @@ pub fn charts(
     files.push(png.display().to_string());
     let png = dir.join("monthly.png");
     monthly_chart(
-        BitMapBackend::new(&png, (960, 540)).into_drawing_area(),
+        BitMapBackend::new(&png, (960, mh)).into_drawing_area(),
         monthly,
         labels,
     )?;
@@ -163,6 +164,9 @@ fn shares_chart<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
+/// One panel per law, stacked, on one y scale, with a line per outcome in the
+/// outcome's own colour: laws that agree month by month would hide each other
+/// on a single plot.
 fn monthly_chart<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     monthly: &BTreeMap<(usize, i32, u8), u64>,
@@ -180,24 +184,27 @@ fn monthly_chart<DB: DrawingBackend>(
         (lo, hi.max(lo + 1))
     };
     let ymax = monthly.values().copied().max().unwrap_or(1).max(1);
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Rows by month and outcome", ("sans-serif", 22))
-        .margin(12)
-        .margin_right(40)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(lo..hi, 0u64..(ymax + ymax / 10 + 1))
+    let root = root
+        .titled("Rows by month and outcome", ("sans-serif", 22))
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(((hi - lo) as usize + 1).min(14))
-        .x_label_formatter(&|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
-        .y_desc("rows")
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(err)?;
-    let mut series = 0usize;
-    for (li, label) in labels.iter().enumerate() {
+    let panels = root.split_evenly((labels.len().max(1), 1));
+    for (li, (label, panel)) in labels.iter().zip(panels).enumerate() {
+        let mut chart = ChartBuilder::on(&panel)
+            .caption(label, ("sans-serif", 16))
+            .margin(8)
+            .margin_right(40)
+            .x_label_area_size(32)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, 0u64..(ymax + ymax / 10 + 1))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(((hi - lo) as usize + 1).min(14))
+            .x_label_formatter(&|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
+            .y_desc("rows")
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
         for (oi, o) in OUTCOMES.iter().enumerate() {
             let pts: Vec<(i32, u64)> = (lo..=hi)
                 .map(|m| (m, monthly.get(&(li, m, oi as u8)).copied().unwrap_or(0)))
@@ -205,28 +212,21 @@ fn monthly_chart<DB: DrawingBackend>(
             if pts.iter().all(|p| p.1 == 0) {
                 continue;
             }
-            let color = if labels.len() == 1 {
-                COLORS[oi]
-            } else {
-                let (r, g, b) = Palette99::pick(series).rgb();
-                RGBColor(r, g, b)
-            };
-            series += 1;
-            let style = ShapeStyle::from(&color).stroke_width(2);
+            let style = ShapeStyle::from(&COLORS[oi]).stroke_width(2);
             chart
                 .draw_series(LineSeries::new(pts, style))
                 .map_err(err)?
-                .label(format!("{label}: {o}"))
+                .label(*o)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
         }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(err)?;
     root.present().map_err(err)
 }
