@@ -528,6 +528,15 @@ pub fn key(c: &Cond) -> String {
     }
 }
 
+/// The value of a condition that tests nothing: `All([])` is true, `Any([])` false.
+pub fn constant(c: &Cond) -> Option<bool> {
+    match c {
+        Cond::All(v) if v.is_empty() => Some(true),
+        Cond::Any(v) if v.is_empty() => Some(false),
+        _ => None,
+    }
+}
+
 /// `cond` with the tests of the request kind, and of the agency role when
 /// `role` is known, replaced by their values. A plan serves exactly one kind
 /// and role, so for every request routed to it these tests are settled; the
@@ -537,13 +546,6 @@ pub fn key(c: &Cond) -> String {
 pub fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
     const TRUE: fn() -> Cond = || Cond::All(Box::new([]));
     const FALSE: fn() -> Cond = || Cond::Any(Box::new([]));
-    fn constant(c: &Cond) -> Option<bool> {
-        match c {
-            Cond::All(v) if v.is_empty() => Some(true),
-            Cond::Any(v) if v.is_empty() => Some(false),
-            _ => None,
-        }
-    }
     let settled = |r: &Ref, mask: &u64| -> Option<bool> {
         let v = match r {
             Ref::Scalar(i) if *i as usize == schema::KIND => kind,

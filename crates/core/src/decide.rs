@@ -115,11 +115,11 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     if plan.rules.len() > MAX_FAST {
         return resolve(plan, facts).0.outcome;
     }
-    let (mut fires, mut unknown) = (0u128, 0u128);
+    let (mut fires, mut unknown) = (plan.always, 0u128);
     let mut quiet = NoTrace;
     let mut ev = Eval::new(facts, &mut quiet);
-    for (i, c) in plan.fast.iter().enumerate() {
-        match ev.eval(c, None) {
+    for &i in &plan.live {
+        match ev.eval(&plan.fast[i as usize], None) {
             Tri::T => fires |= 1 << i,
             Tri::F => {}
             Tri::U => unknown |= 1 << i,

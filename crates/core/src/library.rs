@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use time::Date;
 
-use crate::compile::{AtomInfo, Cond, Ctx};
+use crate::compile::{constant, AtomInfo, Cond, Ctx};
 use crate::diag::{Diagnostic, Severity, SourceFile};
 use crate::facts::{self, Facts, OffenseLookup, RequestError};
 use crate::load::{self, Event, EventKind, Example, PackSource, Rule};
@@ -62,6 +62,11 @@ pub struct KindPlan {
     /// Each rule's condition with the plan's own kind and role tests settled
     /// (`compile::specialize`): what the outcome-only path evaluates.
     pub fast: Vec<Cond>,
+    /// Rules whose settled condition is simply true (bit i: plan rule i).
+    pub always: u128,
+    /// Rules whose settled condition still tests something: the only ones the
+    /// outcome-only path evaluates (settled-false rules can never fire).
+    pub live: Vec<u16>,
     /// Bit j of entry i: plan rule j overrides rule i (plans of up to 128 rules).
     pub overridden_by: Vec<u128>,
     /// For small plans, the combined outcome of every set of firing rules,
@@ -573,11 +578,20 @@ impl Library {
                     .collect();
                 let plan_rules: Vec<PlanRule> = plan_rules;
                 let role = (a < roles).then_some(a);
+                let fast: Vec<Cond> = plan_rules
+                    .iter()
+                    .map(|r| crate::compile::specialize(&r.cond, k, role))
+                    .collect();
                 plans.push(KindPlan {
-                    fast: plan_rules
+                    always: fast
                         .iter()
-                        .map(|r| crate::compile::specialize(&r.cond, k, role))
+                        .enumerate()
+                        .filter(|(i, c)| *i < 128 && constant(c) == Some(true))
+                        .fold(0u128, |m, (i, _)| m | 1 << i),
+                    live: (0..fast.len() as u16)
+                        .filter(|&i| constant(&fast[i as usize]).is_none())
                         .collect(),
+                    fast,
                     overridden_by: plan_rules
                         .iter()
                         .map(|r| {
