@@ -86,7 +86,7 @@ pub fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError>
         Ty::Number => v
             .as_i64()
             .filter(|n| *n >= 0 && *n < 1_000_000)
-            .ok_or_else(|| RequestError::new(field, "expected a whole number, 0 or more")),
+            .ok_or_else(|| RequestError::new(field, "expected a whole number from 0 to 999999")),
         Ty::Bool => v
             .as_bool()
             .map(i64::from)
