@@ -126,3 +126,110 @@ proptest! {
         }
     }
 }
+
+/// A JSON value of any shape, with the contract's own keys and values over-represented
+/// so that generated requests reach deep into decoding and deciding.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let word = prop::sample::select(vec![
+        "us-ny-nyc",
+        "us-tx-travis",
+        "us-ca",
+        "doc",
+        "nypd",
+        "jail",
+        "police",
+        "detainer",
+        "information",
+        "judicial",
+        "administrative",
+        "felony",
+        "misdemeanor",
+        "NY PL 120.05",
+        "NY PL 265.02(3)",
+        "CA PC 187",
+        "NCIC 1313",
+        "2025-11-09",
+        "2014-12-14",
+        "1999-02-29",
+        "release_date",
+        "immigration_status",
+        "",
+        "x",
+    ])
+    .prop_map(|s| serde_json::Value::String(s.to_string()));
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        (-1e12f64..1e12).prop_map(|f| serde_json::json!(f)),
+        word,
+    ];
+    let key = prop::sample::select(vec![
+        "jurisdiction",
+        "agency",
+        "date",
+        "request",
+        "subject",
+        "kind",
+        "warrant",
+        "information",
+        "place",
+        "purpose",
+        "arrest_date",
+        "convictions",
+        "pending_charges",
+        "offense",
+        "level",
+        "incarcerated_days",
+        "youthful_offender",
+        "tsdb_match",
+        "booking_number",
+    ]);
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(|m| {
+                serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Requests come from outside: whatever their shape, decoding and deciding
+    /// end in a decision or an error naming a field, never a panic.
+    #[test]
+    fn requests_of_any_shape_never_panic(v in json_value(), valid in any::<bool>()) {
+        let lib = brightline_laws::library().expect("bundled packs load");
+        // Half the cases start from a valid request and graft the value onto it.
+        let req = if valid {
+            let mut base = serde_json::json!({
+                "jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-11-09",
+                "request": { "kind": "detainer", "warrant": "judicial" },
+                "subject": { "arrest_date": "2025-11-01", "convictions": [], "pending_charges": [] } });
+            if let serde_json::Value::Object(m) = v {
+                for (k, x) in m {
+                    let at = match k.as_str() {
+                        "kind" | "warrant" | "information" | "place" | "purpose" => "request",
+                        "arrest_date" | "convictions" | "pending_charges" | "tsdb_match" | "booking_number" => "subject",
+                        _ => "",
+                    };
+                    // A grafted `request` or `subject` may have replaced the object.
+                    let target = if at.is_empty() { Some(&mut base) } else { base.get_mut(at) };
+                    if let Some(serde_json::Value::Object(o)) = target {
+                        o.insert(k, x);
+                    }
+                }
+            }
+            base
+        } else {
+            v
+        };
+        match lib.decide_json(&req) {
+            Ok(d) => prop_assert!(serde_json::to_string(&d).is_ok()),
+            Err(e) => prop_assert!(!e.field.is_empty() && !e.message.is_empty()),
+        }
+    }
+}
