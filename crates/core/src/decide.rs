@@ -107,7 +107,8 @@ pub fn combine(plan: &KindPlan, fires: &[bool]) -> (Outcome, Vec<usize>) {
     (s.outcome, winners)
 }
 
-/// The outcome alone: no trace, no allocation for plans of up to 128 rules.
+/// The outcome alone: no trace, and for plans of up to 128 rules no allocation
+/// (after the first use of a small plan, which builds its combination table).
 pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let Some(plan) = plan_of(law, facts) else {
         return Outcome::Undetermined;
