@@ -346,7 +346,7 @@ footer {{ margin-top: 1rem; font-size: .8rem; }}
 <li class="prohibited">prohibited</li>
 <li class="only-if">permitted only if …</li>
 <li class="required">required</li>
-<li class="cannot">cannot be restricted (federal preemption)</li>
+<li class="cannot">cannot be restricted (a higher layer preempts any restriction)</li>
 <li class="permitted">permitted</li>
 <li class="none">no rule</li>
 <li class="undecided">not decided</li>
