@@ -101,11 +101,14 @@ fn shares_chart<DB: DrawingBackend>(
     shares: &[(String, [u64; 5])],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
+    // The key goes in a strip of its own so that it never covers a bar.
+    let (plot, key) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(170) as i32);
     let n = shares.len();
     let longest = shares.iter().map(|(l, _)| l.len()).max().unwrap_or(10) as u32;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&plot)
         .caption("Outcome shares by law", ("sans-serif", 22))
         .margin(12)
+        .margin_right(24)
         .x_label_area_size(36)
         .y_label_area_size((longest * 8).clamp(80, 360))
         .build_cartesian_2d(0f64..100f64, (0..n.saturating_sub(1)).into_segmented())
@@ -121,11 +124,18 @@ fn shares_chart<DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
+    let mut keyed = 0;
     for (oi, o) in OUTCOMES.iter().enumerate() {
         if shares.iter().all(|(_, c)| c[oi] == 0) {
             continue;
         }
         let color = COLORS[oi];
+        let y = 50 + 24 * keyed;
+        keyed += 1;
+        key.draw(&Rectangle::new([(10, y), (24, y + 14)], color.filled()))
+            .map_err(err)?;
+        key.draw(&Text::new(*o, (32, y), ("sans-serif", 14)))
+            .map_err(err)?;
         let bars: Vec<Rectangle<(f64, SegmentValue<usize>)>> = shares
             .iter()
             .enumerate()
@@ -147,20 +157,8 @@ fn shares_chart<DB: DrawingBackend>(
                 )
             })
             .collect();
-        chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(*o)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        chart.draw_series(bars).map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
     root.present().map_err(err)
 }
 
