@@ -63,6 +63,7 @@ impl AppState {
 }
 
 /// Where `serve` keeps its log and key.
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
@@ -108,7 +109,14 @@ pub fn open_store(cfg: &Config) -> Result<Opened, String> {
 
 /// Runs the server until Ctrl-C / SIGTERM; queued log appends are committed before exit.
 pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
-    let (store, key, secret) = open_store(&cfg)?;
+    // The PostgreSQL client runs a runtime of its own, which must not start on
+    // a thread that is already driving this one.
+    let (store, key, secret) = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || open_store(&cfg))
+            .await
+            .map_err(|e| format!("opening the decision log failed: {e}"))??
+    };
     if let Some(s) = secret {
         eprintln!(
             "brightline: created the first admin token (shown once; store it now):\n\n    {s}\n"
