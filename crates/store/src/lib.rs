@@ -308,13 +308,31 @@ impl Store {
             head_hash: head_hash.clone(),
             first_bad: Some(BadEntry { seq, problem }),
         };
-        loop {
-            let page = self.scan(expect - 1, 5000)?;
+        // Walk from the lowest sequence number there is, so that a row numbered
+        // below 1 shows, and stop at the head read above: entries appended
+        // while the walk runs belong to the next verification.
+        let mut after = i64::MIN;
+        'walk: loop {
+            let page = self.scan(after, 5000)?;
             if page.is_empty() {
                 break;
             }
             for e in &page {
+                after = e.seq;
+                if e.seq > head_seq {
+                    break 'walk;
+                }
                 entries += 1;
+                if e.seq < expect {
+                    return Ok(bad(
+                        e.seq,
+                        format!(
+                            "entry {} is out of the sequence, which starts at 1 (inserted)",
+                            e.seq
+                        ),
+                        entries,
+                    ));
+                }
                 if e.seq != expect {
                     return Ok(bad(
                         expect,
@@ -374,6 +392,22 @@ impl Store {
             }
         }
         let last = expect - 1;
+        // Rows past the head are appends that committed during the walk (the
+        // head moved past them) or rows inserted behind the log's back.
+        let (now, _) = self.head()?;
+        if let Some(e) = self.scan(now.max(head_seq), 1)?.first() {
+            let (later, _) = self.head()?;
+            if e.seq > later {
+                return Ok(bad(
+                    e.seq,
+                    format!(
+                        "entry {} lies beyond the head, entry {later} (inserted)",
+                        e.seq
+                    ),
+                    entries,
+                ));
+            }
+        }
         if last != head_seq || prev != head_hash {
             let problem = if last < head_seq {
                 format!("the log ends at entry {last} but its head says {head_seq} (entries deleted from the end)")

@@ -206,7 +206,7 @@ impl Conn for Pg {
 
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>> {
         let sql = format!(
-            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision'
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE seq > 0 AND kind = 'decision'
              AND ($1::text IS NULL OR token_id = $1) AND ($2::bigint IS NULL OR seq < $2) AND ($3::text IS NULL OR outcome = $3)
              AND ($4::text IS NULL OR jurisdiction = $4) AND ($5::text IS NULL OR req_kind = $5)
              ORDER BY seq DESC LIMIT $6"
@@ -237,7 +237,7 @@ impl Conn for Pg {
     }
 
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>> {
-        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= $1 AND req_date <= $2 ORDER BY seq"), &[&from, &to])?)
+        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq > 0 AND kind = 'decision' AND req_date >= $1 AND req_date <= $2 ORDER BY seq"), &[&from, &to])?)
     }
 
     fn head(&mut self) -> Result<(i64, String)> {

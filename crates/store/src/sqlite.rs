@@ -182,7 +182,7 @@ impl Conn for Sqlite {
 
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>> {
         let sql = format!(
-            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision'
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE seq > 0 AND kind = 'decision'
              AND (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR seq < ?2) AND (?3 IS NULL OR outcome = ?3)
              AND (?4 IS NULL OR jurisdiction = ?4) AND (?5 IS NULL OR req_kind = ?5)
              ORDER BY seq DESC LIMIT ?6"
@@ -222,7 +222,7 @@ impl Conn for Sqlite {
 
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>> {
         let mut st =
-            self.c.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'decision' AND req_date >= ?1 AND req_date <= ?2 ORDER BY seq"))?;
+            self.c.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq > 0 AND kind = 'decision' AND req_date >= ?1 AND req_date <= ?2 ORDER BY seq"))?;
         let rows = st.query_map([from, to], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

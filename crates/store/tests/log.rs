@@ -237,6 +237,68 @@ fn detects_inserted_entry(h: &Harness) {
     assert!(problem.contains("does not follow"), "{problem}");
 }
 
+fn detects_entry_numbered_below_one(h: &Harness) {
+    let s = filled(h, 4);
+    // A copy of entry 2 slipped in as entry 0: it must not hide below the walk,
+    // nor count in listings and reports.
+    h.raw().exec(&format!(
+        "INSERT INTO log_entries ({cols}) SELECT 0, kind, logged_at, 'tok_forged', law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date FROM log_entries WHERE seq = 2",
+        cols = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date"
+    ));
+    let (seq, problem) = bad_seq(&s);
+    assert_eq!(seq, 0);
+    assert!(problem.contains("out of the sequence"), "{problem}");
+    let listed = s
+        .list(&brightline_store::ListQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        listed.iter().all(|e| e.seq > 0),
+        "{:?}",
+        listed.iter().map(|e| e.seq).collect::<Vec<_>>()
+    );
+    assert!(s
+        .decisions_between("0000-01-01", "9999-12-31")
+        .unwrap()
+        .iter()
+        .all(|e| e.seq > 0));
+}
+
+fn detects_entry_beyond_the_head(h: &Harness) {
+    let s = filled(h, 4);
+    h.raw().exec(&format!(
+        "INSERT INTO log_entries ({cols}) SELECT 9, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date FROM log_entries WHERE seq = 4",
+        cols = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date"
+    ));
+    let (seq, problem) = bad_seq(&s);
+    assert_eq!(seq, 9);
+    assert!(problem.contains("beyond the head"), "{problem}");
+}
+
+fn verify_under_concurrent_appends_is_ok(h: &Harness) {
+    let s = Arc::new(filled(h, 50));
+    let writer = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            for _ in 0..300 {
+                s.append(decision("tok_a", "permitted", "detainer", "2025-03-01"))
+                    .unwrap();
+            }
+        })
+    };
+    let mut checks = 0;
+    while !writer.is_finished() {
+        let v = s.verify().unwrap();
+        assert!(v.ok, "a log being written to is not tampered with: {v:?}");
+        checks += 1;
+    }
+    writer.join().unwrap();
+    assert!(s.verify().unwrap().ok);
+    assert!(checks > 0);
+}
+
 fn detects_reordered_entries(h: &Harness) {
     let s = filled(h, 6);
     let mut raw = h.raw();
@@ -401,6 +463,9 @@ both!(
     detects_deleted_tail,
     detects_inserted_entry,
     detects_reordered_entries,
+    detects_entry_numbered_below_one,
+    detects_entry_beyond_the_head,
+    verify_under_concurrent_appends_is_ok,
     group_commit_batches_and_acks_only_committed,
     failed_commit_is_not_acknowledged,
     two_instances_keep_one_chain,
