@@ -128,7 +128,7 @@ pub(crate) trait Conn: Send {
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>>;
 }
 
-type Factory = Box<dyn Fn() -> Result<Box<dyn Conn>> + Send + Sync>;
+type Factory = Arc<dyn Fn() -> Result<Box<dyn Conn>> + Send + Sync>;
 
 struct Job {
     entry: NewEntry,
@@ -180,28 +180,29 @@ impl Store {
                 }
                 sqlite::init(&path)?;
                 (
-                    Box::new(move || sqlite::connect(&path).map(|c| Box::new(c) as Box<dyn Conn>)),
+                    Arc::new(move || sqlite::connect(&path).map(|c| Box::new(c) as Box<dyn Conn>)),
                     "sqlite",
                 )
             }
             Location::Postgres { conn, schema } => {
                 pg::init(&conn, schema.as_deref())?;
                 (
-                    Box::new(move || {
+                    Arc::new(move || {
                         pg::connect(&conn, schema.as_deref()).map(|c| Box::new(c) as Box<dyn Conn>)
                     }),
                     "postgres",
                 )
             }
         };
-        let mut wconn = factory()?;
+        let wconn = factory()?;
+        let make = factory.clone();
         let pool = pool::Pool::new(factory);
         let stats = Arc::new(Stats::default());
         let (tx, rx) = mpsc::channel::<Job>();
         let st = stats.clone();
         let handle = thread::Builder::new()
             .name("brightline-log-writer".into())
-            .spawn(move || writer_loop(&mut *wconn, rx, &st))?;
+            .spawn(move || writer_loop(Some(wconn), &make, rx, &st))?;
         Ok(Store {
             pool,
             writer: Mutex::new(Some(tx)),
@@ -469,7 +470,15 @@ impl Drop for Store {
     }
 }
 
-fn writer_loop(conn: &mut dyn Conn, rx: mpsc::Receiver<Job>, stats: &Stats) {
+/// Commits queued appends in batches. A batch that fails drops its connection
+/// (a restarted or unreachable database leaves it dead), and the next batch
+/// connects anew; the failed batch's entries are reported as not logged.
+fn writer_loop(
+    mut conn: Option<Box<dyn Conn>>,
+    make: &Factory,
+    rx: mpsc::Receiver<Job>,
+    stats: &Stats,
+) {
     use std::sync::atomic::Ordering::Relaxed;
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
@@ -486,7 +495,20 @@ fn writer_loop(conn: &mut dyn Conn, rx: mpsc::Receiver<Job>, stats: &Stats) {
                 (j.entry.clone(), body)
             })
             .collect();
-        let result = conn.append(&batch, &now());
+        let fresh = match conn.take() {
+            Some(c) => Ok(c),
+            None => make(),
+        };
+        let result = match fresh {
+            Ok(mut c) => {
+                let r = c.append(&batch, &now());
+                if r.is_ok() {
+                    conn = Some(c);
+                }
+                r
+            }
+            Err(e) => Err(e),
+        };
         stats.batches.fetch_add(1, Relaxed);
         let bucket = (usize::BITS - (jobs.len().max(1) - 1).leading_zeros()) as usize;
         stats.batch_hist[bucket.min(10)].fetch_add(1, Relaxed);

@@ -299,6 +299,46 @@ fn verify_under_concurrent_appends_is_ok(h: &Harness) {
     assert!(checks > 0);
 }
 
+#[test]
+fn postgres_writer_reconnects_after_losing_its_connection() {
+    let Some(h) = Harness::postgres("postgres_writer_reconnects_after_losing_its_connection")
+    else {
+        return;
+    };
+    let app = format!("bl_reconnect_{}", std::process::id());
+    let s = h.open_named(&app).expect("a PostgreSQL harness");
+    s.append(decision("tok_a", "permitted", "detainer", "2025-03-01"))
+        .unwrap();
+    // The database drops every connection of this store, as a restart would.
+    match h.raw() {
+        Raw::Pg(mut c) => {
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .unwrap();
+        }
+        Raw::Sqlite(_) => unreachable!(),
+    }
+    // The batch on the dead connection may fail (and is then not acknowledged);
+    // the next one must connect anew and commit.
+    let mut results = Vec::new();
+    for _ in 0..3 {
+        results.push(
+            s.append(decision("tok_a", "permitted", "detainer", "2025-03-01"))
+                .is_ok(),
+        );
+    }
+    assert!(
+        results[1] && results[2],
+        "appends after the first failure must commit: {results:?}"
+    );
+    let v = s.verify().unwrap();
+    assert!(v.ok, "{v:?}");
+    let committed = results.iter().filter(|r| **r).count() as i64;
+    assert_eq!(v.entries, 1 + committed);
+}
+
 fn detects_reordered_entries(h: &Harness) {
     let s = filled(h, 6);
     let mut raw = h.raw();

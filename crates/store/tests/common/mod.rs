@@ -112,6 +112,25 @@ impl Harness {
         Store::open(&self.loc).unwrap()
     }
 
+    /// The PostgreSQL store with its connections named `app`, so that a test can
+    /// find and cut them (`pg_terminate_backend`); `None` on SQLite.
+    pub fn open_named(&self, app: &str) -> Option<Store> {
+        let (conn, schema) = self.pg.as_ref()?;
+        let named = if conn.starts_with("postgres://") || conn.starts_with("postgresql://") {
+            let sep = if conn.contains('?') { '&' } else { '?' };
+            format!("{conn}{sep}application_name={app}")
+        } else {
+            format!("{conn} application_name={app}")
+        };
+        Some(
+            Store::open(&Location::Postgres {
+                conn: named,
+                schema: Some(schema.clone()),
+            })
+            .unwrap(),
+        )
+    }
+
     pub fn raw(&self) -> Raw {
         match (&self.dir, &self.pg) {
             (Some(d), _) => Raw::Sqlite(rusqlite::Connection::open(d.join("log.db")).unwrap()),
