@@ -489,7 +489,8 @@ function actionForm(id) {
     h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'act-acted' }), ' We did what was asked (held, notified, answered …)'),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'act-transferred' }), ' Custody was transferred to federal immigration authorities'),
     h('div', { class: 'field' }, h('label', { for: 'act-note' }, 'Note (optional, up to 500 characters)'),
-      h('textarea', { id: 'act-note', maxlength: 500, rows: 2 })),
+      h('textarea', { id: 'act-note', maxlength: 500, rows: 2, 'aria-describedby': 'act-note-help' }),
+      h('p', { class: 'help', id: 'act-note-help' }, 'Do not write names, booking numbers or other identifiers: the log keeps the note as written, for good.')),
     msg,
     h('button', { type: 'submit', class: 'secondary' }, 'Record'));
   form.addEventListener('submit', async (ev) => {
