@@ -689,9 +689,7 @@ async fn law_in_force(
     caller(&st, &headers).await?;
     let q = query(q)?;
     let date = match q.get("date") {
-        Some(d) => brightline_core::expr::parse_date(d).ok_or_else(|| {
-            ApiError::bad("date", format!("`{d}` is not a date; write YYYY-MM-DD"))
-        })?,
+        Some(d) => reports::date(d, "date")?,
         None => today(),
     };
     Ok(Json(laws::in_force(st.lib, &j, date)?))
@@ -709,9 +707,7 @@ async fn compare(
     caller(&st, &headers).await?;
     let q = query(q)?;
     let date = match q.get("date") {
-        Some(d) => brightline_core::expr::parse_date(d).ok_or_else(|| {
-            ApiError::bad("date", format!("`{d}` is not a date; write YYYY-MM-DD"))
-        })?,
+        Some(d) => reports::date(d, "date")?,
         None => today(),
     };
     let lib = st.lib;
@@ -809,12 +805,7 @@ async fn diff(
         let pack = lib
             .jurisdiction(&s.jurisdiction)
             .map_err(|e| ApiError::bad(&format!("{f}.jurisdiction"), e.message))?;
-        let date = brightline_core::expr::parse_date(&s.date).ok_or_else(|| {
-            ApiError::bad(
-                &format!("{f}.date"),
-                format!("`{}` is not a date; write YYYY-MM-DD", s.date),
-            )
-        })?;
+        let date = reports::date(&s.date, &format!("{f}.date"))?;
         Ok(LawAt { pack, date })
     };
     let (a, bb) = (side(&b.a, "a")?, side(&b.b, "b")?);

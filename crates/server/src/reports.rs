@@ -370,7 +370,8 @@ pub struct Period {
     pub to: Date,
 }
 
-fn date(s: &str, field: &str) -> Result<Date, ApiError> {
+/// A date parameter or field, or a 400 naming it.
+pub(crate) fn date(s: &str, field: &str) -> Result<Date, ApiError> {
     brightline_core::expr::parse_date(s)
         .ok_or_else(|| ApiError::bad(field, format!("`{s}` is not a date; write YYYY-MM-DD")))
 }

@@ -596,17 +596,7 @@ impl<'a> Sim<'a> {
                             let mapper = self.mapper.as_ref().expect("header seen");
                             let sum = &mut self.laws[li].sum;
                             if sum.assumptions.is_empty() {
-                                sum.assumptions = mapper
-                                    .assumptions
-                                    .iter()
-                                    .zip(&self.profile.assumptions)
-                                    .map(|(a, p)| AssumptionCount {
-                                        id: a.id.clone(),
-                                        reason: p.reason.clone(),
-                                        applied: 0,
-                                        decided: 0,
-                                    })
-                                    .collect();
+                                sum.assumptions = zero_counts(mapper, self.profile);
                             }
                             for ai in 0..mapper.assumptions.len() {
                                 if assumed & (1 << ai) == 0 {
@@ -881,17 +871,7 @@ impl<'a> Sim<'a> {
         let mut laws: Vec<LawSummary> = self.laws.iter().map(|l| l.sum.clone()).collect();
         for l in &mut laws {
             if l.assumptions.is_empty() {
-                l.assumptions = mapper
-                    .assumptions
-                    .iter()
-                    .zip(&self.profile.assumptions)
-                    .map(|(a, p)| AssumptionCount {
-                        id: a.id.clone(),
-                        reason: p.reason.clone(),
-                        applied: 0,
-                        decided: 0,
-                    })
-                    .collect();
+                l.assumptions = zero_counts(&mapper, self.profile);
             }
         }
         let mut summary = Summary {
@@ -1042,4 +1022,19 @@ impl Summary {
         let _ = writeln!(s, "files: {}", self.files.join(", "));
         s
     }
+}
+
+/// One zeroed count per assumption of the profile, in the profile's order.
+fn zero_counts(mapper: &Mapper, profile: &Profile) -> Vec<AssumptionCount> {
+    mapper
+        .assumptions
+        .iter()
+        .zip(&profile.assumptions)
+        .map(|(a, p)| AssumptionCount {
+            id: a.id.clone(),
+            reason: p.reason.clone(),
+            applied: 0,
+            decided: 0,
+        })
+        .collect()
 }
