@@ -288,15 +288,16 @@ fn verify_under_concurrent_appends_is_ok(h: &Harness) {
             }
         })
     };
-    let mut checks = 0;
-    while !writer.is_finished() {
+    // Verify while the writer runs (300 committed appends outlast many walks).
+    loop {
         let v = s.verify().unwrap();
         assert!(v.ok, "a log being written to is not tampered with: {v:?}");
-        checks += 1;
+        if writer.is_finished() {
+            break;
+        }
     }
     writer.join().unwrap();
     assert!(s.verify().unwrap().ok);
-    assert!(checks > 0);
 }
 
 #[test]
