@@ -1,6 +1,8 @@
 //! The HTTP API over a real socket, a real SQLite log (and PostgreSQL where
 //! configured): roles, errors, identifiers, replay, reports, tamper detection.
 
+mod common;
+use common::Running;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,8 +16,7 @@ struct Server {
     base: String,
     admin: String,
     dir: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    run: Running,
     http: Client,
     pg_schema: Option<(String, String)>,
 }
@@ -60,28 +61,12 @@ impl Server {
             }
         };
         let state = Arc::new(AppState::new(lib, store, key).unwrap());
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            rt.block_on(brightline_server::serve_on(listener, state, async {
-                let _ = rx.await;
-            }))
-            .unwrap();
-        });
+        let run = Running::spawn(state);
         Server {
-            base: format!("http://{addr}"),
+            base: run.base.clone(),
             admin: admin.unwrap(),
             dir,
-            stop: Some(tx),
-            thread: Some(thread),
+            run,
             http: Client::new(),
             pg_schema: database,
         }
@@ -146,12 +131,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.run.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some((conn, schema)) = &self.pg_schema {
             if let Ok(mut c) = postgres::Client::connect(conn, postgres::NoTls) {

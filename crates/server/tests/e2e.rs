@@ -11,6 +11,8 @@
 //! "SKIPPED: no chromium/chromedriver" and pass, unless `CI=true`, where they fail.
 //! Screenshots go to target/e2e-screenshots/.
 
+mod common;
+use common::Running;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,8 +31,7 @@ struct Server {
     base: String,
     admin: String,
     dir: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    run: Running,
     http: Client,
 }
 
@@ -52,28 +53,12 @@ impl Server {
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
         let state = Arc::new(AppState::new(lib, store, key).unwrap());
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            rt.block_on(brightline_server::serve_on(listener, state, async {
-                let _ = rx.await;
-            }))
-            .unwrap();
-        });
+        let run = Running::spawn(state);
         Server {
-            base: format!("http://{addr}"),
+            base: run.base.clone(),
             admin: admin.expect("a fresh data dir creates the first admin token"),
             dir,
-            stop: Some(tx),
-            thread: Some(thread),
+            run,
             http: Client::new(),
         }
     }
@@ -118,12 +103,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.run.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
