@@ -180,10 +180,8 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
         .iter()
         .map(|c| {
             let mut it = Item {
-                fields: [MISSING; schema::ITEM_WIDTH],
                 member: if c.vsc { vsc_bit } else { 0 },
-                unknown: 0,
-                offense: None,
+                ..Item::new()
             };
             it.fields[0] = 0;
             it.fields[1] = c.date;

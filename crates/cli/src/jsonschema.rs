@@ -13,11 +13,26 @@ fn ty(d: &FactDef) -> Value {
         Ty::Set(vals) => {
             json!({"type": "array", "items": {"type": "string", "enum": vals}, "uniqueItems": true})
         }
-        Ty::Offense => {
-            json!({"type": "string", "pattern": "^[A-Z]+( [A-Z]+)? [0-9A-Za-z.\\- ]+(\\([0-9A-Za-z]+\\))*$"})
-        }
+        // Any text: records print codes every which way (`PL 120.05 02`), and
+        // what cannot be read is an unknown, never bad input.
+        Ty::Offense => json!({"type": "string"}),
     };
-    v["description"] = Value::String(d.doc.into());
+    v["title"] = Value::String(d.question.into());
+    v["description"] = Value::String(format!("{} {}", d.doc, d.help));
+    if d.path == "request.warrant" {
+        // The decoder also reads the warrant's own form number as its kind;
+        // the schema names the canonical values only.
+        let forms: Vec<String> = brightline_core::implied::WARRANT_FORMS
+            .iter()
+            .map(|(f, k)| format!("`{f}` ({k})"))
+            .collect();
+        v["description"] = Value::String(format!(
+            "{} {} Also accepted: {}.",
+            d.doc,
+            d.help,
+            forms.join(", ")
+        ));
+    }
     v
 }
 
@@ -61,7 +76,11 @@ pub fn request() -> Value {
     top.insert("jurisdiction".into(), json!({"type": "string", "enum": jur, "description": "a jurisdiction id or its Open Civic Data division id"}));
     top.insert("agency".into(), json!({"type": "string", "description": format!("a role ({}) or a pack alias such as nypd, doc, dop", schema::AGENCIES.join(", "))}));
     top.insert("date".into(), json!({"type": "string", "format": "date", "description": "the date of the request; the law of that day decides"}));
-    top.insert("request".into(), object(req, &["kind"]));
+    top.insert("strict".into(), json!({"type": "boolean", "description": "true: take no fact from the request's implications or the law's presumptions; every unstated fact stays unknown"}));
+    let mut request = object(req, &[]);
+    // The kind, or the form it is read from.
+    request["anyOf"] = json!([{"required": ["kind"]}, {"required": ["form"]}]);
+    top.insert("request".into(), request);
     top.insert("subject".into(), object(subj, &[]));
     let mut v = object(top, &["jurisdiction", "date", "request"]);
     v["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
@@ -73,6 +92,9 @@ pub fn request() -> Value {
 pub fn decision() -> Value {
     let outcome =
         json!({"type": "string", "enum": ["required", "permitted", "prohibited", "undetermined"]});
+    let answer = json!({"type": "object", "required": ["fact", "question", "answer"], "properties": {
+        "fact": {"type": "string"}, "question": {"type": "string"}, "answer": {},
+        "test": {"type": "string", "description": "the test answered, where no single fact value settles it"}}});
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://brightline.invalid/schema/decision.schema.json",
@@ -86,12 +108,22 @@ pub fn decision() -> Value {
             "reasons": {"type": "array", "items": {"type": "object", "properties": {
                 "rule": {"type": "string"}, "citation": {"type": "string"}, "title": {"type": "string"},
                 "outcome": outcome, "jurisdiction": {"type": "string"}, "confidence": {"type": "string", "enum": ["verbatim", "secondary", "unconfirmed"]},
-                "source": {"type": "string"}, "quote": {"type": "string"}}}},
+                "source": {"type": "string"}, "quote": {"type": "string"},
+                "matched": {"type": "array", "items": {"type": "string"}, "description": "the part of the law that matched, e.g. a listed offense"}}}},
             "obligations": {"type": "array", "items": {"type": "object", "required": ["id", "text", "citation"], "properties": {
                 "id": {"type": "string"}, "text": {"type": "string"}, "citation": {"type": "string"}}}},
             "missing_facts": {"type": "array", "items": {"type": "string"}, "description": "paths of facts the answer depends on and the request lacks"},
+            "questions": {"type": "array", "description": "the missing facts that can change the outcome, asked in plain words", "items": {"type": "object", "required": ["fact", "question", "help"], "properties": {
+                "fact": {"type": "string"}, "question": {"type": "string"}, "help": {"type": "string"}}}},
+            "branches": {"type": "array", "description": "for an undetermined decision: the outcome under each set of answers, the most common first", "items": {"type": "object", "required": ["when", "outcome"], "properties": {
+                "when": {"type": "array", "items": answer.clone()}, "outcome": outcome}}},
+            "assumptions": {"type": "array", "description": "facts the request did not state that the decision took from the request's implications or the law's presumptions", "items": {"type": "object", "required": ["fact", "value", "basis", "why", "citation"], "properties": {
+                "fact": {"type": "string"}, "value": {}, "basis": {"type": "string", "enum": ["implied", "presumed"]}, "why": {"type": "string"},
+                "citation": {"type": "string"}, "rebutted_by": {"type": "string"}}}},
             "counterfactuals": {"type": "array", "items": {"type": "object", "required": ["if", "outcome"], "properties": {
-                "if": {"type": "object", "description": "one fact path and the value that would flip the outcome"}, "outcome": outcome}}},
+                "if": {"type": "object", "description": "one fact path and the value that would flip the outcome"}, "outcome": outcome,
+                "provided": {"type": "array", "description": "answers the outcome also needs, when the change alone leaves it open", "items": answer},
+                "assumption": {"type": "boolean", "description": "the changed fact was assumed, not stated"}}}},
             "ambiguities": {"type": "array", "items": {"type": "object", "properties": {
                 "rule": {"type": "string"}, "citation": {"type": "string"}, "other_reading": {"type": "string"}, "cites": {"type": "string"}}}},
             "notes": {"type": "array", "items": {"type": "string"}},

@@ -82,7 +82,7 @@ fn json_output_keeps_the_contract_fields() {
 fn stdin_and_date_override() {
     let req = std::fs::read_to_string(root().join("examples/nyc-doc-detainer.json")).unwrap();
     let out = run_stdin(
-        &["check", "-", "--format", "json", "--date", "2014-12-13"],
+        &["check", "-", "--format", "json", "--date", "2026-01-02"],
         &req,
     );
     assert_eq!(
@@ -92,7 +92,7 @@ fn stdin_and_date_override() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["law"]["as_of"], "2014-12-13");
+    assert_eq!(v["law"]["as_of"], "2026-01-02");
 }
 
 #[test]
@@ -116,8 +116,12 @@ fn bad_input_exits_2_with_one_line_naming_the_field() {
             "date",
         ),
         (
-            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"detainer"},"subject":{"convictions":[{"offense":"QQ 1"}]}}"#,
-            "subject.convictions[0].offense",
+            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"detainer"},"subject":{"convictions":[{"offense":"NY PL 120.05","date":"2031-01-01"}]}}"#,
+            "subject.convictions[0].date",
+        ),
+        (
+            r#"{"jurisdiction":"us-ny-nyc","agency":"doc","date":"2025-01-01","request":{"kind":"detainer","form":"I-247N"}}"#,
+            "request.kind",
         ),
     ];
     for (input, field) in cases {

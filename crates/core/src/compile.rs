@@ -76,6 +76,9 @@ pub struct AtomInfo {
     pub reads: Vec<Ref>,
     /// The list whose items the atom reads fields of, if any.
     pub list: Option<u8>,
+    /// The condition is `not <text>`: traces show the test as written, with
+    /// the negated result.
+    pub negated: bool,
 }
 
 pub struct Ctx<'a> {
@@ -198,6 +201,7 @@ impl<'a> Ctx<'a> {
             text,
             reads,
             list: self.list,
+            negated: false,
         });
         (self.atoms.len() - 1) as u16
     }
@@ -218,7 +222,14 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .collect::<Option<Vec<_>>>()
                 .map(|v| Cond::Any(v.into())),
-            Expr::Not(x, _) => self.compile(x).map(|c| Cond::Not(Box::new(c))),
+            Expr::Not(x, _) => {
+                let before = self.atoms.len();
+                let c = self.compile(x)?;
+                if matches!(**x, Expr::Atom(..)) && self.atoms.len() == before + 1 {
+                    self.atoms[before].negated = true;
+                }
+                Some(Cond::Not(Box::new(c)))
+            }
             Expr::Atom(a, span) => self.atom(a, span),
         }
     }

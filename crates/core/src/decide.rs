@@ -194,7 +194,9 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
         winners: 0,
         conflict: false,
     };
-    let Some(o) = complete_facts(plan, facts, &status) else {
+    let o = complete_facts(plan, facts, &status)
+        .or_else(|| crate::branches::enumerate(plan, facts, &status, RESOLVE_COMBOS).unanimous());
+    let Some(o) = o else {
         return (none(), status);
     };
     // Report the rules that decide when every unknown rule is taken not to fire.
@@ -215,6 +217,13 @@ fn statuses(plan: &KindPlan, facts: &Facts) -> Vec<Tri> {
 
 /// Past this many combinations of missing values, fall back to rule-level enumeration.
 const MAX_COMPLETIONS: usize = 4096;
+/// The test-level enumeration that settles what fact completion cannot
+/// (a missing date or table membership that every answer agrees on).
+const RESOLVE_COMBOS: usize = 1024;
+/// Branches shown for an undetermined decision, and the counterfactuals' own.
+const MAX_BRANCHES: usize = 6;
+const BRANCH_COMBOS: usize = 4096;
+const COUNTERFACTUAL_COMBOS: usize = 256;
 
 /// Tries every value of the missing enum, boolean and set facts the unknown
 /// rules read (exact), then, for what stays unknown (dates, numbers, list
@@ -287,6 +296,10 @@ fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outc
 }
 
 /// Every truth value of the rules whose status is unknown: the outcome if all agree.
+pub(crate) fn settle(plan: &KindPlan, status: &[Tri]) -> Option<Outcome> {
+    enumerate_rules(plan, status)
+}
+
 fn enumerate_rules(plan: &KindPlan, status: &[Tri]) -> Option<Outcome> {
     let unknown: Vec<usize> = (0..status.len()).filter(|&i| status[i] == Tri::U).collect();
     if unknown.len() > MAX_UNKNOWN {
@@ -323,6 +336,9 @@ pub struct Reason {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
+    /// The part of the law that matched: a listed offense and its list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -344,6 +360,53 @@ pub struct AmbiguityOut {
 pub struct Counterfactual {
     #[serde(rename = "if")]
     pub change: Map<String, Value>,
+    pub outcome: Outcome,
+    /// The outcome holds only with these answers too (the change alone leaves it open).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provided: Vec<Answer>,
+    /// The changed fact was implied or presumed, not stated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assumption: bool,
+}
+
+/// A fact the request did not state and the decision took as given.
+#[derive(Clone, Debug, Serialize)]
+pub struct Assumption {
+    pub fact: String,
+    pub value: Value,
+    /// `implied` by the request itself, or `presumed` by the law.
+    pub basis: &'static str,
+    pub why: String,
+    pub citation: String,
+    /// The record that would show otherwise (presumptions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebutted_by: Option<String>,
+}
+
+/// A missing fact that matters, asked as a person would ask it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Question {
+    pub fact: String,
+    pub question: String,
+    pub help: String,
+}
+
+/// One answer in a branch: a fact's value, or whether a test holds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Answer {
+    pub fact: String,
+    pub question: String,
+    pub answer: Value,
+    /// For a test that no single fact value settles (a look-back window, a
+    /// table membership): the test, as the law pack writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+}
+
+/// An undetermined decision's outcome under some answers.
+#[derive(Clone, Debug, Serialize)]
+pub struct Branch {
+    pub when: Vec<Answer>,
     pub outcome: Outcome,
 }
 
@@ -406,6 +469,13 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     pub obligations: Vec<ObligationOut>,
     pub missing_facts: Vec<String>,
+    /// The missing facts that can change the outcome, as questions.
+    pub questions: Vec<Question>,
+    /// For an undetermined decision: the outcome under each answer, the most common first.
+    pub branches: Vec<Branch>,
+    /// Facts not stated that the decision took from the request's own
+    /// implications or the law's presumptions.
+    pub assumptions: Vec<Assumption>,
     pub counterfactuals: Vec<Counterfactual>,
     pub ambiguities: Vec<AmbiguityOut>,
     pub notes: Vec<String>,
@@ -560,11 +630,17 @@ impl Library {
                 .iter()
                 .map(|(a, item, seen, res)| {
                     let info = &cr.atoms[*a as usize];
+                    // A negated test is shown as written, with its own result.
+                    let (test, res) = if info.negated {
+                        (format!("not {}", info.text), !*res)
+                    } else {
+                        (info.text.clone(), *res)
+                    };
                     Condition {
-                        test: info.text.clone(),
+                        test,
                         item: item_path(info.list, *item),
                         saw: self.describe_seen(*seen, info.list, *item, facts),
-                        result: tri_str(*res),
+                        result: tri_str(res),
                     }
                 })
                 .collect();
@@ -646,6 +722,7 @@ impl Library {
                 confidence: d.confidence.clone(),
                 source: d.source.clone(),
                 quote: d.quote.clone(),
+                matched: self.matched(pr, facts),
             });
             for o in &d.obligations {
                 if !obligations.iter().any(|x| x.id == o.id) {
@@ -707,12 +784,20 @@ impl Library {
         if sel.conflict {
             notes.push("Rules of one layer disagree with no stated priority; the most restrictive outcome is shown. Run `brightline lint` on the pack.".into());
         }
+        let branches = if sel.outcome == Outcome::Undetermined && n > 0 {
+            let e = crate::branches::enumerate(plan, facts, &status, BRANCH_COMBOS);
+            self.branches(plan, facts, &e, MAX_BRANCHES)
+        } else {
+            Vec::new()
+        };
+        let assumptions = self.assumptions(pack, plan, facts);
         let counterfactuals = if n > 0 {
             self.counterfactuals(law, plan, facts, sel.outcome)
         } else {
             Vec::new()
         };
-        let summary = summary(sel.outcome, &reasons, &missing);
+        let summary = crate::explain::undetermined_summary(&branches)
+            .unwrap_or_else(|| summary(sel.outcome, &reasons, &missing));
         Ok(Decision {
             outcome: sel.outcome,
             summary,
@@ -720,6 +805,9 @@ impl Library {
             reasons,
             obligations,
             missing_facts: missing,
+            questions: crate::explain::questions(&branches),
+            branches,
+            assumptions,
             counterfactuals,
             ambiguities,
             notes,
@@ -834,21 +922,52 @@ impl Library {
             }
         }
         let mut out = Vec::new();
-        let mut try_change = |path: String, ty: Ty, value: i64, f: Facts| {
+        let mut try_change = |path: String, ty: Ty, value: i64, f: Facts, assumed: bool| {
             let o = outcome(law, &f);
+            let mut change = Map::new();
+            change.insert(path, show_value(ty, value));
             if o != current && o != Outcome::Undetermined {
-                let mut change = Map::new();
-                change.insert(path, show_value(ty, value));
-                out.push(Counterfactual { change, outcome: o });
+                out.push(Counterfactual {
+                    change,
+                    outcome: o,
+                    provided: Vec::new(),
+                    assumption: assumed,
+                });
+            } else if o == Outcome::Undetermined {
+                // The change alone leaves the answer open: show what else it
+                // would take ("with a judicial warrant: permitted, if …").
+                let Some(plan) = plan_of(law, &f) else { return };
+                let status = statuses(plan, &f);
+                let e = crate::branches::enumerate(plan, &f, &status, COUNTERFACTUAL_COMBOS);
+                let best = e
+                    .cubes(MAX_BRANCHES)
+                    .into_iter()
+                    .find(|c| c.outcome != current && c.outcome != Outcome::Undetermined);
+                if let Some(c) = best {
+                    out.push(Counterfactual {
+                        change,
+                        outcome: c.outcome,
+                        provided: c
+                            .fixed
+                            .iter()
+                            .map(|&(q, v)| self.answer(plan, &f, &e.questions[q], v))
+                            .collect(),
+                        assumption: assumed,
+                    });
+                }
             }
         };
         for &i in &scalars {
             let def = schema::SCALARS[i as usize];
             let cur = facts.scalars[i as usize];
+            let assumed = (facts.implied | facts.presumed) & (1 << i) != 0;
             for v in candidates(def.ty, cur) {
                 let mut f = facts.clone();
                 f.scalars[i as usize] = v;
-                try_change(def.path.to_string(), def.ty, v, f);
+                // A fact now stated is no longer presumed.
+                f.implied &= !(1 << i);
+                f.presumed &= !(1 << i);
+                try_change(def.path.to_string(), def.ty, v, f, assumed);
             }
         }
         for &(l, fi) in &fields {
@@ -857,21 +976,76 @@ impl Library {
                 continue;
             };
             for (ii, it) in items.iter().enumerate() {
+                let assumed = (it.presumed | it.implied) & (1 << fi) != 0;
                 for v in candidates(def.ty, it.fields[fi as usize]) {
                     let mut f = facts.clone();
                     if let Some(items) = f.lists[l as usize].as_mut() {
                         items[ii].fields[fi as usize] = v;
+                        items[ii].presumed &= !(1 << fi);
+                        items[ii].implied &= !(1 << fi);
                     }
                     try_change(
                         format!("{}[{ii}].{}", schema::LISTS[l as usize].path, def.path),
                         def.ty,
                         v,
                         f,
+                        assumed,
                     );
                 }
             }
         }
+        // What the decision assumed comes first: those are what a lawyer checks.
+        out.sort_by_key(|c| !c.assumption);
         out.truncate(16);
+        out
+    }
+
+    /// The part of a firing rule's condition that matched a list: "NY PL
+    /// 120.05 is listed (N.Y.C. Admin. Code § 9-131(a)(7))".
+    fn matched(&self, pr: &crate::library::PlanRule, facts: &Facts) -> Vec<String> {
+        let cr = self.rule(pr.rule);
+        let mut rec = Recorder {
+            leaves: Vec::new(),
+            only_unknown: false,
+        };
+        Eval::new(facts, &mut rec).eval(&pr.cond, None);
+        let tables = crate::branches::tables_of(&pr.cond);
+        let mut out: Vec<String> = Vec::new();
+        for (a, item, seen, res) in rec.leaves {
+            let Some(Some(bit)) = tables.get(a as usize) else {
+                continue;
+            };
+            let info = &cr.atoms[a as usize];
+            if res != Tri::from_bool(!info.negated) || !matches!(seen, crate::eval::Seen::Value(..))
+            {
+                continue;
+            }
+            let code = item.and_then(|i| {
+                facts
+                    .lists
+                    .get(info.list? as usize)?
+                    .as_ref()?
+                    .get(i)?
+                    .offense
+                    .clone()
+            });
+            let Some(t) = self.lists.get(*bit as usize) else {
+                continue;
+            };
+            let list = if t.citation.is_empty() {
+                t.title.clone()
+            } else {
+                t.citation.clone()
+            };
+            let line = match (code, info.negated) {
+                (Some(c), false) => format!("{list}: {c} is listed"),
+                (Some(c), true) => format!("{list}: {c} is not listed"),
+                (None, _) => continue,
+            };
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
         out
     }
 
@@ -948,6 +1122,27 @@ fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
     }
 }
 
+/// A missing-fact path as its question, with the path after it.
+fn question_of(path: &str) -> String {
+    let field = |p: &str| {
+        schema::SCALARS
+            .iter()
+            .find(|d| d.path == p)
+            .map(|d| d.question)
+            .or_else(|| {
+                schema::LISTS.iter().find_map(|l| {
+                    let rest = p.strip_prefix(l.path)?;
+                    let f = rest.rsplit('.').next()?;
+                    l.fields.iter().find(|d| d.path == f).map(|d| d.question)
+                })
+            })
+    };
+    match field(path) {
+        Some(q) => format!("{q} [{path}]"),
+        None => path.to_string(),
+    }
+}
+
 fn summary(o: Outcome, reasons: &[Reason], missing: &[String]) -> String {
     let head = reasons.first();
     match (o, head) {
@@ -994,6 +1189,9 @@ impl Decision {
                     r.title,
                     conf
                 );
+                for m in &r.matched {
+                    let _ = writeln!(s, "      matched: {m}");
+                }
             }
         }
         if !self.obligations.is_empty() {
@@ -1002,10 +1200,48 @@ impl Decision {
                 let _ = writeln!(s, "  - {} ({})", o.text, o.citation);
             }
         }
-        if !self.missing_facts.is_empty() {
+        if !self.assumptions.is_empty() {
+            let _ = writeln!(s, "\nAssumed, not stated (say so if any is wrong):");
+            for a in &self.assumptions {
+                let by = a
+                    .rebutted_by
+                    .as_ref()
+                    .map(|r| format!(" Shown otherwise by {r}."))
+                    .unwrap_or_default();
+                let cite = if a.citation.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", a.citation)
+                };
+                let why = a.why.trim_end_matches('.');
+                let _ = writeln!(
+                    s,
+                    "  - {} = {} ({}): {why}.{cite}{by}",
+                    a.fact, a.value, a.basis
+                );
+            }
+        }
+        if !self.branches.is_empty() {
+            let _ = writeln!(s, "\nThe answer under each case:");
+            for b in &self.branches {
+                let when: Vec<String> = b.when.iter().map(crate::explain::phrase).collect();
+                let when = if when.is_empty() {
+                    "otherwise".to_string()
+                } else {
+                    when.join("; and ")
+                };
+                let _ = writeln!(s, "  - {}: {when}", b.outcome.as_str().to_uppercase());
+            }
+        }
+        if !self.questions.is_empty() {
+            let _ = writeln!(s, "\nNeeded to decide:");
+            for q in &self.questions {
+                let _ = writeln!(s, "  - {} [{}]", q.question, q.fact);
+            }
+        } else if !self.missing_facts.is_empty() {
             let _ = writeln!(s, "\nNeeded to decide:");
             for m in &self.missing_facts {
-                let _ = writeln!(s, "  - {m}");
+                let _ = writeln!(s, "  - {}", question_of(m));
             }
         }
         for a in &self.ambiguities {
@@ -1040,7 +1276,22 @@ impl Decision {
                     .next()
                     .map(|(k, v)| (k.clone(), v.to_string()))
                     .unwrap_or_default();
-                let _ = writeln!(s, "  - if {k} were {v}: {}", c.outcome.as_str());
+                let provided = if c.provided.is_empty() {
+                    String::new()
+                } else {
+                    let p: Vec<String> = c.provided.iter().map(crate::explain::phrase).collect();
+                    format!(", provided: {}", p.join("; "))
+                };
+                let assumed = if c.assumption {
+                    " (this was assumed)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s,
+                    "  - if {k} were {v}{assumed}: {}{provided}",
+                    c.outcome.as_str()
+                );
             }
         }
         let _ = writeln!(s, "\nNot legal advice. brightline encodes the text of the law; check the cited provisions.");

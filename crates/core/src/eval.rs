@@ -46,6 +46,12 @@ pub trait Tracer {
         0
     }
     fn close(&mut self, _mark: usize, _result: Tri) {}
+    /// A value for a leaf the facts leave unknown: the branch enumeration of
+    /// an undetermined decision assigns one; every other tracer leaves it unknown.
+    #[inline(always)]
+    fn assume(&mut self, _atom: u16, _item: Option<usize>) -> Tri {
+        Tri::U
+    }
 }
 
 /// What a leaf test saw: the raw value it read (or what was missing).
@@ -156,7 +162,10 @@ impl<'a, T: Tracer> Eval<'a, T> {
     ) -> Tri {
         let v = read(r, self.facts, item.map(|x| x.1));
         let (seen, res) = if v == MISSING {
-            (Seen::Missing(r), Tri::U)
+            (
+                Seen::Missing(r),
+                self.tracer.assume(atom, item.map(|x| x.0)),
+            )
         } else {
             (Seen::Value(r, v), Tri::from_bool(test(v)))
         };
@@ -231,29 +240,40 @@ impl<'a, T: Tracer> Eval<'a, T> {
                 let it = item.map(|x| x.1);
                 let d = read(*date, self.facts, it);
                 let a = read(*anchor, self.facts, it);
-                let e = ext.map(|r| read(r, self.facts, it)).unwrap_or(0);
-                let missing = [(d, *date), (a, *anchor), (e, ext.unwrap_or(*date))]
-                    .into_iter()
-                    .find(|(v, _)| *v == MISSING);
-                let (seen, res) = match missing {
-                    Some((_, r)) => (Seen::Missing(r), Tri::U),
-                    None => {
-                        let start = match unit {
-                            Unit::Years if self.memo.0 == a && self.memo.1 == *amount => {
-                                self.memo.2
-                            }
-                            Unit::Years => {
-                                let s = minus_years(a, *amount);
-                                self.memo = (a, *amount, s);
-                                s
-                            }
-                            Unit::Days => Some(a - amount),
-                        };
-                        match start {
-                            Some(s) => (Seen::Value(*date, d), Tri::from_bool(d >= s - e)),
-                            None => (Seen::Nothing, Tri::U),
+                let (seen, res) = if d == MISSING {
+                    (Seen::Missing(*date), Tri::U)
+                } else if a == MISSING {
+                    (Seen::Missing(*anchor), Tri::U)
+                } else if d > a {
+                    // The window has two ends: a judgment after the anchor
+                    // date is not "within N years before" it.
+                    (Seen::Value(*date, d), Tri::F)
+                } else {
+                    let start = match unit {
+                        Unit::Years if self.memo.0 == a && self.memo.1 == *amount => self.memo.2,
+                        Unit::Years => {
+                            let s = minus_years(a, *amount);
+                            self.memo = (a, *amount, s);
+                            s
                         }
+                        Unit::Days => Some(a - amount),
+                    };
+                    let e = ext.map(|r| (r, read(r, self.facts, it)));
+                    match (start, e) {
+                        (None, _) => (Seen::Nothing, Tri::U),
+                        (Some(s), _) if d >= s => (Seen::Value(*date, d), Tri::T),
+                        // The extension only widens the window, so it matters
+                        // only for a date before the plain window.
+                        (Some(_), Some((r, MISSING))) => (Seen::Missing(r), Tri::U),
+                        (Some(s), Some((_, e))) => {
+                            (Seen::Value(*date, d), Tri::from_bool(d >= s - e))
+                        }
+                        (Some(_), None) => (Seen::Value(*date, d), Tri::F),
                     }
+                };
+                let res = match res {
+                    Tri::U => self.tracer.assume(*atom, item.map(|x| x.0)),
+                    r => r,
                 };
                 self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
                 res
@@ -265,12 +285,18 @@ impl<'a, T: Tracer> Eval<'a, T> {
                     Some(it) if v != MISSING => {
                         let b = 1u64 << bit;
                         if it.unknown & b != 0 {
-                            (Seen::TableUnknown, Tri::U)
+                            (
+                                Seen::TableUnknown,
+                                self.tracer.assume(*atom, item.map(|x| x.0)),
+                            )
                         } else {
                             (Seen::Value(*r, 0), Tri::from_bool(it.member & b != 0))
                         }
                     }
-                    _ => (Seen::Missing(*r), Tri::U),
+                    _ => (
+                        Seen::Missing(*r),
+                        self.tracer.assume(*atom, item.map(|x| x.0)),
+                    ),
                 };
                 self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
                 res
@@ -283,7 +309,12 @@ impl<'a, T: Tracer> Eval<'a, T> {
             } => {
                 let res = match &self.facts.lists[*list as usize] {
                     None => {
-                        self.tracer.leaf(*atom, None, Seen::Nothing, Tri::U);
+                        let r = self.tracer.assume(*atom, None);
+                        self.tracer.leaf(*atom, None, Seen::Nothing, r);
+                        // An assumed quantifier is assumed as written (`no` included).
+                        if r != Tri::U {
+                            return r;
+                        }
                         Tri::U
                     }
                     Some(items) => {

@@ -17,14 +17,44 @@ pub struct Item {
     pub member: u64,
     /// Bit t set: membership in table t cannot be decided.
     pub unknown: u64,
-    /// The offense code as sent, for explanations.
+    /// The offense code as brightline read it (`NY PL 120.05(2)`), never the
+    /// record's raw text; `None` when the text could not be read as a code.
     pub offense: Option<String>,
+    /// Bit f: field f was filled by a presumption of the law.
+    pub presumed: u16,
+    /// Bit f: field f was read off the offense tables (a felony class).
+    pub implied: u16,
+}
+
+impl Item {
+    pub fn new() -> Item {
+        Item {
+            fields: [MISSING; ITEM_WIDTH],
+            member: 0,
+            unknown: 0,
+            offense: None,
+            presumed: 0,
+            implied: 0,
+        }
+    }
+}
+
+impl Default for Item {
+    fn default() -> Self {
+        Item::new()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
     pub scalars: [i64; SCALARS.len()],
     pub lists: [Option<Vec<Item>>; schema::LISTS.len()],
+    /// Bit i: scalar i was not stated but implied by the request (`implied`).
+    pub implied: u64,
+    /// Bit i: scalar i was not stated but presumed by the law.
+    pub presumed: u64,
+    /// The request asked for no implications or presumptions.
+    pub strict: bool,
 }
 
 impl Default for Facts {
@@ -32,8 +62,24 @@ impl Default for Facts {
         Facts {
             scalars: [MISSING; SCALARS.len()],
             lists: Default::default(),
+            implied: 0,
+            presumed: 0,
+            strict: false,
         }
     }
+}
+
+/// An offense code as the tables place it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffenseRead {
+    /// Bit t set: a member of list table t.
+    pub member: u64,
+    /// Bit t set: membership in table t cannot be decided from the code alone.
+    pub unknown: u64,
+    /// The normalised code; `None` when the text is not a code brightline can read.
+    pub code: Option<String>,
+    /// The level the scheme table gives the section's class, if one.
+    pub level: Option<i64>,
 }
 
 /// A request that cannot be decided as sent: names the field and what it accepts.
@@ -55,8 +101,21 @@ impl RequestError {
 
 /// Looks up offense codes in the loaded tables.
 pub trait OffenseLookup {
-    /// `(member bits, unknown bits)`, or an error message for a code that does not parse.
-    fn lookup(&self, code: &str, equivalent: Option<&str>) -> Result<(u64, u64), String>;
+    /// Reads a code as a record prints it and places it in every list. Any
+    /// text is accepted: what cannot be read is unknown in every list. Only an
+    /// `equivalent` that cannot be read is an error, since a person chose it.
+    fn read(&self, code: &str, equivalent: Option<&str>) -> Result<OffenseRead, String>;
+
+    /// `(member bits, unknown bits)`, or an error for text that is not a code.
+    fn lookup(&self, code: &str, equivalent: Option<&str>) -> Result<(u64, u64), String> {
+        let r = self.read(code, equivalent)?;
+        match r.code {
+            Some(_) => Ok((r.member, r.unknown)),
+            None => Err(format!(
+                "`{code}` is not an offense code brightline can read; write SCHEME SECTION, e.g. `NY PL 120.05`"
+            )),
+        }
+    }
 }
 
 pub fn date_value(d: time::Date) -> i64 {
@@ -135,6 +194,7 @@ pub fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError>
 }
 
 const TOP_KEYS: &[&str] = &[
+    "strict",
     "jurisdiction",
     "agency",
     "date",
@@ -225,22 +285,39 @@ pub fn decode(
         Some(_) => return Err(RequestError::new("subject", "expected an object")),
     };
     check_keys(subj, &keys_under("subject"), "subject")?;
+    f.strict = match obj.get("strict") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(RequestError::new("strict", "expected true or false")),
+    };
     for (i, def) in SCALARS.iter().enumerate() {
-        if let Some(key) = def.path.strip_prefix("request.") {
-            if let Some(x) = req.get(key) {
-                f.scalars[i] = decode_value(def.path, def.ty, x)?;
-            }
+        let x = if let Some(key) = def.path.strip_prefix("request.") {
+            req.get(key)
         } else if let Some(key) = def.path.strip_prefix("subject.") {
-            if let Some(x) = subj.get(key) {
-                f.scalars[i] = decode_value(def.path, def.ty, x)?;
-            }
-        }
+            subj.get(key)
+        } else {
+            None
+        };
+        let Some(x) = x else { continue };
+        let x = match i {
+            schema::FORM => form_name(x),
+            schema::WARRANT => warrant_name(x),
+            _ => x.clone(),
+        };
+        f.scalars[i] = decode_value(def.path, def.ty, &x)?;
     }
+    read_form(&mut f)?;
     if f.scalars[schema::KIND] == MISSING {
         return Err(RequestError::new(
             "request.kind",
-            format!("required; one of: {}", schema::KINDS.join(", ")),
+            format!(
+                "required (or `request.form`); one of: {}",
+                schema::KINDS.join(", ")
+            ),
         ));
+    }
+    if !f.strict {
+        imply(&mut f);
     }
     for (li, list) in schema::LISTS.iter().enumerate() {
         let key = list.path.trim_start_matches("subject.");
@@ -260,12 +337,8 @@ pub fn decode(
             let mut allowed: Vec<&str> = list.fields.iter().map(|f| f.path).collect();
             allowed.push("equivalent");
             check_keys(o, &allowed, &prefix)?;
-            let mut it = Item {
-                fields: [MISSING; ITEM_WIDTH],
-                member: 0,
-                unknown: 0,
-                offense: None,
-            };
+            let mut it = Item::new();
+            let mut level_of_code = None;
             for (fi, def) in list.fields.iter().enumerate() {
                 let Some(val) = o.get(def.path) else { continue };
                 if def.ty == Ty::Offense {
@@ -279,20 +352,147 @@ pub fn decode(
                         ));
                     };
                     let equivalent = o.get("equivalent").and_then(Value::as_str);
-                    let (m, u) = offenses
-                        .lookup(code, equivalent)
-                        .map_err(|e| RequestError::new(format!("{prefix}.offense"), e))?;
-                    it.member = m;
-                    it.unknown = u;
-                    it.offense = Some(code.to_string());
+                    let r = offenses
+                        .read(code, equivalent)
+                        .map_err(|e| RequestError::new(format!("{prefix}.equivalent"), e))?;
+                    it.member = r.member;
+                    it.unknown = r.unknown;
+                    it.offense = r.code;
                     it.fields[fi] = 0;
+                    level_of_code = r.level;
                 } else {
                     it.fields[fi] = decode_value(&format!("{prefix}.{}", def.path), def.ty, val)?;
+                }
+            }
+            if let (Some(l), Some(fi), false) = (
+                level_of_code,
+                list.fields.iter().position(|d| d.path == "level"),
+                f.strict,
+            ) {
+                if it.fields[fi] == MISSING {
+                    it.fields[fi] = l;
+                    it.implied |= 1 << fi;
                 }
             }
             items.push(it);
         }
         f.lists[li] = Some(items);
     }
+    check_dates(&f)?;
     Ok(f)
+}
+
+/// `i-247a` and `I247A` are the form `I-247A`.
+fn form_name(v: &Value) -> Value {
+    match v.as_str() {
+        Some(s) => {
+            let up = s.trim().to_ascii_uppercase();
+            let up = match up.strip_prefix('I') {
+                Some(rest) if !rest.starts_with('-') => format!("I-{rest}"),
+                _ => up,
+            };
+            Value::String(up)
+        }
+        None => v.clone(),
+    }
+}
+
+/// A warrant may be given as its own form number: `I-200` and `I-205` are administrative.
+fn warrant_name(v: &Value) -> Value {
+    if let Value::String(s) = form_name(v) {
+        if let Some((_, kind)) = crate::implied::WARRANT_FORMS.iter().find(|(f, _)| *f == s) {
+            return Value::String(kind.to_string());
+        }
+    }
+    v.clone()
+}
+
+/// The form fixes the request's kind. A stated kind that contradicts it is bad
+/// input: one of the two is wrong, and only the sender knows which.
+fn read_form(f: &mut Facts) -> Result<(), RequestError> {
+    let Ok(form) = usize::try_from(f.scalars[schema::FORM]) else {
+        return Ok(());
+    };
+    let name = schema::FORMS[form];
+    let Some((_, kind)) = crate::implied::FORM_KINDS.iter().find(|(n, _)| *n == name) else {
+        return Ok(());
+    };
+    let k = schema::value_index(schema::KINDS, kind).unwrap_or(0) as i64;
+    match f.scalars[schema::KIND] {
+        MISSING => {
+            f.scalars[schema::KIND] = k;
+            f.implied |= 1 << schema::KIND;
+            Ok(())
+        }
+        stated if stated == k => Ok(()),
+        stated => Err(RequestError::new(
+            "request.kind",
+            format!(
+                "`{}` contradicts request.form `{name}`, which is a request of kind `{kind}`; correct one of the two",
+                schema::KINDS.get(stated as usize).unwrap_or(&"?")
+            ),
+        )),
+    }
+}
+
+/// Fills the facts the request implies (`implied::IMPLICATIONS`) that it does not state.
+fn imply(f: &mut Facts) {
+    let (kind, form) = (f.scalars[schema::KIND], f.scalars[schema::FORM]);
+    for imp in crate::implied::IMPLICATIONS {
+        if !imp.applies(kind, form) {
+            continue;
+        }
+        let Some(i) = schema::scalar(imp.fact) else {
+            continue;
+        };
+        if f.scalars[i] != MISSING {
+            continue;
+        }
+        let v = match SCALARS[i].ty {
+            Ty::Bool => i64::from(imp.value == "true"),
+            Ty::Enum(d) => match schema::value_index(d, imp.value) {
+                Some(x) => x as i64,
+                None => continue,
+            },
+            _ => continue,
+        };
+        f.scalars[i] = v;
+        f.implied |= 1 << i;
+    }
+}
+
+/// Nothing about the case can postdate the request it is weighed for.
+fn check_dates(f: &Facts) -> Result<(), RequestError> {
+    let day = f.scalars[schema::DATE];
+    let show = |v: i64| value_date(v).map(|d| d.to_string()).unwrap_or_default();
+    let after = |field: String, v: i64, what: &str| {
+        RequestError::new(
+            field,
+            format!(
+                "{} is after the request's date {}; {what} cannot postdate the request (check the year)",
+                show(v),
+                show(day)
+            ),
+        )
+    };
+    let arrest = f.scalars[schema::ARREST_DATE];
+    if arrest != MISSING && arrest > day {
+        return Err(after("subject.arrest_date".into(), arrest, "the arrest"));
+    }
+    for (li, field, what) in [
+        (0, schema::CONVICTION_DATE, "a judgment"),
+        (1, schema::CHARGE_DATE, "a charge"),
+    ] {
+        for (ii, it) in f.lists[li].iter().flatten().enumerate() {
+            let v = it.fields[field];
+            if v != MISSING && v > day {
+                return Err(after(
+                    format!("{}[{ii}].date", schema::LISTS[li].path),
+                    v,
+                    what,
+                ));
+            }
+        }
+    }
+    Ok(())
 }

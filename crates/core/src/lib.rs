@@ -6,12 +6,15 @@
 //! text of the files.
 
 pub mod analysis;
+pub mod branches;
 pub mod compile;
 pub mod decide;
 pub mod diag;
 pub mod eval;
+pub mod explain;
 pub mod expr;
 pub mod facts;
+pub mod implied;
 pub mod library;
 pub mod lint;
 pub mod load;

@@ -37,6 +37,27 @@ pub struct Pack {
     pub tables: Vec<(String, u8)>,
     /// Ids of rules that did not load or compile (already reported).
     pub broken: Vec<String>,
+    /// The scheme a bare section number is read in.
+    pub default_scheme: Option<String>,
+    /// Presumptions this pack states; they hold in its own law and below it.
+    pub presumptions: Vec<Presumption>,
+}
+
+/// A fact a presumption fills: a scalar, or a field of every item of a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presumed {
+    Scalar(usize),
+    Field { list: usize, field: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct Presumption {
+    pub fact: Presumed,
+    pub path: String,
+    pub value: i64,
+    pub reason: String,
+    pub citation: String,
+    pub rebutted_by: String,
 }
 
 /// A rule of one law version: (pack index, rule index).
@@ -92,6 +113,8 @@ pub struct Library {
     pub lists: Vec<ListTable>,
     pub schemes: HashMap<String, HashMap<String, SchemeRow>>,
     pub scheme_names: Vec<String>,
+    /// Other names of schemes, upper case, to the canonical name.
+    pub scheme_aliases: HashMap<String, String>,
     pub versions: HashMap<String, Vec<LawVersion>>,
 }
 
@@ -119,6 +142,7 @@ impl Library {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            scheme_aliases: HashMap::new(),
             versions: HashMap::new(),
         };
         // Schemes first: list tables and requests parse codes against them.
@@ -129,8 +153,22 @@ impl Library {
                 if !lib.scheme_names.contains(&up) {
                     lib.scheme_names.push(up.clone());
                 }
-                let Some(fi) = find_file(&m.files, &t.file) else {
-                    diags.push(missing_table(mfile, &t.file));
+                for a in &t.aliases {
+                    let a = a.to_ascii_uppercase().replace('.', "");
+                    if let Some(other) = lib.scheme_aliases.insert(a.clone(), up.clone()) {
+                        if other != up {
+                            diags.push(Diagnostic::error(
+                                "brightline::alias-clash",
+                                mfile,
+                                0..0,
+                                format!("scheme alias `{a}` names both `{other}` and `{up}`"),
+                            ));
+                        }
+                    }
+                }
+                let Some(file) = &t.file else { continue };
+                let Some(fi) = find_file(&m.files, file) else {
+                    diags.push(missing_table(mfile, file));
                     continue;
                 };
                 let (rows, errs) = tables::parse_scheme(&m.files[fi].text, &up);
@@ -150,7 +188,7 @@ impl Library {
             {
                 diags.push(
                     Diagnostic::warning("brightline::unknown-jurisdiction", &mfile, 0..0, format!("`{}` is not a jurisdiction of the contract", m.manifest.id))
-                        .help("the contract names us, us-ny, us-ny-nyc, us-ca, us-il, us-il-chicago, us-il-cook, us-tx, us-tx-travis, us-fl, us-or, us-wa, us-nj"),
+                        .help("add it to `schema::JURISDICTIONS` with its Open Civic Data id; the contract names the federal layer, every state as `us-xx`, `us-dc`, and the local packs"),
                 );
             }
             if seen_ids.contains_key(&m.manifest.id) {
@@ -217,6 +255,7 @@ impl Library {
                     citation: t.citation.clone(),
                     rows,
                     schemes,
+                    state: state_of(&m.manifest.id),
                 });
                 tables_decl.push((name.clone(), bit));
             }
@@ -235,6 +274,12 @@ impl Library {
                 files: m.files,
                 tables: tables_decl,
                 broken: m.broken,
+                default_scheme: m
+                    .manifest
+                    .default_scheme
+                    .as_ref()
+                    .map(|d| d.to_ascii_uppercase()),
+                presumptions: presumptions(&m.manifest.presumptions, &mfile, &mut diags),
             });
             // Parents and rules wait until every pack is known.
             pending.push((m.manifest.parent.clone(), m.rules, mfile));
@@ -641,26 +686,65 @@ impl Library {
                 Some(self.agency(pack, s)?)
             }
         };
-        let facts = facts::decode(v, agency, self)?;
+        let mut facts = facts::decode(v, agency, &InPack { lib: self, pack })?;
+        self.presume(pack, &mut facts);
         Ok((pack, facts))
     }
 }
 
-impl OffenseLookup for Library {
-    fn lookup(&self, code: &str, equivalent: Option<&str>) -> Result<(u64, u64), String> {
-        let c = OffenseCode::parse(code, &self.scheme_names)?;
+impl Library {
+    /// Reads an offense code as a record prints it, in the law of `pack` (a
+    /// code without a state prefix is read in the pack's state), and places
+    /// it in every list table.
+    pub fn read_offense(
+        &self,
+        code: &str,
+        equivalent: Option<&str>,
+        pack: Option<usize>,
+    ) -> Result<facts::OffenseRead, String> {
+        let state = pack.and_then(|p| state_of(&self.packs[p].id));
+        let default_scheme = pack.and_then(|p| {
+            self.chain_of(p)
+                .find_map(|q| self.packs[q].default_scheme.clone())
+        });
+        let is_section = |scheme: &str, section: &str| {
+            let key = format!("{scheme} {section}");
+            self.schemes
+                .get(scheme)
+                .is_some_and(|r| r.contains_key(&key))
+                || self.lists.iter().any(|t| t.rows.contains_key(&key))
+        };
+        let ctx = tables::ReadContext {
+            schemes: &self.scheme_names,
+            aliases: &self.scheme_aliases,
+            state: state.as_deref(),
+            default_scheme: default_scheme.as_deref(),
+            is_section: &is_section,
+        };
+        let all = if self.lists.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.lists.len()) - 1
+        };
+        let Some(c) = OffenseCode::read(code, &ctx) else {
+            return Ok(facts::OffenseRead {
+                member: 0,
+                unknown: all,
+                code: None,
+                level: None,
+            });
+        };
         let eq = match equivalent {
-            Some(e) => Some(
-                OffenseCode::parse(e, &self.scheme_names)
-                    .map_err(|m| format!("equivalent: {m}"))?,
-            ),
+            Some(e) => Some(OffenseCode::read(e, &ctx).ok_or_else(|| {
+                format!("`{e}` is not an offense code brightline can read; write SCHEME SECTION, e.g. `NY PL 120.05`")
+            })?),
             None => None,
         };
         let (mut member, mut unknown) = (0u64, 0u64);
         for (bit, t) in self.lists.iter().enumerate() {
-            let mut m = t.membership(&c, self.schemes.get(&c.scheme));
+            let mut m = t.membership(&c);
             if let (Membership::Unknown(tables::Unknown::NeedsEquivalent), Some(e)) = (m, &eq) {
-                m = t.membership(e, self.schemes.get(&e.scheme));
+                m = t.membership(e);
             }
             match m {
                 Membership::Member => member |= 1 << bit,
@@ -668,8 +752,211 @@ impl OffenseLookup for Library {
                 Membership::Unknown(_) => unknown |= 1 << bit,
             }
         }
-        Ok((member, unknown))
+        let level = self
+            .schemes
+            .get(&c.scheme)
+            .and_then(|rows| rows.get(&c.key()))
+            .and_then(|row| tables::level_of_class(&row.class))
+            .and_then(|l| schema::value_index(schema::LEVELS, l))
+            .map(|l| l as i64);
+        Ok(facts::OffenseRead {
+            member,
+            unknown,
+            code: Some(c.normalized()),
+            level,
+        })
     }
+
+    /// The pack and its ancestors, most specific first.
+    pub fn chain_of(&self, pack: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut cur = Some(pack);
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            let p = cur?;
+            steps += 1;
+            // Parent cycles are reported at load; never loop on one.
+            cur = self.packs[p].parent.filter(|_| steps < 16);
+            Some(p)
+        })
+    }
+
+    /// Fills what the request is silent on with the presumptions of the
+    /// pack's chain (the most specific pack's presumption of a fact wins).
+    /// A stated fact is never touched.
+    pub fn presume(&self, pack: usize, f: &mut Facts) {
+        if f.strict {
+            return;
+        }
+        let mut done: Vec<Presumed> = Vec::new();
+        for p in self.chain_of(pack) {
+            for pr in &self.packs[p].presumptions {
+                if done.contains(&pr.fact) {
+                    continue;
+                }
+                done.push(pr.fact);
+                match pr.fact {
+                    Presumed::Scalar(i) => {
+                        if f.scalars[i] == facts::MISSING {
+                            f.scalars[i] = pr.value;
+                            f.presumed |= 1 << i;
+                        }
+                    }
+                    Presumed::Field { list, field } => {
+                        for it in f.lists[list].iter_mut().flatten() {
+                            if it.fields[field] == facts::MISSING {
+                                it.fields[field] = pr.value;
+                                it.presumed |= 1 << field;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The presumption of the pack's chain that fills a fact, if any.
+    pub fn presumption(&self, pack: usize, fact: Presumed) -> Option<&Presumption> {
+        self.chain_of(pack)
+            .find_map(|p| self.packs[p].presumptions.iter().find(|x| x.fact == fact))
+    }
+}
+
+/// Reads codes without a jurisdiction: the analyses and record profiles,
+/// which give codes with their scheme.
+impl OffenseLookup for Library {
+    fn read(&self, code: &str, equivalent: Option<&str>) -> Result<facts::OffenseRead, String> {
+        self.read_offense(code, equivalent, None)
+    }
+}
+
+/// Reads codes in one pack's law.
+struct InPack<'a> {
+    lib: &'a Library,
+    pack: usize,
+}
+
+impl OffenseLookup for InPack<'_> {
+    fn read(&self, code: &str, equivalent: Option<&str>) -> Result<facts::OffenseRead, String> {
+        self.lib.read_offense(code, equivalent, Some(self.pack))
+    }
+}
+
+/// `us-ny-nyc` → `NY`: the state whose law a pack is.
+fn state_of(pack: &str) -> Option<String> {
+    let st = pack
+        .strip_prefix("us-")?
+        .split('-')
+        .next()?
+        .to_ascii_uppercase();
+    tables::STATES.contains(&st.as_str()).then_some(st)
+}
+
+/// Facts the agency must look up about the person; a pack may never presume them.
+const NEVER_PRESUMED: &[&str] = &[
+    "date",
+    "agency",
+    "request.kind",
+    "subject.tsdb_match",
+    "subject.reentry_after_removal",
+    "subject.final_order_of_removal",
+    "subject.lawful_status_proof",
+    "subject.registered_sex_offender",
+    "subject.probable_cause_finding",
+    "subject.aggravated_felony",
+    "subject.arrest_date",
+    "subject.age",
+    "subject.convictions[].offense",
+    "subject.convictions[].date",
+    "subject.convictions[].level",
+    "subject.pending_charges[].offense",
+    "subject.pending_charges[].level",
+];
+
+fn presumptions(
+    decls: &[load::PresumptionDecl],
+    mfile: &SourceFile,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Presumption> {
+    let mut out = Vec::new();
+    for d in decls {
+        let bad = |msg: String, help: &str| {
+            Diagnostic::error("brightline::bad-presumption", mfile, 0..0, msg)
+                .help(help.to_string())
+        };
+        if NEVER_PRESUMED.contains(&d.fact.as_str()) {
+            diags.push(bad(
+                format!("`{}` is never presumed", d.fact),
+                "facts the agency must look up about the person (convictions, watchlist matches, removal orders, lawful status) are asked for, never presumed",
+            ));
+            continue;
+        }
+        let (fact, ty) = if let Some((list, field)) = d.fact.split_once("[].") {
+            let found = schema::list(list).and_then(|li| {
+                let fi = schema::LISTS[li]
+                    .fields
+                    .iter()
+                    .position(|f| f.path == field)?;
+                Some((
+                    Presumed::Field {
+                        list: li,
+                        field: fi,
+                    },
+                    schema::LISTS[li].fields[fi].ty,
+                ))
+            });
+            match found {
+                Some(x) => x,
+                None => {
+                    diags.push(bad(
+                        format!("`{}` is not a fact of a list item", d.fact),
+                        "write LIST[].FIELD, e.g. subject.convictions[].juvenile",
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            match schema::scalar(&d.fact) {
+                Some(i) => (Presumed::Scalar(i), schema::SCALARS[i].ty),
+                None => {
+                    diags.push(bad(
+                        format!("`{}` is not a fact", d.fact),
+                        "see `brightline schema request` for the facts",
+                    ));
+                    continue;
+                }
+            }
+        };
+        let json = serde_json::to_value(&d.value).unwrap_or(serde_json::Value::Null);
+        let value = match facts::decode_value(&d.fact, ty, &json) {
+            Ok(v) if v != facts::MISSING => v,
+            Ok(_) | Err(_) => {
+                diags.push(bad(
+                    format!("presumed value of `{}` must be {}", d.fact, ty.describe()),
+                    "give the value the fact takes when the request is silent",
+                ));
+                continue;
+            }
+        };
+        if d.reason.trim().is_empty() || d.rebutted_by.trim().is_empty() {
+            diags.push(bad(
+                format!(
+                    "the presumption of `{}` needs a reason and `rebutted_by`",
+                    d.fact
+                ),
+                "say why the law may presume it, and what record would show otherwise",
+            ));
+            continue;
+        }
+        out.push(Presumption {
+            fact,
+            path: d.fact.clone(),
+            value,
+            reason: d.reason.clone(),
+            citation: d.citation.clone(),
+            rebutted_by: d.rebutted_by.clone(),
+        });
+    }
+    out
 }
 
 fn missing_table(mfile: &SourceFile, rel: &str) -> Diagnostic {

@@ -136,9 +136,38 @@ pub struct Manifest {
     #[serde(default)]
     pub agencies: BTreeMap<String, String>,
     #[serde(default)]
-    pub schemes: BTreeMap<String, TableRef>,
+    pub schemes: BTreeMap<String, SchemeRef>,
     #[serde(default)]
     pub tables: BTreeMap<String, TableRef>,
+    /// The scheme a bare section number is read in (`120.05` → `NY PL`).
+    pub default_scheme: Option<String>,
+    #[serde(default)]
+    pub presumptions: Vec<PresumptionDecl>,
+}
+
+/// An offense scheme: its name as brightline writes it, the other names
+/// records print it under, and optionally the table of its sections.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeRef {
+    pub file: Option<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A rebuttable presumption: the value a fact takes when the request is
+/// silent on it, why, and who would know otherwise.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresumptionDecl {
+    pub fact: String,
+    pub value: toml::Value,
+    pub reason: String,
+    #[serde(default)]
+    pub citation: String,
+    pub rebutted_by: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,9 +43,10 @@ impl OffenseCode {
         };
         let scheme = words[..n].join(" ").to_ascii_uppercase();
         let rest = words[n..].join(" ");
+        // Sections compare without case: `120.04-a`, `171B`.
         let (section, subs) = match rest.find('(') {
-            Some(i) => (rest[..i].trim().to_string(), &rest[i..]),
-            None => (rest.trim().to_string(), ""),
+            Some(i) => (rest[..i].trim().to_ascii_lowercase(), &rest[i..]),
+            None => (rest.trim().to_ascii_lowercase(), ""),
         };
         let mut subdivisions = Vec::new();
         let mut s = subs.trim();
@@ -53,7 +54,7 @@ impl OffenseCode {
             let Some(close) = stripped.find(')') else {
                 return Err(format!("`{code}`: unclosed subdivision parenthesis"));
             };
-            subdivisions.push(stripped[..close].trim().to_string());
+            subdivisions.push(clean_sub(&stripped[..close]));
             s = stripped[close + 1..].trim();
         }
         if !s.is_empty() || section.is_empty() {
@@ -70,6 +71,196 @@ impl OffenseCode {
 
     pub fn key(&self) -> String {
         format!("{} {}", self.scheme, self.section)
+    }
+
+    /// The code as brightline writes it: `NY PL 120.05(2)`. Only this form is
+    /// kept and shown; whatever else the record's text held is dropped.
+    pub fn normalized(&self) -> String {
+        let mut s = self.key();
+        for d in &self.subdivisions {
+            s.push('(');
+            s.push_str(d);
+            s.push(')');
+        }
+        s
+    }
+
+    /// The two-letter state a scheme belongs to (`NY PL` → `NY`), if it names one.
+    pub fn state(scheme: &str) -> Option<&str> {
+        let first = scheme.split_whitespace().next()?;
+        (first.len() == 2 && STATES.contains(&first)).then_some(first)
+    }
+
+    /// Reads a code as records print it: `NY PL 120.05(2)`, `PL 120.05 02`,
+    /// `120.05-2`, `NY PL 120.05 SUBD 2`, `N.Y. Penal Law § 120.05`, with any
+    /// text after the code ignored. `None` when no scheme can be placed.
+    pub fn read(text: &str, ctx: &ReadContext<'_>) -> Option<OffenseCode> {
+        let cleaned: String = text
+            .chars()
+            .map(|c| match c {
+                '§' | ',' | ';' => ' ',
+                c => c,
+            })
+            .collect();
+        let upper = cleaned.to_ascii_uppercase();
+        let words: Vec<&str> = upper.split_whitespace().collect();
+        let (scheme, rest) = ctx.scheme_of(&words)?;
+        let lower = cleaned.to_ascii_lowercase();
+        let lower: Vec<&str> = lower.split_whitespace().collect();
+        let mut rest = lower[words.len() - rest.len()..]
+            .iter()
+            .copied()
+            .filter(|w| !matches!(*w, "sec" | "sec." | "section"));
+        let first = rest.next()?;
+        let (mut section, mut subdivisions) = split_parens(first)?;
+        if scheme == "USC" && subdivisions.is_empty() {
+            // Title and section: `USC 8 1326`.
+            let (sec, subs) = split_parens(rest.next()?)?;
+            section = format!("{section} {sec}");
+            subdivisions = subs;
+        }
+        if !section.chars().next()?.is_ascii_alphanumeric() {
+            return None;
+        }
+        if subdivisions.is_empty() {
+            if let Some((head, tail)) = section.rsplit_once('-') {
+                // `120.05-2` is subdivision 2 of 120.05, but `120.04-a` is a section.
+                let full_known = (ctx.is_section)(&scheme, &section);
+                if !full_known && !head.is_empty() && is_subdivision(tail) {
+                    subdivisions.push(clean_sub(tail));
+                    section = head.to_string();
+                }
+            }
+        }
+        let mut expect_sub = false;
+        for w in rest {
+            if matches!(
+                w,
+                "subd" | "subd." | "subdiv" | "subdivision" | "sub" | "para"
+            ) {
+                expect_sub = true;
+                continue;
+            }
+            match split_parens(w) {
+                Some((head, subs))
+                    if is_subdivision(&head) || (head.is_empty() && !subs.is_empty()) =>
+                {
+                    if !head.is_empty() {
+                        subdivisions.push(clean_sub(&head));
+                    }
+                    subdivisions.extend(subs);
+                    expect_sub = false;
+                }
+                _ if expect_sub => return None,
+                // Free text after the code (a name, a date of birth) is not part of it.
+                _ => break,
+            }
+        }
+        Some(OffenseCode {
+            scheme,
+            section,
+            subdivisions,
+        })
+    }
+}
+
+pub const STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY",
+];
+
+/// What reading a record's code needs beyond its text.
+pub struct ReadContext<'a> {
+    /// Canonical scheme names, upper case.
+    pub schemes: &'a [String],
+    /// Other names records use, upper case, to the canonical name.
+    pub aliases: &'a HashMap<String, String>,
+    /// The request's own state (`NY`): a code without a state prefix is read there.
+    pub state: Option<&'a str>,
+    /// The scheme a bare section number is read in (`120.05` → `NY PL`).
+    pub default_scheme: Option<&'a str>,
+    /// Whether a section is known in a scheme (scheme table or any list).
+    pub is_section: &'a dyn Fn(&str, &str) -> bool,
+}
+
+impl ReadContext<'_> {
+    fn canonical(&self, name: &str) -> Option<String> {
+        if let Some(c) = self.schemes.iter().find(|s| s.as_str() == name) {
+            return Some(c.clone());
+        }
+        self.aliases.get(name).cloned()
+    }
+
+    /// The scheme the words start with, and the words after it: the longest
+    /// known name, then the same with the request's state before it, then the
+    /// state's default scheme for a bare section number.
+    fn scheme_of<'w>(&self, words: &'w [&'w str]) -> Option<(String, &'w [&'w str])> {
+        let max = words.len().saturating_sub(1).min(4);
+        for n in (1..=max).rev() {
+            // `N.Y. PENAL LAW` is `NY PENAL LAW`.
+            let head = words[..n].join(" ").replace('.', "");
+            if let Some(c) = self.canonical(&head) {
+                return Some((c, &words[n..]));
+            }
+            if let Some(st) = self.state {
+                if let Some(c) = self.canonical(&format!("{st} {head}")) {
+                    return Some((c, &words[n..]));
+                }
+            }
+        }
+        let d = self.default_scheme?;
+        words
+            .first()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|_| (d.to_string(), words))
+    }
+}
+
+/// `120.05(2)(b)` → (`120.05`, [`2`, `b`]).
+fn split_parens(w: &str) -> Option<(String, Vec<String>)> {
+    let (head, mut tail) = match w.find('(') {
+        Some(i) => (&w[..i], &w[i..]),
+        None => (w, ""),
+    };
+    let mut subs = Vec::new();
+    while let Some(t) = tail.strip_prefix('(') {
+        let close = t.find(')')?;
+        subs.push(clean_sub(&t[..close]));
+        tail = &t[close + 1..];
+    }
+    tail.is_empty().then(|| (head.to_string(), subs))
+}
+
+/// A subdivision as records print it: up to three digits, or one letter.
+fn is_subdivision(w: &str) -> bool {
+    (!w.is_empty() && w.len() <= 3 && w.chars().all(|c| c.is_ascii_digit()))
+        || (w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// `02` → `2`, `B` → `b`.
+fn clean_sub(w: &str) -> String {
+    let w = w.trim();
+    if w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty() {
+        let t = w.trim_start_matches('0');
+        return if t.is_empty() { "0".into() } else { t.into() };
+    }
+    w.to_ascii_lowercase()
+}
+
+/// The level an offense class names: felony classes as New York (`A-I` ..
+/// `E`) and Texas (`capital`, `F1` .. `F3`, `SJF`) write them, `misd-A`,
+/// `violation`. An empty class (grades of different levels) names none.
+pub fn level_of_class(class: &str) -> Option<&'static str> {
+    let c = class.trim();
+    match c {
+        "A-I" | "A-II" | "B" | "C" | "D" | "E" | "capital" | "F1" | "F2" | "F3" | "SJF" => {
+            Some("felony")
+        }
+        "violation" => Some("violation"),
+        _ if c.starts_with("misd") => Some("misdemeanor"),
+        _ => None,
     }
 }
 
@@ -200,8 +391,11 @@ pub struct ListTable {
     pub title: String,
     pub citation: String,
     pub rows: HashMap<String, Subdivisions>,
-    /// Schemes the list has rows in; codes of other schemes are undetermined.
+    /// Schemes the list has rows in.
     pub schemes: Vec<String>,
+    /// The state whose law the list belongs to (`NY`), if any: its list is
+    /// closed over every scheme of that state.
+    pub state: Option<String>,
 }
 
 /// The result of testing a code against a list.
@@ -215,8 +409,6 @@ pub enum Membership {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unknown {
-    /// The scheme table does not know the section.
-    UnknownSection,
     /// The list names some subdivisions only and the code gives none.
     NeedsSubdivision,
     /// The list has no rows of the code's scheme: an equivalent is needed.
@@ -224,12 +416,14 @@ pub enum Unknown {
 }
 
 impl ListTable {
-    pub fn membership(
-        &self,
-        code: &OffenseCode,
-        universe: Option<&HashMap<String, SchemeRow>>,
-    ) -> Membership {
-        if !self.schemes.iter().any(|s| s == &code.scheme) {
+    /// A list is a closed list of sections: a code of a scheme it covers (a
+    /// scheme it has rows in, or any scheme of its own state) is a member
+    /// exactly when the list names it. A code of another state's or the
+    /// federal schemes needs its equivalent here, which only a person can give.
+    pub fn membership(&self, code: &OffenseCode) -> Membership {
+        let own_state =
+            self.state.is_some() && OffenseCode::state(&code.scheme) == self.state.as_deref();
+        if !own_state && !self.schemes.iter().any(|s| s == &code.scheme) {
             return Membership::Unknown(Unknown::NeedsEquivalent);
         }
         match self.rows.get(&code.key()) {
@@ -238,10 +432,7 @@ impl ListTable {
                 Some(false) => Membership::NotMember,
                 None => Membership::Unknown(Unknown::NeedsSubdivision),
             },
-            None => match universe {
-                Some(u) if u.contains_key(&code.key()) => Membership::NotMember,
-                _ => Membership::Unknown(Unknown::UnknownSection),
-            },
+            None => Membership::NotMember,
         }
     }
 }
@@ -346,7 +537,10 @@ pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Ve
             repealed: (!repealed.is_empty()).then(|| repealed.to_string()),
             source: r[5].trim().to_string(),
         };
-        if rows.insert(code.to_ascii_uppercase(), row).is_some() {
+        let key = OffenseCode::parse(code, &[scheme.to_string()])
+            .map(|c| c.key())
+            .unwrap_or_default();
+        if rows.insert(key, row).is_some() {
             errors.push(RowError {
                 line,
                 message: format!("`{code}` appears twice"),
@@ -423,6 +617,87 @@ mod tests {
         );
         assert!(OffenseCode::parse("XX 1", &schemes()).is_err());
         assert!(OffenseCode::parse("NY PL 1(2", &schemes()).is_err());
+    }
+
+    fn read(text: &str) -> Option<String> {
+        let names = schemes();
+        let mut aliases = HashMap::new();
+        aliases.insert("TX H&S".to_string(), "TX HS".to_string());
+        aliases.insert("TX HSC".to_string(), "TX HS".to_string());
+        aliases.insert("NY PENAL LAW".to_string(), "NY PL".to_string());
+        let known = |scheme: &str, section: &str| scheme == "NY PL" && section == "120.04-a";
+        let ctx = ReadContext {
+            schemes: &names,
+            aliases: &aliases,
+            state: Some("NY"),
+            default_scheme: Some("NY PL"),
+            is_section: &known,
+        };
+        OffenseCode::read(text, &ctx).map(|c| c.normalized())
+    }
+
+    #[test]
+    fn reads_codes_as_records_print_them() {
+        for (text, want) in [
+            ("NY PL 120.05(2)", "NY PL 120.05(2)"),
+            ("PL 120.05 02", "NY PL 120.05(2)"),
+            ("120.05-2", "NY PL 120.05(2)"),
+            ("NY PL 120.05 SUBD 2", "NY PL 120.05(2)"),
+            ("ny pl 120.05 subd. 2", "NY PL 120.05(2)"),
+            ("N.Y. Penal Law § 120.05", "NY PL 120.05"),
+            ("NY Penal Law § 120.05", "NY PL 120.05"),
+            ("NY PL 120.04-a", "NY PL 120.04-a"),
+            ("NY PL 265.02(3)(b)", "NY PL 265.02(3)(b)"),
+            ("NY PL 120.05 Juan Perez DOB 1990-01-01", "NY PL 120.05"),
+            ("TX HSC 481.115", "TX HS 481.115"),
+            ("TX H&S 481.115", "TX HS 481.115"),
+            ("USC 8 1326", "USC 8 1326"),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(want), "{text}");
+        }
+        for text in [
+            "",
+            "Juan Perez",
+            "ZZ QQ 1.2",
+            "NY PL",
+            "NY PL 120.05 SUBD Juan",
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn lists_are_closed_over_their_state() {
+        let (rows, schemes, errs) = parse_list(
+            "code,subdivisions,note,source\nNY PL 120.05,,,\nNY PL 265.02,2-8,,\n",
+            &super::tests::schemes(),
+        );
+        assert!(errs.is_empty());
+        let t = ListTable {
+            pack: "us-ny-nyc".into(),
+            name: "vsc".into(),
+            title: String::new(),
+            citation: String::new(),
+            rows,
+            schemes,
+            state: Some("NY".into()),
+        };
+        let code = |s: &str| OffenseCode::parse(s, &super::tests::schemes()).unwrap();
+        assert_eq!(t.membership(&code("NY PL 120.05")), Membership::Member);
+        assert_eq!(t.membership(&code("NY PL 999.99")), Membership::NotMember);
+        assert_eq!(t.membership(&code("NY VTL 1192")), Membership::NotMember);
+        assert_eq!(
+            t.membership(&code("NY PL 265.02")),
+            Membership::Unknown(Unknown::NeedsSubdivision)
+        );
+        assert_eq!(
+            t.membership(&code("TX PC 19.02")),
+            Membership::Unknown(Unknown::NeedsEquivalent)
+        );
+        assert_eq!(
+            t.membership(&code("NCIC 1313")),
+            Membership::Unknown(Unknown::NeedsEquivalent)
+        );
     }
 
     #[test]

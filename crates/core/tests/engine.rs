@@ -115,13 +115,9 @@ fn tables_decide_or_say_why_not() {
     let d = o("NY PL 265.02");
     assert_eq!(d.outcome, Outcome::Undetermined, "subdivision needed");
     assert!(d.missing_facts[0].contains("NY PL 265.02"));
-    let d = o("NY PL 999.99");
-    assert_eq!(
-        d.outcome,
-        Outcome::Undetermined,
-        "unknown section is never a guess"
-    );
-    assert!(d.missing_facts[0].contains("NY PL 999.99"));
+    // A list is closed: a section it does not name is not listed, whether or
+    // not the scheme table knows it.
+    assert_eq!(o("NY PL 999.99").outcome, Outcome::Prohibited, "not listed");
     let d = o("CA PC 187");
     assert_eq!(
         d.outcome,
@@ -146,15 +142,19 @@ fn bad_input_names_the_field() {
     assert_eq!(lib.decide_json(&r).unwrap_err().field, "jurisdiction");
     r["jurisdiction"] = json!("us");
     r["date"] = json!("2010-01-01");
+    r["subject"]["arrest_date"] = json!("2009-12-01");
     let e = lib.decide_json(&r).unwrap_err();
     assert_eq!(e.field, "date");
     assert!(e.message.contains("before any law"), "{e}");
     r["date"] = json!("2020-01-01");
+    // A code no table can place is an unknown, never bad input.
     r["subject"]["convictions"] = conv("ZZ 1", "2018-01-01", 0);
-    assert_eq!(
-        lib.decide_json(&r).unwrap_err().field,
-        "subject.convictions[0].offense"
-    );
+    assert!(lib.decide_json(&r).is_ok());
+    // A judgment dated after the request is.
+    r["subject"]["convictions"] = conv("NY PL 120.05", "2031-01-01", 0);
+    let e = lib.decide_json(&r).unwrap_err();
+    assert_eq!(e.field, "subject.convictions[0].date");
+    assert!(e.message.contains("after the request"), "{e}");
     r["subject"]["convictions"] = json!([]);
     r["subject"]["favourite_colour"] = json!("blue");
     assert_eq!(

@@ -154,6 +154,8 @@ fn example() -> Value {
 fn doc_request(kind: &str, date: &str, booking: &str, warrant: &str) -> Value {
     let mut r = example();
     r["date"] = json!(date);
+    // The example's arrest would postdate an earlier request.
+    r["subject"]["arrest_date"] = json!(date);
     r["request"]["kind"] = json!(kind);
     r["request"]["warrant"] = json!(warrant);
     r["subject"]["booking_number"] = json!(booking);

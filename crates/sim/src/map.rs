@@ -669,12 +669,7 @@ impl Mapper {
                 None => None,
             }
         });
-        let mut item = Item {
-            fields: [MISSING; schema::ITEM_WIDTH],
-            member: 0,
-            unknown: 0,
-            offense: None,
-        };
+        let mut item = Item::new();
         match found {
             Some((m, u, in_table)) => {
                 if !in_table {
