@@ -148,6 +148,60 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     select(plan, bits(eff)).outcome
 }
 
+/// The outcomes a request can still have over every completion of the facts
+/// it lacks: one outcome when it is decided; for an undetermined request,
+/// every outcome some answer to its open questions gives (a superset of the
+/// reachable ones: tests the facts leave open are enumerated as free). The
+/// partial-identification bounds of a simulation are built from this.
+pub fn possible_outcomes(law: &LawVersion, facts: &Facts) -> OutcomeSet {
+    let o = outcome(law, facts);
+    if o != Outcome::Undetermined {
+        return OutcomeSet::of(o);
+    }
+    let Some(plan) = plan_of(law, facts) else {
+        return OutcomeSet::of(o);
+    };
+    let status = statuses(plan, facts);
+    let e = crate::branches::enumerate(plan, facts, &status, BRANCH_COMBOS);
+    let mut set = OutcomeSet::default();
+    for (_, x) in &e.combos {
+        set.insert(*x);
+    }
+    if e.truncated {
+        set.insert(Outcome::Undetermined);
+    }
+    set
+}
+
+/// A set of outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct OutcomeSet(u8);
+
+impl OutcomeSet {
+    pub fn of(o: Outcome) -> OutcomeSet {
+        let mut s = OutcomeSet::default();
+        s.insert(o);
+        s
+    }
+    pub fn insert(&mut self, o: Outcome) {
+        self.0 |= 1 << o as u8;
+    }
+    pub fn contains(self, o: Outcome) -> bool {
+        self.0 & (1 << o as u8) != 0
+    }
+    /// The one outcome, if the set holds exactly one.
+    pub fn single(self) -> Option<Outcome> {
+        [
+            Outcome::Required,
+            Outcome::Permitted,
+            Outcome::Prohibited,
+            Outcome::Undetermined,
+        ]
+        .into_iter()
+        .find(|o| OutcomeSet::of(*o) == self)
+    }
+}
+
 /// Plans of up to this many rules combine by table lookup (2^n entries).
 const TABLE_RULES: usize = 10;
 

@@ -290,3 +290,29 @@ fn unknown_rules_are_enumerated_not_guessed() {
     let r = json!({ "jurisdiction": "us-ny-nyc", "date": "2016-06-01", "request": { "kind": "information" } });
     assert_eq!(lib.decide_json(&r).unwrap().outcome, Outcome::Permitted);
 }
+
+#[test]
+fn possible_outcomes_bound_an_undetermined_request() {
+    let lib = fixture();
+    // Without the warrant, the judicial branch permits and the others prohibit.
+    let mut r = req("judicial", conv("NY PL 120.05", "2018-01-01", 0));
+    r["request"].as_object_mut().unwrap().remove("warrant");
+    let (pack, facts) = lib.decode(&r).unwrap();
+    let law = lib.law_for(pack, &facts).unwrap();
+    assert_eq!(
+        brightline_core::decide::outcome(law, &facts),
+        Outcome::Undetermined
+    );
+    let set = brightline_core::decide::possible_outcomes(law, &facts);
+    assert!(set.contains(Outcome::Permitted) && set.contains(Outcome::Prohibited));
+    assert_eq!(set.single(), None);
+    // A decided request has exactly its outcome.
+    let (pack, facts) = lib
+        .decode(&req("judicial", conv("NY PL 120.05", "2018-01-01", 0)))
+        .unwrap();
+    let law = lib.law_for(pack, &facts).unwrap();
+    assert_eq!(
+        brightline_core::decide::possible_outcomes(law, &facts).single(),
+        Some(Outcome::Permitted)
+    );
+}
