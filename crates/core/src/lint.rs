@@ -298,5 +298,15 @@ pub fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String
             }
         }
     }
+    // `assumptions`: the exact facts the decision took as implied or presumed.
+    if let Some(xs) = expect.get("assumptions").and_then(|c| c.as_array()) {
+        let mut want: Vec<&str> = xs.iter().filter_map(|x| x.as_str()).collect();
+        let mut got: Vec<&str> = d.assumptions.iter().map(|a| a.fact.as_str()).collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        if want != got {
+            return Err(format!("expected assumptions {want:?}, got {got:?}"));
+        }
+    }
     Ok(())
 }
