@@ -13,6 +13,9 @@
 //! that their appends serialise into one chain).
 
 mod chain;
+pub mod checkpoint;
+pub mod merkle;
+mod seal;
 
 /// The columns of `log_entries`, in the order both backends read and write them.
 const ENTRY_COLS: &str = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date";
@@ -26,6 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 pub use chain::{canonical as canonical_json, entry_hash, meta_of, Meta, GENESIS};
+pub use checkpoint::{Checkpoint, LogKey, Signed};
+use merkle::{Hash, Tree};
 pub use tokens::{Role, TokenInfo};
 
 /// Errors of the store. Messages are for operators; none carries a token or identifier.
@@ -81,8 +86,20 @@ impl Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Appended {
     pub seq: i64,
+    /// The entry's leaf in the Merkle tree: `seq - 1`.
+    pub leaf_index: u64,
     pub logged_at: String,
     pub entry_hash: String,
+}
+
+/// An inclusion proof (RFC 9162 § 2.1.3) of one entry in a signed checkpoint's tree.
+#[derive(Clone, Debug)]
+pub struct Inclusion {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub leaf_hash: Hash,
+    pub proof: Vec<Hash>,
+    pub checkpoint: Signed,
 }
 
 /// Filters for listing decisions (newest first).
@@ -104,6 +121,8 @@ pub struct Verification {
     pub head_seq: i64,
     pub head_hash: String,
     pub first_bad: Option<BadEntry>,
+    /// The Merkle root (base64) of the entries walked, as a checkpoint would carry it.
+    pub root: String,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -114,7 +133,18 @@ pub struct BadEntry {
 
 /// One backend connection. Each method is one statement or one transaction.
 pub(crate) trait Conn: Send {
-    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>>;
+    /// Appends a batch in one transaction; with a seal, extends the tree, signs
+    /// it and stores the signed checkpoint in that same transaction.
+    fn append(
+        &mut self,
+        batch: &[(NewEntry, String)],
+        now: &str,
+        seal: Option<&seal::Seal>,
+    ) -> Result<(Vec<Appended>, Option<Signed>)>;
+    /// The log's own last signed checkpoint: (tree size, signed note).
+    fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>>;
+    /// Stores a checkpoint signed outside an append, if the log still ends at its size.
+    fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool>;
     fn get(&mut self, seq: i64) -> Result<Option<Entry>>;
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>>;
     fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>>;
@@ -159,6 +189,7 @@ pub struct Stats {
 
 pub struct Store {
     pool: pool::Pool,
+    seal: Option<Arc<seal::Seal>>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     handle: Mutex<Option<thread::JoinHandle<()>>>,
     backend: &'static str,
@@ -169,13 +200,23 @@ pub struct Store {
 const MAX_BATCH: usize = 1024;
 
 impl Store {
-    /// Opens (and creates, if new) the log.
+    /// Opens (and creates, if new) the log. Appends are not signed.
     pub fn open(loc: &Location) -> Result<Store> {
+        Store::open_with(loc, None)
+    }
+
+    /// Opens (and creates, if new) the log and signs a checkpoint of it with
+    /// `key` at once and after every committed batch.
+    pub fn open_signed(loc: &Location, key: LogKey) -> Result<Store> {
+        Store::open_with(loc, Some(key))
+    }
+
+    fn open_with(loc: &Location, key: Option<LogKey>) -> Result<Store> {
         let (factory, backend): (Factory, &'static str) = match loc.clone() {
             Location::Sqlite(path) => {
                 if let Some(dir) = path.parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir)?;
+                        create_private_dir(dir)?;
                     }
                 }
                 sqlite::init(&path)?;
@@ -197,18 +238,74 @@ impl Store {
         let wconn = factory()?;
         let make = factory.clone();
         let pool = pool::Pool::new(factory);
+        let seal = match key {
+            Some(key) => {
+                let mut tree = Tree::new();
+                let mut lease = pool.get()?;
+                let c = lease.conn();
+                loop {
+                    let page = c.scan(tree.size() as i64, 5000)?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    seal::extend_with(&mut tree, &page)?;
+                }
+                let (head, _) = c.head()?;
+                if head != tree.size() as i64 {
+                    return Err(StoreError::Invalid(format!(
+                        "the log's head says entry {head} but its entries end at {}; run `brightline log verify`",
+                        tree.size()
+                    )));
+                }
+                let s = seal::Seal::new(key, tree);
+                let signed = s.sign_current()?;
+                c.save_checkpoint(signed.checkpoint.size as i64, &signed.note)?;
+                s.publish(signed);
+                Some(Arc::new(s))
+            }
+            None => None,
+        };
         let stats = Arc::new(Stats::default());
         let (tx, rx) = mpsc::channel::<Job>();
         let st = stats.clone();
+        let ws = seal.clone();
         let handle = thread::Builder::new()
             .name("brightline-log-writer".into())
-            .spawn(move || writer_loop(Some(wconn), &make, rx, &st))?;
+            .spawn(move || writer_loop(Some(wconn), &make, rx, &st, ws.as_deref()))?;
         Ok(Store {
             pool,
+            seal,
             writer: Mutex::new(Some(tx)),
             handle: Mutex::new(Some(handle)),
             backend,
             stats,
+        })
+    }
+
+    /// Opens an existing log for reading only (SQLite `mode=ro`; PostgreSQL
+    /// sessions whose transactions are read-only): `verify` writes nothing.
+    pub fn open_read_only(loc: &Location) -> Result<Store> {
+        let (factory, backend): (Factory, &'static str) = match loc.clone() {
+            Location::Sqlite(path) => (
+                Arc::new(move || sqlite::connect_ro(&path).map(|c| Box::new(c) as Box<dyn Conn>)),
+                "sqlite",
+            ),
+            Location::Postgres { conn, schema } => (
+                Arc::new(move || {
+                    pg::connect_ro(&conn, schema.as_deref()).map(|c| Box::new(c) as Box<dyn Conn>)
+                }),
+                "postgres",
+            ),
+        };
+        // Fail here, not at the first read, if the log cannot be opened.
+        drop(factory()?);
+        Ok(Store {
+            pool: pool::Pool::new(factory),
+            seal: None,
+            writer: Mutex::new(None),
+            handle: Mutex::new(None),
+            backend,
+            stats: Arc::new(Stats::default()),
         })
     }
 
@@ -296,8 +393,185 @@ impl Store {
         self.with(|c| c.count())
     }
 
+    /// The latest checkpoint this process signed (`None` without a signing key).
+    pub fn checkpoint(&self) -> Option<Signed> {
+        self.seal.as_ref().and_then(|s| s.latest())
+    }
+
+    /// The public key of the signing key, if the store signs.
+    pub fn public_key(&self) -> Option<String> {
+        use checkpoint::Verifier;
+        self.seal.as_ref().map(|s| {
+            let v = &s.key().verifier;
+            format!("{}+{:08x}", v.name(), v.key_id())
+        })
+    }
+
+    /// The log's own last stored checkpoint: (tree size, signed note).
+    pub fn stored_checkpoint(&self) -> Result<Option<(i64, String)>> {
+        self.with(|c| c.checkpoint_row())
+    }
+
+    /// An inclusion proof of entry `seq` in the tree of the latest signed checkpoint.
+    pub fn inclusion_proof(&self, seq: i64) -> Result<Inclusion> {
+        let (seal, cp) = self.signed_state()?;
+        let size = cp.checkpoint.size;
+        if seq < 1 || seq as u64 > size {
+            return Err(StoreError::Invalid(format!(
+                "entry {seq} is not in the latest checkpoint (size {size})"
+            )));
+        }
+        let index = seq as u64 - 1;
+        let (leaf, proof) = seal.with_tree(|t| Ok((t.leaf(index)?, t.inclusion(index, size)?)))?;
+        Ok(Inclusion {
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: leaf,
+            proof,
+            checkpoint: cp,
+        })
+    }
+
+    /// A consistency proof between two tree sizes, the larger at most the latest checkpoint's.
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        let (seal, cp) = self.signed_state()?;
+        if to > cp.checkpoint.size || from > to {
+            return Err(StoreError::Invalid(format!(
+                "no proof from {from} to {to}: sizes must satisfy from <= to <= {} (the latest checkpoint)",
+                cp.checkpoint.size
+            )));
+        }
+        seal.with_tree(|t| t.consistency(from, to))
+    }
+
+    fn signed_state(&self) -> Result<(&seal::Seal, Signed)> {
+        let seal = self.seal.as_deref().ok_or_else(|| {
+            StoreError::Invalid(
+                "this service signs no checkpoints (start it with --signing-key)".into(),
+            )
+        })?;
+        let cp = seal
+            .latest()
+            .ok_or_else(|| StoreError::Invalid("no checkpoint signed yet".into()))?;
+        Ok((seal, cp))
+    }
+
+    /// Signs a checkpoint of the log as it is, after checking that the log is
+    /// sound and consistent with its own last signed checkpoint (so that a log
+    /// edited behind the service is never signed).
+    pub fn sign_now(&self, key: &LogKey) -> Result<std::result::Result<Signed, Verification>> {
+        let (v, tree) = self.verify_with(&key.verifier, None)?;
+        if !v.ok {
+            return Ok(Err(v));
+        }
+        let signed = checkpoint::sign(&key.signer, tree.size(), tree.root(tree.size())?)?;
+        Ok(Ok(signed))
+    }
+
+    /// `verify`, and then against signed checkpoints: the log's own last one
+    /// (which every entry must be covered by) and, if given, one kept outside
+    /// (whose first `size` entries must still hash to its root).
+    pub fn verify_against(
+        &self,
+        key: &checkpoint::StandardVerifierKey,
+        external: Option<&Checkpoint>,
+    ) -> Result<Verification> {
+        Ok(self.verify_with(key, external)?.0)
+    }
+
+    fn verify_with(
+        &self,
+        key: &checkpoint::StandardVerifierKey,
+        external: Option<&Checkpoint>,
+    ) -> Result<(Verification, Tree)> {
+        let (mut v, tree) = self.walk()?;
+        let n = tree.size();
+        let fail = |v: &mut Verification, seq: i64, problem: String| {
+            v.ok = false;
+            v.first_bad = Some(BadEntry { seq, problem });
+        };
+        if let Some(cp) = external {
+            if n < cp.size && v.ok {
+                let what = if n == 0 {
+                    "wiped: it holds no entries".to_string()
+                } else {
+                    format!("truncated or rolled back to an older copy: it holds {n} entries")
+                };
+                fail(
+                    &mut v,
+                    n as i64 + 1,
+                    format!(
+                        "the log was {what}, but the checkpoint signed for {} commits to {} entries",
+                        cp.origin, cp.size
+                    ),
+                );
+            } else if n >= cp.size && tree.root(cp.size)? != cp.root {
+                // Even a broken chain is reported as a rewrite of the signed part, which is graver.
+                fail(
+                    &mut v,
+                    1,
+                    format!(
+                        "rewritten: the first {} entries no longer hash to the root of the checkpoint signed for {} (an entry up to {} was edited, inserted, deleted or reordered, and the chain recomputed)",
+                        cp.size, cp.origin, cp.size
+                    ),
+                );
+            }
+        }
+        if !v.ok {
+            return Ok((v, tree));
+        }
+        match self.stored_checkpoint()? {
+            None if n == 0 => {}
+            None => fail(
+                &mut v,
+                1,
+                format!("entries 1 to {n} are covered by no signed checkpoint: the log holds none (run `brightline serve --signing-key`), or it was removed"),
+            ),
+            Some((size, note)) => match checkpoint::open(&note, key) {
+                Err(e) => fail(&mut v, size.max(1), format!("the log's own checkpoint: {e}")),
+                Ok(own) if own.size != size as u64 => fail(
+                    &mut v,
+                    size.max(1),
+                    "the log's own checkpoint row does not match its signed size (edited)".into(),
+                ),
+                Ok(own) if own.size > n => fail(
+                    &mut v,
+                    n as i64 + 1,
+                    format!(
+                        "the log holds {n} entries but its own signed checkpoint commits to {}: entries were removed (truncated, rolled back or wiped)",
+                        own.size
+                    ),
+                ),
+                Ok(own) if tree.root(own.size)? != own.root => fail(
+                    &mut v,
+                    1,
+                    format!(
+                        "rewritten: the first {} entries no longer hash to the root of the log's own signed checkpoint",
+                        own.size
+                    ),
+                ),
+                Ok(own) if own.size < n => fail(
+                    &mut v,
+                    own.size as i64 + 1,
+                    format!(
+                        "entries {} to {n} are covered by no checkpoint signed with this key: forged, or appended without the service's signing key",
+                        own.size + 1
+                    ),
+                ),
+                Ok(_) => {}
+            },
+        }
+        Ok((v, tree))
+    }
+
     /// Walks the whole chain and names the first entry that breaks it.
     pub fn verify(&self) -> Result<Verification> {
+        Ok(self.walk()?.0)
+    }
+
+    /// The chain walk of `verify`, which also builds the Merkle tree of the entries it passed.
+    fn walk(&self) -> Result<(Verification, Tree)> {
+        let mut tree = Tree::new();
         let (head_seq, head_hash) = self.head()?;
         let mut prev = GENESIS.to_string();
         let mut expect = 1i64;
@@ -308,6 +582,7 @@ impl Store {
             head_seq,
             head_hash: head_hash.clone(),
             first_bad: Some(BadEntry { seq, problem }),
+            root: String::new(),
         };
         // Walk from the lowest sequence number there is, so that a row numbered
         // below 1 shows, and stop at the head read above: entries appended
@@ -325,39 +600,48 @@ impl Store {
                 }
                 entries += 1;
                 if e.seq < expect {
-                    return Ok(bad(
-                        e.seq,
-                        format!(
-                            "entry {} is out of the sequence, which starts at 1 (inserted)",
-                            e.seq
+                    return Ok((
+                        bad(
+                            e.seq,
+                            format!(
+                                "entry {} is out of the sequence, which starts at 1 (inserted)",
+                                e.seq
+                            ),
+                            entries,
                         ),
-                        entries,
+                        tree,
                     ));
                 }
                 if e.seq != expect {
-                    return Ok(bad(
-                        expect,
-                        format!(
-                            "entry {expect} is missing (deleted); the next entry is {}",
-                            e.seq
+                    return Ok((
+                        bad(
+                            expect,
+                            format!(
+                                "entry {expect} is missing (deleted); the next entry is {}",
+                                e.seq
+                            ),
+                            entries,
                         ),
-                        entries,
+                        tree,
                     ));
                 }
                 if e.prev_hash != prev {
-                    return Ok(bad(
+                    return Ok((bad(
                         e.seq,
                         format!("entry {} does not follow entry {} (an entry was inserted, deleted or moved before it)", e.seq, e.seq - 1),
                         entries,
-                    ));
+                    ), tree));
                 }
                 let body: serde_json::Value = match serde_json::from_str(&e.body) {
                     Ok(v) => v,
                     Err(_) => {
-                        return Ok(bad(
-                            e.seq,
-                            format!("entry {} has a body that is not JSON (edited)", e.seq),
-                            entries,
+                        return Ok((
+                            bad(
+                                e.seq,
+                                format!("entry {} has a body that is not JSON (edited)", e.seq),
+                                entries,
+                            ),
+                            tree,
                         ))
                     }
                 };
@@ -372,22 +656,29 @@ impl Store {
                     &e.body,
                 );
                 if h != e.entry_hash {
-                    return Ok(bad(
-                        e.seq,
-                        format!("entry {}'s contents do not match its hash (edited)", e.seq),
-                        entries,
+                    return Ok((
+                        bad(
+                            e.seq,
+                            format!("entry {}'s contents do not match its hash (edited)", e.seq),
+                            entries,
+                        ),
+                        tree,
                     ));
                 }
                 if meta_of(&e.kind, &body) != e.meta {
-                    return Ok(bad(
-                        e.seq,
-                        format!(
-                            "entry {}'s index columns do not match its contents (edited)",
-                            e.seq
+                    return Ok((
+                        bad(
+                            e.seq,
+                            format!(
+                                "entry {}'s index columns do not match its contents (edited)",
+                                e.seq
+                            ),
+                            entries,
                         ),
-                        entries,
+                        tree,
                     ));
                 }
+                tree.push(merkle::leaf_of(e))?;
                 prev = h;
                 expect += 1;
             }
@@ -399,13 +690,16 @@ impl Store {
         if let Some(e) = self.scan(now.max(head_seq), 1)?.first() {
             let (later, _) = self.head()?;
             if e.seq > later {
-                return Ok(bad(
-                    e.seq,
-                    format!(
-                        "entry {} lies beyond the head, entry {later} (inserted)",
-                        e.seq
+                return Ok((
+                    bad(
+                        e.seq,
+                        format!(
+                            "entry {} lies beyond the head, entry {later} (inserted)",
+                            e.seq
+                        ),
+                        entries,
                     ),
-                    entries,
+                    tree,
                 ));
             }
         }
@@ -415,15 +709,20 @@ impl Store {
             } else {
                 format!("the head (entry {head_seq}) does not match the last entry {last}")
             };
-            return Ok(bad(last.min(head_seq) + 1, problem, entries));
+            return Ok((bad(last.min(head_seq) + 1, problem, entries), tree));
         }
-        Ok(Verification {
-            ok: true,
-            entries,
-            head_seq,
-            head_hash: head_hash.clone(),
-            first_bad: None,
-        })
+        let root = tree.root(tree.size())?.to_string();
+        Ok((
+            Verification {
+                ok: true,
+                entries,
+                head_seq,
+                head_hash: head_hash.clone(),
+                first_bad: None,
+                root,
+            },
+            tree,
+        ))
     }
 
     // ---- tokens
@@ -478,6 +777,7 @@ fn writer_loop(
     make: &Factory,
     rx: mpsc::Receiver<Job>,
     stats: &Stats,
+    seal: Option<&seal::Seal>,
 ) {
     use std::sync::atomic::Ordering::Relaxed;
     while let Ok(first) = rx.recv() {
@@ -499,15 +799,32 @@ fn writer_loop(
             Some(c) => Ok(c),
             None => make(),
         };
+        let base = seal.map(|s| s.size());
         let result = match fresh {
             Ok(mut c) => {
-                let r = c.append(&batch, &now());
+                let r = c.append(&batch, &now(), seal);
                 if r.is_ok() {
                     conn = Some(c);
                 }
                 r
             }
             Err(e) => Err(e),
+        };
+        let result = match (result, seal) {
+            (Ok((done, signed)), Some(s)) => {
+                if let Some(signed) = signed {
+                    s.publish(signed);
+                }
+                Ok(done)
+            }
+            (Ok((done, _)), None) => Ok(done),
+            (Err(e), s) => {
+                // The leaves of a batch that did not commit leave the tree.
+                if let (Some(s), Some(b)) = (s, base) {
+                    s.truncate(b);
+                }
+                Err(e)
+            }
         };
         stats.batches.fetch_add(1, Relaxed);
         let bucket = (usize::BITS - (jobs.len().max(1) - 1).leading_zeros()) as usize;
@@ -602,4 +919,17 @@ pub fn load_or_create_key(dir: &std::path::Path) -> Result<Vec<u8>> {
     f.write_all(chain::hex(&key).as_bytes())?;
     f.sync_all()?;
     Ok(key.to_vec())
+}
+
+/// Creates a folder (and its parents) that only its owner may enter (0700 on Unix).
+pub fn create_private_dir(dir: &std::path::Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)?;
+    Ok(())
 }

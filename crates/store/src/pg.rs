@@ -10,6 +10,9 @@
 use postgres::{Client, NoTls, Row};
 
 use crate::chain::{entry_hash, meta_of, Meta};
+use crate::checkpoint::Signed;
+use crate::merkle::leaf_of_new;
+use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
 use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
 
@@ -52,7 +55,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS log_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL,
+    note TEXT NOT NULL
+);
 ";
+
+const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 /// Arbitrary constant naming the advisory lock that serialises schema setup
 /// when several instances start at once.
@@ -101,6 +111,20 @@ pub fn connect(conn: &str, schema: Option<&str>) -> Result<Pg> {
     })
 }
 
+/// A session whose every transaction is read-only (the server refuses writes).
+pub fn connect_ro(conn: &str, schema: Option<&str>) -> Result<Pg> {
+    let mut c = open(conn, schema)?;
+    c.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+    Ok(Pg { c })
+}
+
+fn scan_range(tx: &mut postgres::Transaction<'_>, after: i64, upto: i64) -> Result<Vec<Entry>> {
+    entries(tx.query(
+        &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq"),
+        &[&after, &upto],
+    )?)
+}
+
 fn entry(r: &Row) -> Result<Entry> {
     Ok(Entry {
         seq: r.try_get(0)?,
@@ -139,7 +163,12 @@ fn token(r: &Row) -> Result<TokenInfo> {
 }
 
 impl Conn for Pg {
-    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>> {
+    fn append(
+        &mut self,
+        batch: &[(NewEntry, String)],
+        now: &str,
+        seal: Option<&Seal>,
+    ) -> Result<(Vec<Appended>, Option<Signed>)> {
         let mut tx = self.c.transaction()?;
         let head = tx.query_one(
             "SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE",
@@ -147,7 +176,9 @@ impl Conn for Pg {
         )?;
         let (mut seq, mut prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
         let ins = tx.prepare(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))?;
+        let head = seq;
         let mut out = Vec::with_capacity(batch.len());
+        let mut leaves = Vec::new();
         for (e, body) in batch {
             seq += 1;
             let h = entry_hash(
@@ -160,6 +191,9 @@ impl Conn for Pg {
                 &e.engine_version,
                 body,
             );
+            if seal.is_some() {
+                leaves.push(leaf_of_new(&prev, seq, now, e, body));
+            }
             let m = meta_of(&e.kind, &e.body);
             tx.execute(
                 &ins,
@@ -183,6 +217,7 @@ impl Conn for Pg {
             )?;
             out.push(Appended {
                 seq,
+                leaf_index: seq as u64 - 1,
                 logged_at: now.to_string(),
                 entry_hash: h.clone(),
             });
@@ -192,8 +227,45 @@ impl Conn for Pg {
             "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",
             &[&seq, &prev],
         )?;
+        let signed = match seal {
+            Some(s) => {
+                let signed = s.extend(head, &mut |a, u| scan_range(&mut tx, a, u), &leaves)?;
+                tx.execute(SAVE_CHECKPOINT, &[&seq, &signed.note])?;
+                Some(signed)
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(out)
+        Ok((out, signed))
+    }
+
+    fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
+        let exists: bool = self
+            .c
+            .query_one("SELECT to_regclass('log_checkpoint') IS NOT NULL", &[])?
+            .try_get(0)?;
+        if !exists {
+            return Ok(None);
+        }
+        let rows = self
+            .c
+            .query("SELECT size, note FROM log_checkpoint WHERE id = 1", &[])?;
+        rows.first()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+    }
+
+    fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
+        let mut tx = self.c.transaction()?;
+        let head: i64 = tx
+            .query_one("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", &[])?
+            .try_get(0)?;
+        if head != size {
+            return Ok(false);
+        }
+        tx.execute(SAVE_CHECKPOINT, &[&size, &note])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {

@@ -7,6 +7,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::chain::{entry_hash, meta_of, Meta};
+use crate::checkpoint::Signed;
+use crate::merkle::leaf_of_new;
+use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
 use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
 
@@ -49,7 +52,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS log_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);
 ";
+
+const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 fn open(path: &Path) -> Result<Connection> {
     let c = Connection::open(path)?;
@@ -67,6 +77,7 @@ fn open(path: &Path) -> Result<Connection> {
 }
 
 pub fn init(path: &Path) -> Result<()> {
+    private_file(path)?;
     let c = open(path)?;
     c.execute_batch(SCHEMA)?;
     Ok(())
@@ -74,6 +85,58 @@ pub fn init(path: &Path) -> Result<()> {
 
 pub fn connect(path: &Path) -> Result<Sqlite> {
     Ok(Sqlite { c: open(path)? })
+}
+
+/// The database file, created empty with mode 0600 if new (SQLite gives its
+/// WAL and shared-memory files the database file's mode), or narrowed to 0600.
+fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        let meta = std::fs::metadata(path)?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        for ext in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(ext);
+            let p = std::path::PathBuf::from(p);
+            if let Ok(m) = std::fs::metadata(&p) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// A connection that cannot write (`mode=ro`): no schema is created, no
+/// journal mode set, nothing written, even by a log that does not exist.
+pub fn connect_ro(path: &Path) -> Result<Sqlite> {
+    use rusqlite::OpenFlags;
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    Ok(Sqlite { c })
+}
+
+fn scan_range(c: &Connection, after: i64, upto: i64) -> Result<Vec<Entry>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ENTRY_COLS} FROM log_entries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+    ))?;
+    let rows = st.query_map([after, upto], entry)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
@@ -111,7 +174,12 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 }
 
 impl Conn for Sqlite {
-    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>> {
+    fn append(
+        &mut self,
+        batch: &[(NewEntry, String)],
+        now: &str,
+        seal: Option<&Seal>,
+    ) -> Result<(Vec<Appended>, Option<Signed>)> {
         // IMMEDIATE takes the write lock before reading the head, so two
         // processes on one file cannot both extend the same head.
         let tx = self
@@ -121,7 +189,9 @@ impl Conn for Sqlite {
             tx.query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
+        let head = seq;
         let mut out = Vec::with_capacity(batch.len());
+        let mut leaves = Vec::new();
         {
             let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
             for (e, body) in batch {
@@ -136,6 +206,9 @@ impl Conn for Sqlite {
                     &e.engine_version,
                     body,
                 );
+                if seal.is_some() {
+                    leaves.push(leaf_of_new(&prev, seq, now, e, body));
+                }
                 let m = meta_of(&e.kind, &e.body);
                 ins.execute(params![
                     seq,
@@ -156,6 +229,7 @@ impl Conn for Sqlite {
                 ])?;
                 out.push(Appended {
                     seq,
+                    leaf_index: seq as u64 - 1,
                     logged_at: now.to_string(),
                     entry_hash: h.clone(),
                 });
@@ -166,8 +240,50 @@ impl Conn for Sqlite {
             "UPDATE log_head SET seq = ?1, hash = ?2 WHERE id = 1",
             params![seq, prev],
         )?;
+        let signed = match seal {
+            Some(s) => {
+                let signed = s.extend(head, &mut |a, u| scan_range(&tx, a, u), &leaves)?;
+                tx.execute(SAVE_CHECKPOINT, params![seq, signed.note])?;
+                Some(signed)
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(out)
+        Ok((out, signed))
+    }
+
+    fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
+        // A log made before checkpoints existed has no such table; read-only
+        // connections cannot create it, and need not.
+        let exists: i64 = self.c.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_checkpoint'",
+            [],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        Ok(self
+            .c
+            .query_row(
+                "SELECT size, note FROM log_checkpoint WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
+        let tx = self
+            .c
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head: i64 = tx.query_row("SELECT seq FROM log_head WHERE id = 1", [], |r| r.get(0))?;
+        if head != size {
+            return Ok(false);
+        }
+        tx.execute(SAVE_CHECKPOINT, params![size, note])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
