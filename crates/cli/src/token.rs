@@ -17,8 +17,8 @@ pub struct TokenArgs {
 pub enum TokenCmd {
     /// Create a token and print it once (only its hash is kept).
     Create {
-        /// clerk (decide; own decisions), counsel (all decisions, reports), auditor (log), admin (tokens)
-        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin"])]
+        /// clerk (decide; own decisions), counsel (all decisions, reports), auditor (log), admin (tokens), witness (checkpoints only)
+        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin", "witness"])]
         role: String,
         #[arg(long)]
         name: String,

@@ -40,6 +40,8 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            signing_key: None,
+            identifier_key: Some(dir.join("identifier.key")),
         };
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = match &database {

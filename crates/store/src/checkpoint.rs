@@ -52,7 +52,7 @@ pub fn keygen(dir: &Path, origin: &str) -> Result<(PathBuf, PathBuf)> {
             "`{origin}` cannot name a log: no spaces or `+` (for example `city.example/brightline`)"
         )));
     }
-    std::fs::create_dir_all(dir)?;
+    crate::create_private_dir(dir)?;
     let (key_path, pub_path) = (dir.join("log.key"), dir.join("log.pub"));
     for p in [&key_path, &pub_path] {
         if p.exists() {

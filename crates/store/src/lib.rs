@@ -257,6 +257,23 @@ impl Store {
                         tree.size()
                     )));
                 }
+                // Never sign over a log that no longer extends what this key signed.
+                if let Some((size, note)) = c.checkpoint_row()? {
+                    let own = checkpoint::open(&note, &key.verifier).map_err(|e| {
+                        StoreError::Invalid(format!(
+                            "the log's own checkpoint: {e}; run `brightline log verify`"
+                        ))
+                    })?;
+                    if own.size != size as u64
+                        || own.size > tree.size()
+                        || tree.root(own.size)? != own.root
+                    {
+                        return Err(StoreError::Invalid(format!(
+                            "the log does not extend its own last signed checkpoint ({} entries): it was rewritten or rolled back; refusing to sign it (run `brightline log verify --public-key …`)",
+                            own.size
+                        )));
+                    }
+                }
                 let s = seal::Seal::new(key, tree);
                 let signed = s.sign_current()?;
                 c.save_checkpoint(signed.checkpoint.size as i64, &signed.note)?;
@@ -886,6 +903,51 @@ pub fn subject_key(key: &[u8], identifiers: &str) -> String {
 /// digits) if set, else `<dir>/hmac.key`, created with 256 random bits on
 /// first use (mode 0600).
 pub fn load_or_create_key(dir: &std::path::Path) -> Result<Vec<u8>> {
+    load_or_create_key_file(&dir.join("hmac.key"))
+}
+
+/// Where the identifier key goes when no `--identifier-key` is given: beside
+/// the data folder, not in it (`brightline-data` → `brightline-data.identifier.key`),
+/// so that a copy of the data folder does not carry the key that would let its
+/// holder test guesses of booking numbers against the keyed hashes.
+pub fn default_identifier_key(data: &std::path::Path) -> std::path::PathBuf {
+    // `.` or `dir/..` name no folder of their own: resolve them first, or the
+    // key would land inside the data folder after all.
+    let base = match data.file_name() {
+        Some(_) if !data.ends_with("..") => data.to_path_buf(),
+        _ => data.canonicalize().unwrap_or_else(|_| data.to_path_buf()),
+    };
+    let name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "brightline-data".into());
+    base.with_file_name(format!("{name}.identifier.key"))
+}
+
+/// The identifier key for `serve`: `BRIGHTLINE_HMAC_KEY`, else `file`, else
+/// the default beside the data folder. A key an older version left inside the
+/// data folder (`<data>/hmac.key`) is still used, with a warning, so that
+/// subject keys stay comparable, until it is moved out.
+pub fn identifier_key(data: &std::path::Path, file: Option<&std::path::Path>) -> Result<Vec<u8>> {
+    if let Some(f) = file {
+        return load_or_create_key_file(f);
+    }
+    let default = default_identifier_key(data);
+    let legacy = data.join("hmac.key");
+    if std::env::var_os("BRIGHTLINE_HMAC_KEY").is_none() && !default.exists() && legacy.exists() {
+        eprintln!(
+            "brightline: warning: the identifier key is inside the data folder ({}); move it out (for example to {}) and pass --identifier-key",
+            legacy.display(),
+            default.display()
+        );
+        return load_or_create_key_file(&legacy);
+    }
+    load_or_create_key_file(&default)
+}
+
+/// Reads an identifier key file (64+ hex digits), or creates it with 256
+/// random bits (mode 0600) if it does not exist; `BRIGHTLINE_HMAC_KEY` wins.
+pub fn load_or_create_key_file(path: &std::path::Path) -> Result<Vec<u8>> {
     if let Ok(v) = std::env::var("BRIGHTLINE_HMAC_KEY") {
         return chain::unhex(v.trim())
             .filter(|k| k.len() >= 32)
@@ -893,8 +955,7 @@ pub fn load_or_create_key(dir: &std::path::Path) -> Result<Vec<u8>> {
                 StoreError::Invalid("BRIGHTLINE_HMAC_KEY must be at least 64 hex digits".into())
             });
     }
-    let path = dir.join("hmac.key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
+    if let Ok(text) = std::fs::read_to_string(path) {
         return chain::unhex(text.trim())
             .filter(|k| k.len() >= 32)
             .ok_or_else(|| {
@@ -904,20 +965,14 @@ pub fn load_or_create_key(dir: &std::path::Path) -> Result<Vec<u8>> {
                 ))
             });
     }
-    std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            create_private_dir(dir)?;
+        }
+    }
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&path)?;
-    use std::io::Write;
-    f.write_all(chain::hex(&key).as_bytes())?;
-    f.sync_all()?;
+    checkpoint::write_new(path, &chain::hex(&key), 0o600)?;
     Ok(key.to_vec())
 }
 

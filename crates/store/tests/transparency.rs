@@ -421,7 +421,38 @@ fn verify_opens_read_only(h: &Harness) {
     }
 }
 
+fn service_refuses_to_start_on_a_rewritten_log(h: &Harness) {
+    let k = Keys::new();
+    let (s, _) = signed_log(h, &k, 6);
+    drop(s);
+    // An honest restart signs on.
+    drop(Store::open_signed(&h.loc, k.key.clone()).unwrap());
+    h.raw().exec("UPDATE log_entries SET body = replace(body, 'prohibited', 'permitted'), outcome = 'permitted' WHERE seq = 4");
+    rechain(h);
+    let e = Store::open_signed(&h.loc, k.key.clone())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("does not extend its own last signed checkpoint"),
+        "{e}"
+    );
+    // A checkpoint row signed by another key is refused too.
+    let other = Keys::new();
+    let fake = checkpoint::sign(&other.key.signer, 6, merkle::Hash([1; 32])).unwrap();
+    h.raw().exec(&format!(
+        "UPDATE log_checkpoint SET note = {} WHERE id = 1",
+        sql_str(&fake.note)
+    ));
+    let e = Store::open_signed(&h.loc, k.key.clone())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("no signature by the key"), "{e}");
+}
+
 both!(
+    service_refuses_to_start_on_a_rewritten_log,
     untouched_log_verifies,
     tail_cut,
     edit_and_recompute,
