@@ -60,16 +60,22 @@ impl Site {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap().trim().to_string()
     }
-    fn decide(&self, token: &str, n: usize) {
+    /// Decides `n` requests; returns the last decision's id.
+    fn decide(&self, token: &str, n: usize) -> i64 {
         let example = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/nyc-doc-detainer.json"),
         )
         .unwrap();
+        let mut id = 0;
         for _ in 0..n {
             let r = http(self.port, "POST", "/v1/decisions", Some(token), &example).unwrap();
             assert!(r.starts_with("HTTP/1.1 200"), "{r}");
-            assert!(r.contains("\"leaf_index\":"), "{r}");
+            let v: serde_json::Value =
+                serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+            id = v["id"].as_i64().unwrap();
+            assert_eq!(v["leaf_index"].as_i64(), Some(id - 1), "{r}");
         }
+        id
     }
     fn witness(&self, token: &str) -> (i32, String) {
         let o = self.run(&[
@@ -147,15 +153,29 @@ fn witness_accepts_growth_and_alarms_on_rollback_and_fork() {
     let mut server = site.start();
     let clerk = site.token("clerk");
     let witness = site.token("witness");
-    site.decide(&clerk, 3);
-    // A proof for a decision checks out against the checkpoint it names.
-    let r = http(site.port, "GET", "/v1/decisions/1/proof", Some(&clerk), "").unwrap();
+    let id = site.decide(&clerk, 3);
+    // The proof of a decision, against the checkpoint it carries.
+    let r = http(
+        site.port,
+        "GET",
+        &format!("/v1/decisions/{id}/proof"),
+        Some(&clerk),
+        "",
+    )
+    .unwrap();
     assert!(
         r.starts_with("HTTP/1.1 200") && r.contains("\"proof\":"),
         "{r}"
     );
     // A witness token reads checkpoints, and no decision.
-    let r = http(site.port, "GET", "/v1/decisions/1", Some(&witness), "").unwrap();
+    let r = http(
+        site.port,
+        "GET",
+        &format!("/v1/decisions/{id}"),
+        Some(&witness),
+        "",
+    )
+    .unwrap();
     assert!(r.starts_with("HTTP/1.1 403"), "{r}");
     drop(server);
     // The operator's backup of the data folder, as it is now.

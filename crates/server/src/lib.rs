@@ -1007,7 +1007,7 @@ async fn create_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
     let v = parse_body(body)?;
     let b: TokenBody = serde_json::from_value(v).map_err(|e| {
         ApiError::bad(
@@ -1022,22 +1022,29 @@ async fn create_token(
         return Err(ApiError::bad("name", "1 to 100 characters"));
     }
     let s = st.clone();
-    let (info, secret) = blocking(move || s.store.create_token(&name, role)).await?;
+    let (info, secret) = blocking(move || s.store.create_token_by(&admin.id, &name, role)).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": info.id, "name": info.name, "role": info.role, "created_at": info.created_at, "token": secret }))).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody)))]
+    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody), (status = 409, description = "The last admin token cannot be revoked", body = error::ErrorBody)))]
 async fn revoke_token(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
     let s = st.clone();
     let id2 = id.clone();
-    let t = blocking(move || s.store.revoke_token(&id2))
-        .await?
+    let t = tokio::task::spawn_blocking(move || s.store.revoke_token_by(&admin.id, &id2))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            brightline_store::StoreError::Conflict(m) => {
+                ApiError::new(StatusCode::CONFLICT, Some("id"), m)
+            }
+            e => ApiError::store(e),
+        })?
         .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
     if let Ok(mut c) = st.tokens.lock() {
         c.retain(|_, (ti, _)| ti.id != t.id);

@@ -46,6 +46,9 @@ pub enum StoreError {
     WriterGone,
     #[error("{0}")]
     Invalid(String),
+    /// The request contradicts the state of the store (the last admin token).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -155,7 +158,10 @@ pub(crate) trait Conn: Send {
     fn insert_token(&mut self, t: &TokenInfo, hash: &str) -> Result<()>;
     fn find_token(&mut self, hash: &str) -> Result<Option<TokenInfo>>;
     fn list_tokens(&mut self) -> Result<Vec<TokenInfo>>;
+    /// Revokes, unless it is the last admin token not revoked (then returns it unrevoked).
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>>;
+    /// Sets the role, unless that takes the role from the last admin token (then returns it unchanged).
+    fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>>;
 }
 
 type Factory = Arc<dyn Fn() -> Result<Box<dyn Conn>> + Send + Sync>;
@@ -272,6 +278,15 @@ impl Store {
                             "the log does not extend its own last signed checkpoint ({} entries): it was rewritten or rolled back; refusing to sign it (run `brightline log verify --public-key …`)",
                             own.size
                         )));
+                    }
+                    // Entries since are signed only if no decision or action is
+                    // among them: those are written by a signing service alone.
+                    let mut after = own.size as i64;
+                    loop {
+                        let page = c.scan(after, 5000)?;
+                        let Some(last) = page.last() else { break };
+                        after = last.seq;
+                        seal::only_admin(&page)?;
                     }
                 }
                 let s = seal::Seal::new(key, tree);
@@ -567,14 +582,21 @@ impl Store {
                         own.size
                     ),
                 ),
-                Ok(own) if own.size < n => fail(
-                    &mut v,
-                    own.size as i64 + 1,
-                    format!(
-                        "entries {} to {n} are covered by no checkpoint signed with this key: forged, or appended without the service's signing key",
-                        own.size + 1
-                    ),
-                ),
+                Ok(own) if own.size < n => {
+                    // Token administration by the CLI waits for the service's
+                    // next checkpoint; any other entry there was not written by it.
+                    let mut after = own.size as i64;
+                    loop {
+                        let page = self.scan(after, 5000)?;
+                        let Some(last) = page.last() else { break };
+                        after = last.seq;
+                        if let Err(e) = seal::only_admin(&page) {
+                            let seq = page.iter().find(|e| e.kind != "token").map(|e| e.seq).unwrap_or(after);
+                            fail(&mut v, seq, format!("{e}; the log's own checkpoint covers entries 1 to {}", own.size));
+                            break;
+                        }
+                    }
+                }
                 Ok(_) => {}
             },
         }
@@ -744,8 +766,21 @@ impl Store {
 
     // ---- tokens
 
-    /// Creates a token; returns its public info and the secret (shown once).
+    /// Creates a token by the operator (the CLI, the first start of `serve`).
     pub fn create_token(&self, name: &str, role: Role) -> Result<(TokenInfo, String)> {
+        self.create_token_by(OPERATOR, name, role)
+    }
+
+    /// Creates a token; returns its public info and the secret (shown once).
+    /// The creation is an entry of the chained log, made by `actor` (a token
+    /// id, or `operator`); a token whose creation could not be logged is
+    /// revoked again and the call fails.
+    pub fn create_token_by(
+        &self,
+        actor: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<(TokenInfo, String)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(StoreError::Invalid(
@@ -761,6 +796,22 @@ impl Store {
             revoked_at: None,
         };
         self.with(|c| c.insert_token(&info, &hash))?;
+        let logged = self.append(admin_entry(
+            actor,
+            json_obj(&[
+                ("event", "create".into()),
+                ("id", info.id.clone().into()),
+                ("name", info.name.clone().into()),
+                ("role", role.as_str().into()),
+            ]),
+        ));
+        if let Err(e) = logged {
+            let n = now();
+            let _ = self.with(|c| c.revoke_token(&info.id, &n));
+            return Err(StoreError::Invalid(format!(
+                "the token was not created: its creation could not be logged: {e}"
+            )));
+        }
         Ok((info, secret))
     }
     /// The token a bearer secret names, if it exists and is not revoked.
@@ -773,10 +824,92 @@ impl Store {
     pub fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
         self.with(|c| c.list_tokens())
     }
-    /// Revokes a token; `None` if there is no such token.
+    /// Revokes a token by the operator; see `revoke_token_by`.
     pub fn revoke_token(&self, id: &str) -> Result<Option<TokenInfo>> {
+        self.revoke_token_by(OPERATOR, id)
+    }
+
+    /// Revokes a token; `None` if there is no such token. The last admin token
+    /// that is not revoked cannot be (no one could manage tokens after it). The
+    /// revocation is an entry of the chained log; it stands even if that entry
+    /// could not be written, and the call then fails saying so.
+    pub fn revoke_token_by(&self, actor: &str, id: &str) -> Result<Option<TokenInfo>> {
         let n = now();
-        self.with(|c| c.revoke_token(id, &n))
+        let before = self.with(|c| c.list_tokens())?;
+        let Some(old) = before.iter().find(|t| t.id == id) else {
+            return Ok(None);
+        };
+        if old.revoked_at.is_some() {
+            return Ok(Some(old.clone()));
+        }
+        let t = self.with(|c| c.revoke_token(id, &n))?;
+        if let Some(t) = &t {
+            if t.revoked_at.is_none() {
+                return Err(StoreError::Conflict(format!(
+                    "{id} is the last admin token; create another admin token before revoking it"
+                )));
+            }
+            self.append(admin_entry(
+                actor,
+                json_obj(&[("event", "revoke".into()), ("id", id.into())]),
+            ))
+            .map_err(|e| {
+                StoreError::Invalid(format!(
+                    "{id} was revoked, but the revocation could not be logged: {e}"
+                ))
+            })?;
+        }
+        Ok(t)
+    }
+
+    /// Changes a token's role (an entry of the chained log). The last admin
+    /// token cannot lose its role.
+    pub fn set_role_by(&self, actor: &str, id: &str, role: Role) -> Result<Option<TokenInfo>> {
+        let t = self.with(|c| c.set_role(id, role))?;
+        if let Some(t) = &t {
+            if t.role != role {
+                return Err(StoreError::Conflict(format!(
+                    "{id} is the last admin token; create another admin token before changing its role"
+                )));
+            }
+            self.append(admin_entry(
+                actor,
+                json_obj(&[
+                    ("event", "role".into()),
+                    ("id", id.into()),
+                    ("role", role.as_str().into()),
+                ]),
+            ))
+            .map_err(|e| {
+                StoreError::Invalid(format!(
+                    "{id}'s role was changed, but the change could not be logged: {e}"
+                ))
+            })?;
+        }
+        Ok(t)
+    }
+}
+
+/// Who the CLI and the first start of `serve` act as in token entries.
+pub const OPERATOR: &str = "operator";
+
+fn json_obj(fields: &[(&str, serde_json::Value)]) -> serde_json::Value {
+    serde_json::Value::Object(
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A token-administration entry: kind `token`, by `actor`.
+fn admin_entry(actor: &str, body: serde_json::Value) -> NewEntry {
+    NewEntry {
+        kind: "token".into(),
+        token_id: actor.to_string(),
+        law_hash: String::new(),
+        engine_version: String::new(),
+        body,
     }
 }
 

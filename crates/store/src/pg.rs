@@ -62,6 +62,9 @@ CREATE TABLE IF NOT EXISTS log_checkpoint (
 );
 ";
 
+/// True unless the row is the only admin token not revoked.
+const NOT_LAST_ADMIN: &str = "(role <> 'admin' OR (SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)";
+
 const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 /// Arbitrary constant naming the advisory lock that serialises schema setup
@@ -116,6 +119,19 @@ pub fn connect_ro(conn: &str, schema: Option<&str>) -> Result<Pg> {
     let mut c = open(conn, schema)?;
     c.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
     Ok(Pg { c })
+}
+
+fn checkpoint_row_of(tx: &mut postgres::Transaction<'_>) -> Result<Option<(i64, String)>> {
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('log_checkpoint') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !exists {
+        return Ok(None);
+    }
+    let rows = tx.query("SELECT size, note FROM log_checkpoint WHERE id = 1", &[])?;
+    rows.first()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()
 }
 
 fn scan_range(tx: &mut postgres::Transaction<'_>, after: i64, upto: i64) -> Result<Vec<Entry>> {
@@ -229,7 +245,14 @@ impl Conn for Pg {
         )?;
         let signed = match seal {
             Some(s) => {
-                let signed = s.extend(head, &mut |a, u| scan_range(&mut tx, a, u), &leaves)?;
+                let tx = std::cell::RefCell::new(&mut tx);
+                let signed = s.extend(
+                    head,
+                    &mut |a, u| scan_range(&mut tx.borrow_mut(), a, u),
+                    &mut || checkpoint_row_of(&mut tx.borrow_mut()),
+                    &leaves,
+                )?;
+                let tx = tx.into_inner();
                 tx.execute(SAVE_CHECKPOINT, &[&seq, &signed.note])?;
                 Some(signed)
             }
@@ -240,19 +263,10 @@ impl Conn for Pg {
     }
 
     fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
-        let exists: bool = self
-            .c
-            .query_one("SELECT to_regclass('log_checkpoint') IS NOT NULL", &[])?
-            .try_get(0)?;
-        if !exists {
-            return Ok(None);
-        }
-        let rows = self
-            .c
-            .query("SELECT size, note FROM log_checkpoint WHERE id = 1", &[])?;
-        rows.first()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .transpose()
+        let mut tx = self.c.transaction()?;
+        let r = checkpoint_row_of(&mut tx)?;
+        tx.commit()?;
+        Ok(r)
     }
 
     fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
@@ -354,10 +368,43 @@ impl Conn for Pg {
     }
 
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>> {
-        self.c.execute(
-            "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        // The admin rows are locked first, so that two revocations at once
+        // cannot both count the other's token as still there.
+        let mut tx = self.c.transaction()?;
+        tx.query(
+            "SELECT id FROM tokens WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE",
+            &[],
+        )?;
+        tx.execute(
+            &format!("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND {NOT_LAST_ADMIN}"),
             &[&id, &now],
         )?;
+        tx.commit()?;
+        let rows = self.c.query(
+            "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = $1",
+            &[&id],
+        )?;
+        rows.first().map(token).transpose()
+    }
+
+    fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>> {
+        let mut tx = self.c.transaction()?;
+        tx.query(
+            "SELECT id FROM tokens WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE",
+            &[],
+        )?;
+        if role == Role::Admin {
+            tx.execute(
+                "UPDATE tokens SET role = $2 WHERE id = $1",
+                &[&id, &role.as_str()],
+            )?;
+        } else {
+            tx.execute(
+                &format!("UPDATE tokens SET role = $2 WHERE id = $1 AND (revoked_at IS NOT NULL OR {NOT_LAST_ADMIN})"),
+                &[&id, &role.as_str()],
+            )?;
+        }
+        tx.commit()?;
         let rows = self.c.query(
             "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = $1",
             &[&id],

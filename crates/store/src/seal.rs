@@ -37,6 +37,19 @@ pub(crate) fn extend_with(tree: &mut Tree, entries: &[Entry]) -> Result<()> {
     Ok(())
 }
 
+/// Entries appended without the signing key are accepted under a signature
+/// only if they are token administration (the CLI writes those); a decision or
+/// an action there was not written by a signing service: forged.
+pub(crate) fn only_admin(entries: &[Entry]) -> Result<()> {
+    match entries.iter().find(|e| e.kind != "token") {
+        None => Ok(()),
+        Some(e) => Err(StoreError::Invalid(format!(
+            "entry {} (a {}) was appended without the signing key and no signed checkpoint covers it: forged, or written by a service without --signing-key; the service refuses to sign it (run `brightline log verify --public-key …`)",
+            e.seq, e.kind
+        ))),
+    }
+}
+
 impl Seal {
     pub fn new(key: checkpoint::LogKey, tree: Tree) -> Seal {
         Seal {
@@ -65,7 +78,16 @@ impl Seal {
     /// extended, then this batch's `leaves`, and signs the result. A log
     /// shorter than the tree already is has lost entries under a running
     /// service (a cut or a restored copy): nothing is signed and the batch fails.
-    pub fn extend(&self, head: i64, fetch: &mut Fetch<'_>, leaves: &[Hash]) -> Result<Signed> {
+    /// `own` reads the log's stored checkpoint: entries it does not cover must
+    /// be token administration (`only_admin`); entries another instance
+    /// appended are covered by the checkpoint it stored with them.
+    pub fn extend(
+        &self,
+        head: i64,
+        fetch: &mut Fetch<'_>,
+        own: &mut dyn FnMut() -> Result<Option<(i64, String)>>,
+        leaves: &[Hash],
+    ) -> Result<Signed> {
         let mut t = self.tree.write().map_err(|_| poisoned())?;
         let size = t.size() as i64;
         if head < size {
@@ -75,6 +97,20 @@ impl Seal {
         }
         if head > size {
             let missing = fetch(size, head)?;
+            let covered = match own()? {
+                Some((_, note)) => {
+                    checkpoint::open(&note, &self.key.verifier)
+                        .map_err(|e| StoreError::Invalid(format!("the log's own checkpoint: {e}")))?
+                        .size as i64
+                }
+                None => 0,
+            };
+            let uncovered: Vec<Entry> = missing
+                .iter()
+                .filter(|e| e.seq > covered)
+                .cloned()
+                .collect();
+            only_admin(&uncovered)?;
             extend_with(&mut t, &missing)?;
             if t.size() as i64 != head {
                 return Err(StoreError::Invalid(format!(

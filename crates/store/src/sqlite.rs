@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS log_checkpoint (
 );
 ";
 
+/// True unless the row is the only admin token not revoked.
+const NOT_LAST_ADMIN: &str = "(role <> 'admin' OR (SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)";
+
 const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 fn open(path: &Path) -> Result<Connection> {
@@ -129,6 +132,25 @@ pub fn connect_ro(path: &Path) -> Result<Sqlite> {
     )?;
     c.busy_timeout(Duration::from_secs(10))?;
     Ok(Sqlite { c })
+}
+
+fn checkpoint_row_of(c: &Connection) -> Result<Option<(i64, String)>> {
+    // A log made before checkpoints existed has no such table; read-only
+    // connections cannot create it, and need not.
+    let exists: i64 = c.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_checkpoint'",
+        [],
+        |r| r.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    Ok(c.query_row(
+        "SELECT size, note FROM log_checkpoint WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
 }
 
 fn scan_range(c: &Connection, after: i64, upto: i64) -> Result<Vec<Entry>> {
@@ -242,7 +264,12 @@ impl Conn for Sqlite {
         )?;
         let signed = match seal {
             Some(s) => {
-                let signed = s.extend(head, &mut |a, u| scan_range(&tx, a, u), &leaves)?;
+                let signed = s.extend(
+                    head,
+                    &mut |a, u| scan_range(&tx, a, u),
+                    &mut || checkpoint_row_of(&tx),
+                    &leaves,
+                )?;
                 tx.execute(SAVE_CHECKPOINT, params![seq, signed.note])?;
                 Some(signed)
             }
@@ -253,24 +280,7 @@ impl Conn for Sqlite {
     }
 
     fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
-        // A log made before checkpoints existed has no such table; read-only
-        // connections cannot create it, and need not.
-        let exists: i64 = self.c.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_checkpoint'",
-            [],
-            |r| r.get(0),
-        )?;
-        if exists == 0 {
-            return Ok(None);
-        }
-        Ok(self
-            .c
-            .query_row(
-                "SELECT size, note FROM log_checkpoint WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        checkpoint_row_of(&self.c)
     }
 
     fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
@@ -384,10 +394,27 @@ impl Conn for Sqlite {
     }
 
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>> {
+        // One statement, so that two revocations at once cannot both pass the count.
         self.c.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            &format!("UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL AND {NOT_LAST_ADMIN}"),
             params![id, now],
         )?;
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = ?1",
+            )?
+            .query_row([id], token)
+            .optional()?)
+    }
+
+    fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>> {
+        let sql = if role == Role::Admin {
+            "UPDATE tokens SET role = ?2 WHERE id = ?1".to_string()
+        } else {
+            format!("UPDATE tokens SET role = ?2 WHERE id = ?1 AND (revoked_at IS NOT NULL OR {NOT_LAST_ADMIN})")
+        };
+        self.c.execute(&sql, params![id, role.as_str()])?;
         Ok(self
             .c
             .prepare_cached(

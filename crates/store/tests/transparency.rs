@@ -217,8 +217,17 @@ fn forge(h: &Harness) {
     assert!(plain_verify_ok(h));
     let p = verdict(h, &k, Some(&open_cp(&k, &kept[9])));
     assert!(
-        p.contains("entries 11 to 11 are covered by no checkpoint signed with this key"),
+        p.contains("entry 11 (a decision) was appended without the signing key"),
         "{p}"
+    );
+    // Nor does the service, restarted, sign over it.
+    let e = Store::open_signed(&h.loc, k.key.clone())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("entry 11 (a decision)") && e.contains("refuses to sign"),
+        "{e}"
     );
     // Forging the log's own checkpoint with another key fails its signature.
     let other = Keys::new();
@@ -240,6 +249,129 @@ fn forge(h: &Harness) {
     assert!(
         p.contains("the log's own checkpoint") && p.contains("no signature by the key"),
         "{p}"
+    );
+}
+
+fn forge_under_a_running_service(h: &Harness) {
+    let k = Keys::new();
+    let (s, _) = signed_log(h, &k, 4);
+    // A second writer without the key (the attacker's) appends a decision.
+    {
+        let forger = Store::open(&h.loc).unwrap();
+        forger
+            .append(decision("tok_clerk", "permitted", 5))
+            .unwrap();
+    }
+    let e = s
+        .append(decision("tok_clerk", "permitted", 6))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("entry 5 (a decision)") && e.contains("refuses to sign"),
+        "{e}"
+    );
+    assert_eq!(
+        s.checkpoint().unwrap().checkpoint.size,
+        4,
+        "nothing new was signed"
+    );
+}
+
+fn token_administration_is_logged_and_signed_later(h: &Harness) {
+    let k = Keys::new();
+    let (s, _) = signed_log(h, &k, 2);
+    // The CLI (no signing key) creates, demotes and revokes tokens while the service runs.
+    let (admin2, clerk) = {
+        let cli = Store::open(&h.loc).unwrap();
+        let (admin2, _) = cli
+            .create_token("second admin", brightline_store::Role::Admin)
+            .unwrap();
+        let (clerk, _) = cli
+            .create_token("desk", brightline_store::Role::Clerk)
+            .unwrap();
+        cli.revoke_token(&clerk.id).unwrap().unwrap();
+        (admin2, clerk)
+    };
+    // Not yet signed, but not forged either: verify is green.
+    assert_eq!(verdict(h, &k, None), "ok");
+    // The service's next batch takes them in and signs them.
+    s.append(decision("tok_clerk", "permitted", 3)).unwrap();
+    assert_eq!(s.checkpoint().unwrap().checkpoint.size, 6);
+    let bodies: Vec<serde_json::Value> = s
+        .scan(2, 10)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "token")
+        .map(|e| {
+            assert_eq!(e.token_id, brightline_store::OPERATOR);
+            e.body_json()
+        })
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    assert_eq!(bodies[0]["event"], "create");
+    assert_eq!(bodies[0]["id"], admin2.id.as_str());
+    assert_eq!(bodies[0]["role"], "admin");
+    assert_eq!(bodies[2], json!({"event": "revoke", "id": clerk.id}));
+    assert_eq!(verdict(h, &k, None), "ok");
+}
+
+fn last_admin_cannot_be_revoked_or_demoted(h: &Harness) {
+    let s = h.open();
+    let (a1, _) = s
+        .create_token("admin one", brightline_store::Role::Admin)
+        .unwrap();
+    let e = s.revoke_token(&a1.id).unwrap_err();
+    assert!(
+        matches!(e, brightline_store::StoreError::Conflict(_)),
+        "{e}"
+    );
+    assert!(s.list_tokens().unwrap()[0].revoked_at.is_none());
+    let e = s
+        .set_role_by("operator", &a1.id, brightline_store::Role::Clerk)
+        .unwrap_err();
+    assert!(e.to_string().contains("last admin"), "{e}");
+    let (a2, _) = s
+        .create_token("admin two", brightline_store::Role::Admin)
+        .unwrap();
+    // With two, one may go; then the other is the last.
+    let t = s
+        .set_role_by("tok_x", &a1.id, brightline_store::Role::Auditor)
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.role, brightline_store::Role::Auditor);
+    assert!(s.revoke_token(&a2.id).is_err());
+    let t = s
+        .set_role_by("tok_x", &a1.id, brightline_store::Role::Admin)
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.role, brightline_store::Role::Admin);
+    assert!(s
+        .revoke_token(&a2.id)
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_some());
+    let kinds: Vec<String> = s
+        .scan(0, 100)
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e.token_id,
+                e.body_json()["event"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "operator:create",
+            "operator:create",
+            "tok_x:role",
+            "tok_x:role",
+            "operator:revoke"
+        ]
     );
 }
 
@@ -452,6 +584,9 @@ fn service_refuses_to_start_on_a_rewritten_log(h: &Harness) {
 }
 
 both!(
+    forge_under_a_running_service,
+    token_administration_is_logged_and_signed_later,
+    last_admin_cannot_be_revoked_or_demoted,
     service_refuses_to_start_on_a_rewritten_log,
     untouched_log_verifies,
     tail_cut,
