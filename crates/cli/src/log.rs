@@ -74,6 +74,23 @@ pub enum LogCmd {
         #[arg(long, value_name = "SECONDS")]
         every: Option<u64>,
     },
+    /// Destroy the key of a decision's personal facts once its retention has
+    /// run: the facts can never be read again; every hash, proof and checkpoint
+    /// stays valid. The erasure is itself logged (docs/privacy.md).
+    Erase {
+        /// The decision's log id; or --expired for every decision past retention.
+        #[arg(required_unless_present = "expired")]
+        id: Option<i64>,
+        /// Erase every decision logged longer ago than the retention.
+        #[arg(long, conflicts_with = "id")]
+        expired: bool,
+        /// Days a decision's facts are kept (default: five years, as for the
+        /// § 9-131 reports' source records).
+        #[arg(long, value_name = "DAYS", default_value_t = 1826)]
+        retention_days: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Re-derive a logged decision and its trace under the recorded law version.
     Replay {
         id: i64,
@@ -216,6 +233,52 @@ pub fn run(a: LogArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
                 None => return Ok(ExitCode::SUCCESS),
             }
         },
+        LogCmd::Erase {
+            id,
+            expired,
+            retention_days,
+            store,
+        } => {
+            use brightline_store::Erased;
+            let s = open_store(&store)?;
+            let ids = match id {
+                Some(i) => vec![i],
+                None if expired => s
+                    .expired(retention_days)
+                    .map_err(|e| Failure::Input(e.to_string()))?,
+                None => Vec::new(),
+            };
+            let mut refused = false;
+            for i in &ids {
+                match s
+                    .erase(brightline_store::OPERATOR, *i, retention_days)
+                    .map_err(|e| Failure::Input(e.to_string()))?
+                {
+                    Erased::Erased => println!("erased entry {i}: its key is destroyed"),
+                    Erased::AlreadyErased => println!("entry {i} was already erased"),
+                    Erased::NoSuchEntry => return Err(Failure::Input(format!("no log entry {i}"))),
+                    Erased::NotSealed => {
+                        println!("entry {i} holds no personal facts under a key of its own (not a decision, or logged before sealing)");
+                        refused = true;
+                    }
+                    Erased::TooRecent {
+                        logged_at,
+                        retention_days,
+                    } => {
+                        println!("entry {i} was logged {logged_at}, within the retention of {retention_days} days: not erased");
+                        refused = true;
+                    }
+                }
+            }
+            if expired {
+                println!("{} decisions past {retention_days} days erased", ids.len());
+            }
+            Ok(if refused {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         LogCmd::Replay {
             id,
             force,

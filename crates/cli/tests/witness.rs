@@ -188,6 +188,39 @@ fn witness_accepts_growth_and_alarms_on_rollback_and_fork() {
         out.contains("ok: first checkpoint of city.example/brightline"),
         "{out}"
     );
+    // Erasure: refused within the retention, done after it; the log stays verifiable.
+    let erase = |days: &str| {
+        site.run(&[
+            "log",
+            "erase",
+            &id.to_string(),
+            "--retention-days",
+            days,
+            "--data",
+            &site.p("data"),
+        ])
+    };
+    let o = erase("1826");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = erase("0");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = http(
+        site.port,
+        "GET",
+        &format!("/v1/decisions/{id}"),
+        Some(&clerk),
+        "",
+    )
+    .unwrap();
+    assert!(
+        r.starts_with("HTTP/1.1 200") && !r.contains("\"offense\""),
+        "{r}"
+    );
     site.decide(&clerk, 2);
     let (code, out) = site.witness(&witness);
     assert_eq!(code, 0, "{out}");

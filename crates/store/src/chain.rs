@@ -103,6 +103,12 @@ pub struct Meta {
 /// Derives the index columns from an entry's body.
 pub fn meta_of(kind: &str, body: &Value) -> Meta {
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    // A sealed body carries its index in the clear (crate::privacy).
+    if crate::privacy::is_sealed_kind(kind) {
+        if let Some(m) = crate::privacy::index_of(body) {
+            return m;
+        }
+    }
     match kind {
         "decision" => {
             let req = body.get("request");

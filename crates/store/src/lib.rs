@@ -15,6 +15,7 @@
 mod chain;
 pub mod checkpoint;
 pub mod merkle;
+pub mod privacy;
 mod seal;
 
 /// The columns of `log_entries`, in the order both backends read and write them.
@@ -77,13 +78,33 @@ pub struct Entry {
     pub entry_hash: String,
     #[serde(skip)]
     pub meta: Meta,
+    /// A sealed body, decrypted (`None`: not sealed, or its key was erased).
+    #[serde(skip)]
+    pub plain: Option<String>,
 }
 
 impl Entry {
+    /// The body's contents: a sealed body decrypted, an erased one as
+    /// `{"erased": true, "index": …}`.
     pub fn body_json(&self) -> serde_json::Value {
+        if let Some(p) = &self.plain {
+            return serde_json::from_str(p).unwrap_or(serde_json::Value::Null);
+        }
+        if privacy::is_envelope(&self.body) {
+            return privacy::erased_view(&self.body);
+        }
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
+
+    /// Whether the body is sealed and its key is gone.
+    pub fn erased(&self) -> bool {
+        self.plain.is_none() && privacy::is_envelope(&self.body)
+    }
 }
+
+/// An entry ready for its transaction: the stored (canonical, maybe sealed)
+/// body, and the key of a sealed one.
+pub(crate) type Prepared = (NewEntry, String, Option<[u8; 32]>);
 
 /// What an append returns once the entry is committed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +124,35 @@ pub struct Inclusion {
     pub leaf_hash: Hash,
     pub proof: Vec<Hash>,
     pub checkpoint: Signed,
+}
+
+/// What `erase` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Erased {
+    Erased,
+    AlreadyErased,
+    NoSuchEntry,
+    /// The entry's body holds no personal facts under a key of its own.
+    NotSealed,
+    TooRecent {
+        logged_at: String,
+        retention_days: u32,
+    },
+}
+
+/// `now - days`, in the format of `logged_at`.
+fn cutoff(days: u32) -> Result<String> {
+    let t = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
+    Ok(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    ))
 }
 
 /// Filters for listing decisions (newest first).
@@ -140,7 +190,7 @@ pub(crate) trait Conn: Send {
     /// it and stores the signed checkpoint in that same transaction.
     fn append(
         &mut self,
-        batch: &[(NewEntry, String)],
+        batch: &[Prepared],
         now: &str,
         seal: Option<&seal::Seal>,
     ) -> Result<(Vec<Appended>, Option<Signed>)>;
@@ -148,6 +198,12 @@ pub(crate) trait Conn: Send {
     fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>>;
     /// Stores a checkpoint signed outside an append, if the log still ends at its size.
     fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool>;
+    /// The keys (hex) of the sealed entries among `seqs` that still have one.
+    fn keys_for(&mut self, seqs: &[i64]) -> Result<Vec<(i64, String)>>;
+    /// Destroys an entry's key; false if it had none.
+    fn erase_key(&mut self, seq: i64) -> Result<bool>;
+    /// Sealed decisions logged before `cutoff` whose keys remain.
+    fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>>;
     fn get(&mut self, seq: i64) -> Result<Option<Entry>>;
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>>;
     fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>>;
@@ -398,10 +454,76 @@ impl Store {
     }
 
     pub fn get(&self, seq: i64) -> Result<Option<Entry>> {
-        self.with(|c| c.get(seq))
+        let mut e: Vec<Entry> = self.with(|c| c.get(seq))?.into_iter().collect();
+        self.unseal(&mut e)?;
+        Ok(e.pop())
     }
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Entry>> {
-        self.with(|c| c.list(q))
+        let mut e = self.with(|c| c.list(q))?;
+        self.unseal(&mut e)?;
+        Ok(e)
+    }
+
+    /// Decrypts the sealed bodies whose keys remain.
+    fn unseal(&self, entries: &mut [Entry]) -> Result<()> {
+        let seqs: Vec<i64> = entries
+            .iter()
+            .filter(|e| privacy::is_envelope(&e.body))
+            .map(|e| e.seq)
+            .collect();
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let keys: std::collections::HashMap<i64, String> =
+            self.with(|c| c.keys_for(&seqs))?.into_iter().collect();
+        for e in entries.iter_mut() {
+            if let Some(k) = keys.get(&e.seq).and_then(|k| chain::unhex(k)) {
+                e.plain = privacy::open(&e.body, &k);
+            }
+        }
+        Ok(())
+    }
+
+    /// Destroys the key of decision `seq` if it was logged at least
+    /// `retention_days` ago, so that its personal facts can never be read
+    /// again; its hashes, and so every proof and checkpoint, stay valid. The
+    /// erasure is itself an entry of the log, by `actor`.
+    pub fn erase(&self, actor: &str, seq: i64, retention_days: u32) -> Result<Erased> {
+        let Some(e) = self.with(|c| c.get(seq))? else {
+            return Ok(Erased::NoSuchEntry);
+        };
+        if !privacy::is_envelope(&e.body) {
+            return Ok(Erased::NotSealed);
+        }
+        let cutoff = cutoff(retention_days)?;
+        if e.logged_at.as_str() >= cutoff.as_str() {
+            return Ok(Erased::TooRecent {
+                logged_at: e.logged_at,
+                retention_days,
+            });
+        }
+        if !self.with(|c| c.erase_key(seq))? {
+            return Ok(Erased::AlreadyErased);
+        }
+        self.append(NewEntry {
+            kind: "erasure".into(),
+            token_id: actor.to_string(),
+            law_hash: String::new(),
+            engine_version: String::new(),
+            body: serde_json::json!({ "entry": seq, "retention_days": retention_days }),
+        })
+        .map_err(|err| {
+            StoreError::Invalid(format!(
+                "entry {seq}'s key was destroyed, but the erasure could not be logged: {err}"
+            ))
+        })?;
+        Ok(Erased::Erased)
+    }
+
+    /// The sealed decisions older than `retention_days` whose keys remain.
+    pub fn expired(&self, retention_days: u32) -> Result<Vec<i64>> {
+        let cutoff = cutoff(retention_days)?;
+        self.with(|c| c.keyed_before(&cutoff))
     }
     /// Action entries that refer to any of `decisions`, in sequence order.
     pub fn actions_for(&self, decisions: &[i64]) -> Result<Vec<Entry>> {
@@ -412,11 +534,15 @@ impl Store {
     }
     /// Entries with `seq > after`, in order.
     pub fn scan(&self, after: i64, limit: i64) -> Result<Vec<Entry>> {
-        self.with(|c| c.scan(after, limit))
+        let mut e = self.with(|c| c.scan(after, limit))?;
+        self.unseal(&mut e)?;
+        Ok(e)
     }
     /// Decision entries whose request date is in `[from, to]` (YYYY-MM-DD).
     pub fn decisions_between(&self, from: &str, to: &str) -> Result<Vec<Entry>> {
-        self.with(|c| c.decisions_between(from, to))
+        let mut e = self.with(|c| c.decisions_between(from, to))?;
+        self.unseal(&mut e)?;
+        Ok(e)
     }
     pub fn head(&self) -> Result<(i64, String)> {
         self.with(|c| c.head())
@@ -591,7 +717,11 @@ impl Store {
                         let Some(last) = page.last() else { break };
                         after = last.seq;
                         if let Err(e) = seal::only_admin(&page) {
-                            let seq = page.iter().find(|e| e.kind != "token").map(|e| e.seq).unwrap_or(after);
+                            let seq = page
+                                .iter()
+                                .find(|e| e.kind != "token" && e.kind != "erasure")
+                                .map(|e| e.seq)
+                                .unwrap_or(after);
                             fail(&mut v, seq, format!("{e}; the log's own checkpoint covers entries 1 to {}", own.size));
                             break;
                         }
@@ -628,7 +758,8 @@ impl Store {
         // while the walk runs belong to the next verification.
         let mut after = i64::MIN;
         'walk: loop {
-            let page = self.scan(after, 5000)?;
+            // Stored bodies as hashed: sealed ones stay sealed.
+            let page = self.with(|c| c.scan(after, 5000))?;
             if page.is_empty() {
                 break;
             }
@@ -938,13 +1069,29 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let batch: Vec<(NewEntry, String)> = jobs
-            .iter()
-            .map(|j| {
-                let body = chain::canonical(&j.entry.body);
-                (j.entry.clone(), body)
-            })
-            .collect();
+        // Seal what holds personal facts; a job that cannot be sealed fails alone.
+        let mut batch: Vec<Prepared> = Vec::with_capacity(jobs.len());
+        let mut kept = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            let e = j.entry.clone();
+            if privacy::is_sealed_kind(&e.kind) {
+                match privacy::seal(&meta_of(&e.kind, &e.body), &e.body) {
+                    Ok((body, key)) => batch.push((e, body, Some(key))),
+                    Err(err) => {
+                        (j.done)(Err(err));
+                        continue;
+                    }
+                }
+            } else {
+                let body = chain::canonical(&e.body);
+                batch.push((e, body, None));
+            }
+            kept.push(j);
+        }
+        let jobs = kept;
+        if jobs.is_empty() {
+            continue;
+        }
         let fresh = match conn.take() {
             Some(c) => Ok(c),
             None => make(),

@@ -14,7 +14,7 @@ use crate::checkpoint::Signed;
 use crate::merkle::leaf_of_new;
 use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
+use crate::{Appended, Conn, Entry, ListQuery, Prepared, Result, StoreError, ENTRY_COLS};
 
 pub struct Pg {
     c: Client,
@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
     revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS entry_keys (
+    seq BIGINT PRIMARY KEY,
+    key TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS log_checkpoint (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -160,6 +164,7 @@ fn entry(r: &Row) -> Result<Entry> {
             outcome: r.try_get(13)?,
             req_date: r.try_get(14)?,
         },
+        plain: None,
     })
 }
 
@@ -181,7 +186,7 @@ fn token(r: &Row) -> Result<TokenInfo> {
 impl Conn for Pg {
     fn append(
         &mut self,
-        batch: &[(NewEntry, String)],
+        batch: &[Prepared],
         now: &str,
         seal: Option<&Seal>,
     ) -> Result<(Vec<Appended>, Option<Signed>)> {
@@ -193,9 +198,13 @@ impl Conn for Pg {
         let (mut seq, mut prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
         let ins = tx.prepare(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))?;
         let head = seq;
+        if let Some(s) = seal {
+            s.check_head(head)?;
+        }
         let mut out = Vec::with_capacity(batch.len());
         let mut leaves = Vec::new();
-        for (e, body) in batch {
+        let key_ins = tx.prepare("INSERT INTO entry_keys (seq, key) VALUES ($1, $2)")?;
+        for (e, body, key) in batch {
             seq += 1;
             let h = entry_hash(
                 &prev,
@@ -231,6 +240,9 @@ impl Conn for Pg {
                     &m.req_date,
                 ],
             )?;
+            if let Some(k) = key {
+                tx.execute(&key_ins, &[&seq, &crate::chain::hex(k)])?;
+            }
             out.push(Appended {
                 seq,
                 leaf_index: seq as u64 - 1,
@@ -267,6 +279,37 @@ impl Conn for Pg {
         let r = checkpoint_row_of(&mut tx)?;
         tx.commit()?;
         Ok(r)
+    }
+
+    fn keys_for(&mut self, seqs: &[i64]) -> Result<Vec<(i64, String)>> {
+        let ids: Vec<i64> = seqs.to_vec();
+        self.c
+            .query(
+                "SELECT seq, key FROM entry_keys WHERE seq = ANY($1)",
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    fn erase_key(&mut self, seq: i64) -> Result<bool> {
+        // The dead row stays in its page until VACUUM reclaims it (docs/privacy.md).
+        let n = self
+            .c
+            .execute("DELETE FROM entry_keys WHERE seq = $1", &[&seq])?;
+        Ok(n > 0)
+    }
+
+    fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>> {
+        self.c
+            .query(
+                "SELECT e.seq FROM log_entries e JOIN entry_keys k ON k.seq = e.seq WHERE e.kind = 'decision' AND e.logged_at < $1 ORDER BY e.seq",
+                &[&cutoff],
+            )?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
     }
 
     fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {

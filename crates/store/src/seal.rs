@@ -38,10 +38,13 @@ pub(crate) fn extend_with(tree: &mut Tree, entries: &[Entry]) -> Result<()> {
 }
 
 /// Entries appended without the signing key are accepted under a signature
-/// only if they are token administration (the CLI writes those); a decision or
+/// only if they are token administration or erasures (the CLI writes those); a decision or
 /// an action there was not written by a signing service: forged.
 pub(crate) fn only_admin(entries: &[Entry]) -> Result<()> {
-    match entries.iter().find(|e| e.kind != "token") {
+    match entries
+        .iter()
+        .find(|e| e.kind != "token" && e.kind != "erasure")
+    {
         None => Ok(()),
         Some(e) => Err(StoreError::Invalid(format!(
             "entry {} (a {}) was appended without the signing key and no signed checkpoint covers it: forged, or written by a service without --signing-key; the service refuses to sign it (run `brightline log verify --public-key …`)",
@@ -71,6 +74,18 @@ impl Seal {
     pub fn sign_current(&self) -> Result<Signed> {
         let t = self.tree.read().map_err(|_| poisoned())?;
         checkpoint::sign(&self.key.signer, t.size(), t.root(t.size())?)
+    }
+
+    /// Fails if the log is shorter than the tree this service signed: entries
+    /// were removed under it. Checked before anything is written.
+    pub fn check_head(&self, head: i64) -> Result<()> {
+        let size = self.size() as i64;
+        if head < size {
+            return Err(StoreError::Invalid(format!(
+                "the log's head is entry {head}, but this service has already signed {size} entries: entries were removed (rolled back or cut) while it ran; it refuses to sign or append"
+            )));
+        }
+        Ok(())
     }
 
     /// In an append transaction, with the head `head` read under its lock:

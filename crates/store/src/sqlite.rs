@@ -11,7 +11,7 @@ use crate::checkpoint::Signed;
 use crate::merkle::leaf_of_new;
 use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
+use crate::{Appended, Conn, Entry, ListQuery, Prepared, Result, StoreError, ENTRY_COLS};
 
 pub struct Sqlite {
     c: Connection,
@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS entry_keys (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS log_checkpoint (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     size INTEGER NOT NULL,
@@ -75,7 +79,8 @@ fn open(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    c.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    // secure_delete overwrites an erased entry key's bytes in the page it leaves.
+    c.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")?;
     Ok(c)
 }
 
@@ -180,6 +185,7 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
             outcome: r.get(13)?,
             req_date: r.get(14)?,
         },
+        plain: None,
     })
 }
 
@@ -198,7 +204,7 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 impl Conn for Sqlite {
     fn append(
         &mut self,
-        batch: &[(NewEntry, String)],
+        batch: &[Prepared],
         now: &str,
         seal: Option<&Seal>,
     ) -> Result<(Vec<Appended>, Option<Signed>)> {
@@ -212,11 +218,16 @@ impl Conn for Sqlite {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
         let head = seq;
+        if let Some(s) = seal {
+            s.check_head(head)?;
+        }
         let mut out = Vec::with_capacity(batch.len());
         let mut leaves = Vec::new();
         {
             let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
-            for (e, body) in batch {
+            let mut key_ins =
+                tx.prepare_cached("INSERT INTO entry_keys (seq, key) VALUES (?1, ?2)")?;
+            for (e, body, key) in batch {
                 seq += 1;
                 let h = entry_hash(
                     &prev,
@@ -249,6 +260,9 @@ impl Conn for Sqlite {
                     m.outcome,
                     m.req_date
                 ])?;
+                if let Some(k) = key {
+                    key_ins.execute(params![seq, crate::chain::hex(k)])?;
+                }
                 out.push(Appended {
                     seq,
                     leaf_index: seq as u64 - 1,
@@ -281,6 +295,34 @@ impl Conn for Sqlite {
 
     fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
         checkpoint_row_of(&self.c)
+    }
+
+    fn keys_for(&mut self, seqs: &[i64]) -> Result<Vec<(i64, String)>> {
+        let ids = serde_json::to_string(seqs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut st = self.c.prepare_cached(
+            "SELECT seq, key FROM entry_keys WHERE seq IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = st.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn erase_key(&mut self, seq: i64) -> Result<bool> {
+        let n = self
+            .c
+            .execute("DELETE FROM entry_keys WHERE seq = ?1", [seq])?;
+        // The WAL still holds the page as it was before; copy it into the
+        // database (where secure_delete zeroed the key) and empty the WAL.
+        self.c
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(n > 0)
+    }
+
+    fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT e.seq FROM log_entries e JOIN entry_keys k ON k.seq = e.seq WHERE e.kind = 'decision' AND e.logged_at < ?1 ORDER BY e.seq",
+        )?;
+        let rows = st.query_map([cutoff], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {

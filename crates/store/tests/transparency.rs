@@ -375,6 +375,80 @@ fn last_admin_cannot_be_revoked_or_demoted(h: &Harness) {
     );
 }
 
+fn erasure_leaves_verification_green(h: &Harness) {
+    let k = Keys::new();
+    let (s, kept) = signed_log(h, &k, 5);
+    let before = open_cp(&k, &kept[4]);
+    let e = s.get(3).unwrap().unwrap();
+    assert_eq!(e.body_json()["request"]["jurisdiction"], "us-ny-nyc");
+    let key: String = h
+        .raw()
+        .text("SELECT key FROM entry_keys WHERE seq = 3")
+        .remove(0);
+    // Not before its retention has run.
+    assert!(matches!(
+        s.erase("operator", 3, 3650).unwrap(),
+        brightline_store::Erased::TooRecent { .. }
+    ));
+    assert!(s.get(3).unwrap().unwrap().plain.is_some());
+    assert_eq!(
+        s.erase("operator", 3, 0).unwrap(),
+        brightline_store::Erased::Erased
+    );
+    // On SQLite the key's bytes are gone from the files at once, not only from the table.
+    if let Some(db) = h.db_file() {
+        for ext in ["", "-wal"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(ext);
+            if let Ok(bytes) = std::fs::read(std::path::PathBuf::from(p)) {
+                assert!(
+                    !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                    "the erased key is still in log.db{ext}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        s.erase("operator", 3, 0).unwrap(),
+        brightline_store::Erased::AlreadyErased
+    );
+    let e = s.get(3).unwrap().unwrap();
+    assert!(e.erased() && e.plain.is_none());
+    assert_eq!(e.body_json()["erased"], true);
+    assert_eq!(e.body_json()["index"]["outcome"], "permitted");
+    assert!(e.body_json().get("request").is_none());
+    assert!(h
+        .raw()
+        .text("SELECT key FROM entry_keys WHERE seq = 3")
+        .is_empty());
+    // The erasure is an entry of its own, signed with the next batch.
+    let last = s.scan(5, 10).unwrap();
+    assert_eq!(last[0].kind, "erasure");
+    assert_eq!(last[0].body_json()["entry"], 3);
+    s.append(decision("tok_clerk", "permitted", 9)).unwrap();
+    // Every hash still holds: against the checkpoint from before, and the log's own.
+    let p = s.inclusion_proof(3).unwrap();
+    assert!(check_inclusion(
+        &p.proof,
+        p.tree_size,
+        open_cp(&k, &p.checkpoint.note).root,
+        2,
+        p.leaf_hash
+    ));
+    drop(s);
+    assert_eq!(verdict(h, &k, Some(&before)), "ok");
+    assert_eq!(verdict(h, &k, None), "ok");
+}
+
+fn expired_lists_what_retention_allows(h: &Harness) {
+    let k = Keys::new();
+    let (s, _) = signed_log(h, &k, 3);
+    assert!(s.expired(1).unwrap().is_empty());
+    assert_eq!(s.expired(0).unwrap(), vec![1, 2, 3]);
+    s.erase("operator", 2, 0).unwrap();
+    assert_eq!(s.expired(0).unwrap(), vec![1, 3]);
+}
+
 fn forge_in_the_middle(h: &Harness) {
     let k = Keys::new();
     let (s, kept) = signed_log(h, &k, 10);
@@ -584,6 +658,8 @@ fn service_refuses_to_start_on_a_rewritten_log(h: &Harness) {
 }
 
 both!(
+    erasure_leaves_verification_green,
+    expired_lists_what_retention_allows,
     forge_under_a_running_service,
     token_administration_is_logged_and_signed_later,
     last_admin_cannot_be_revoked_or_demoted,
