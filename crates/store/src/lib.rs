@@ -39,7 +39,7 @@ pub use tokens::{Role, TokenInfo};
 pub enum StoreError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -53,6 +53,14 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The server's own message where there is one: the client error alone says only "db error".
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{} ({})", d.message(), d.code().code()),
+        None => e.to_string(),
+    }
+}
 
 /// An entry to append. `body` is canonicalised (sorted keys, no whitespace) before hashing.
 #[derive(Clone, Debug)]

@@ -616,6 +616,14 @@ fn verify_opens_read_only(h: &Harness) {
         .append(decision("tok_clerk", "permitted", 1))
         .unwrap_err();
     assert!(e.to_string().contains("writer"), "{e}");
+    // Its connections themselves refuse to write (a token row is written
+    // directly, without the writer thread).
+    let e = ro
+        .create_token("x", brightline_store::Role::Clerk)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("readonly") || e.contains("read-only"), "{e}");
+    assert!(ro.list_tokens().unwrap().is_empty());
     assert_eq!(ro.verify().unwrap().entries, 3);
     // A log that does not exist is not created by a read-only open.
     if let Some(p) = h.db_file() {
