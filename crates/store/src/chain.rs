@@ -82,9 +82,14 @@ pub fn entry_hash(
     engine: &str,
     body: &str,
 ) -> String {
-    hex(&Sha256::digest(entry_bytes(
+    hash_hex(&entry_bytes(
         prev, seq, kind, logged_at, token_id, law_hash, engine, body,
-    )))
+    ))
+}
+
+/// SHA-256 as hex: the chain hash of an entry's bytes.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Columns kept beside the body for queries. They are not hashed; `verify`

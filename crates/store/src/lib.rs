@@ -104,6 +104,20 @@ impl Entry {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The bytes the chain hash and the Merkle leaf cover.
+    pub fn bytes(&self) -> Vec<u8> {
+        chain::entry_bytes(
+            &self.prev_hash,
+            self.seq,
+            &self.kind,
+            &self.logged_at,
+            &self.token_id,
+            &self.law_hash,
+            &self.engine_version,
+            &self.body,
+        )
+    }
+
     /// Whether the body is sealed and its key is gone.
     pub fn erased(&self) -> bool {
         self.plain.is_none() && privacy::is_envelope(&self.body)
@@ -150,16 +164,8 @@ pub enum Erased {
 
 /// `now - days`, in the format of `logged_at`.
 fn cutoff(days: u32) -> Result<String> {
-    let t = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-    Ok(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
+    Ok(stamp(
+        time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days)),
     ))
 }
 
@@ -823,16 +829,8 @@ impl Store {
                         ))
                     }
                 };
-                let h = entry_hash(
-                    &e.prev_hash,
-                    e.seq,
-                    &e.kind,
-                    &e.logged_at,
-                    &e.token_id,
-                    &e.law_hash,
-                    &e.engine_version,
-                    &e.body,
-                );
+                let bytes = e.bytes();
+                let h = chain::hash_hex(&bytes);
                 if h != e.entry_hash {
                     return Ok((
                         bad(
@@ -856,7 +854,7 @@ impl Store {
                         tree,
                     ));
                 }
-                tree.push(merkle::leaf_of(e))?;
+                tree.push(tlog_tiles::record_hash(&bytes))?;
                 prev = h;
                 expect += 1;
             }
@@ -1162,7 +1160,11 @@ fn writer_loop(
 
 /// The current time as RFC 3339 UTC with microseconds.
 pub fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
+    stamp(time::OffsetDateTime::now_utc())
+}
+
+/// A time as `logged_at` holds it: RFC 3339 UTC with microseconds.
+fn stamp(t: time::OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),

@@ -9,35 +9,11 @@
 pub use tlog_tiles::{Hash, RecordProof};
 use tlog_tiles::{HashReader, TreeProof};
 
-use crate::chain::entry_bytes;
-use crate::{Entry, NewEntry, StoreError};
+use crate::{Entry, StoreError};
 
 /// The leaf hash of an entry: the same length-prefixed fields its chain hash covers.
 pub fn leaf_of(e: &Entry) -> Hash {
-    tlog_tiles::record_hash(&entry_bytes(
-        &e.prev_hash,
-        e.seq,
-        &e.kind,
-        &e.logged_at,
-        &e.token_id,
-        &e.law_hash,
-        &e.engine_version,
-        &e.body,
-    ))
-}
-
-/// The leaf hash of an entry about to be written.
-pub(crate) fn leaf_of_new(prev: &str, seq: i64, now: &str, e: &NewEntry, body: &str) -> Hash {
-    tlog_tiles::record_hash(&entry_bytes(
-        prev,
-        seq,
-        &e.kind,
-        now,
-        &e.token_id,
-        &e.law_hash,
-        &e.engine_version,
-        body,
-    ))
+    tlog_tiles::record_hash(&e.bytes())
 }
 
 /// Every stored hash of a tree of `size` leaves (about two per leaf).

@@ -9,9 +9,8 @@
 
 use postgres::{Client, NoTls, Row};
 
-use crate::chain::{entry_hash, meta_of, Meta};
+use crate::chain::{entry_bytes, hash_hex, meta_of, Meta};
 use crate::checkpoint::Signed;
-use crate::merkle::leaf_of_new;
 use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
 use crate::{Appended, Conn, Entry, ListQuery, Prepared, Result, StoreError, ENTRY_COLS};
@@ -206,7 +205,7 @@ impl Conn for Pg {
         let key_ins = tx.prepare("INSERT INTO entry_keys (seq, key) VALUES ($1, $2)")?;
         for (e, body, key) in batch {
             seq += 1;
-            let h = entry_hash(
+            let bytes = entry_bytes(
                 &prev,
                 seq,
                 &e.kind,
@@ -216,8 +215,9 @@ impl Conn for Pg {
                 &e.engine_version,
                 body,
             );
+            let h = hash_hex(&bytes);
             if seal.is_some() {
-                leaves.push(leaf_of_new(&prev, seq, now, e, body));
+                leaves.push(tlog_tiles::record_hash(&bytes));
             }
             let m = meta_of(&e.kind, &e.body);
             tx.execute(
