@@ -218,7 +218,9 @@ fn witness_accepts_growth_and_alarms_on_rollback_and_fork() {
     )
     .unwrap();
     assert!(
-        r.starts_with("HTTP/1.1 200") && !r.contains("\"offense\""),
+        r.starts_with("HTTP/1.1 200")
+            && !r.contains("\"offense\"")
+            && r.contains("\"erased\":true"),
         "{r}"
     );
     site.decide(&clerk, 2);

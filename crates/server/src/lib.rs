@@ -492,7 +492,7 @@ async fn get_decision(
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
         "actions": actions.iter().map(action_json).collect::<Vec<_>>(),
-        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash,
+        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "erased": e.erased(),
     })))
 }
 
