@@ -76,6 +76,10 @@ fn serve_decide_and_read(store_args: &[&str], expect_log: &str) {
     .expect("a response");
     assert!(read.starts_with("HTTP/1.1 200"), "{read}");
     let _ = std::fs::remove_dir_all(&data);
+    // The identifier key is made beside the data folder, not in it.
+    let key = format!("{data_s}.identifier.key");
+    assert!(std::path::Path::new(&key).is_file(), "{key}");
+    let _ = std::fs::remove_file(&key);
 }
 
 #[test]
