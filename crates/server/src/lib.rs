@@ -7,6 +7,7 @@ pub mod error;
 pub mod laws;
 pub mod metrics;
 pub mod reports;
+mod transparency;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -68,6 +69,10 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
     pub database: Option<String>,
+    /// The log's private key (`brightline log keygen`): sign a checkpoint after every commit.
+    pub signing_key: Option<PathBuf>,
+    /// The identifier HMAC key; default: brightline_store::default_identifier_key.
+    pub identifier_key: Option<PathBuf>,
 }
 
 pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
@@ -86,11 +91,18 @@ pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
 pub type Opened = (Arc<Store>, Vec<u8>, Option<String>);
 
 pub fn open_store(cfg: &Config) -> Result<Opened, String> {
-    std::fs::create_dir_all(&cfg.data)
+    brightline_store::create_private_dir(&cfg.data)
         .map_err(|e| format!("cannot create {}: {e}", cfg.data.display()))?;
-    let store = Store::open(&location(&cfg.data, cfg.database.as_deref()))
-        .map_err(|e| format!("cannot open the decision log: {e}"))?;
-    let key = brightline_store::load_or_create_key(&cfg.data)
+    let loc = location(&cfg.data, cfg.database.as_deref());
+    let store = match &cfg.signing_key {
+        Some(p) => {
+            let k = brightline_store::checkpoint::read_signer(p).map_err(|e| e.to_string())?;
+            Store::open_signed(&loc, k)
+        }
+        None => Store::open(&loc),
+    }
+    .map_err(|e| format!("cannot open the decision log: {e}"))?;
+    let key = brightline_store::identifier_key(&cfg.data, cfg.identifier_key.as_deref())
         .map_err(|e| format!("identifier key: {e}"))?;
     let tokens = store.list_tokens().map_err(|e| e.to_string())?;
     let secret = if tokens
@@ -180,6 +192,9 @@ pub fn app(state: Shared) -> Router {
         .route("/v1/decisions/{id}", get(get_decision))
         .route("/v1/decisions/{id}/actions", post(record_action))
         .route("/v1/decisions/{id}/replay", get(replay_decision))
+        .route("/v1/decisions/{id}/proof", get(transparency::proof))
+        .route("/v1/log/checkpoint", get(transparency::checkpoint))
+        .route("/v1/log/consistency", get(transparency::consistency))
         .route("/v1/laws", get(list_laws))
         .route("/v1/laws/{jurisdiction}", get(law_in_force))
         .route("/v1/compare", get(compare))
@@ -415,7 +430,7 @@ async fn decide(
     st.metrics.decided(outcome);
     Ok(Json(json!({
         "id": a.seq, "logged_at": a.logged_at, "law_hash": st.law_hash, "engine_version": brightline::ENGINE_VERSION,
-        "entry_hash": a.entry_hash, "decision": full,
+        "entry_hash": a.entry_hash, "leaf_index": a.leaf_index, "decision": full,
     })))
 }
 
@@ -477,7 +492,7 @@ async fn get_decision(
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
         "actions": actions.iter().map(action_json).collect::<Vec<_>>(),
-        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash,
+        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "erased": e.erased(),
     })))
 }
 
@@ -981,7 +996,7 @@ async fn list_tokens(
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     pub name: String,
-    /// clerk, counsel, auditor or admin
+    /// clerk, counsel, auditor, admin or witness
     pub role: String,
 }
 
@@ -992,7 +1007,7 @@ async fn create_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
     let v = parse_body(body)?;
     let b: TokenBody = serde_json::from_value(v).map_err(|e| {
         ApiError::bad(
@@ -1001,28 +1016,35 @@ async fn create_token(
         )
     })?;
     let role = Role::parse(&b.role)
-        .ok_or_else(|| ApiError::bad("role", "one of: clerk, counsel, auditor, admin"))?;
+        .ok_or_else(|| ApiError::bad("role", "one of: clerk, counsel, auditor, admin, witness"))?;
     let name = b.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad("name", "1 to 100 characters"));
     }
     let s = st.clone();
-    let (info, secret) = blocking(move || s.store.create_token(&name, role)).await?;
+    let (info, secret) = blocking(move || s.store.create_token_by(&admin.id, &name, role)).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": info.id, "name": info.name, "role": info.role, "created_at": info.created_at, "token": secret }))).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody)))]
+    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody), (status = 409, description = "The last admin token cannot be revoked", body = error::ErrorBody)))]
 async fn revoke_token(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
     let s = st.clone();
     let id2 = id.clone();
-    let t = blocking(move || s.store.revoke_token(&id2))
-        .await?
+    let t = tokio::task::spawn_blocking(move || s.store.revoke_token_by(&admin.id, &id2))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            brightline_store::StoreError::Conflict(m) => {
+                ApiError::new(StatusCode::CONFLICT, Some("id"), m)
+            }
+            e => ApiError::store(e),
+        })?
         .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
     if let Ok(mut c) = st.tokens.lock() {
         c.retain(|_, (ti, _)| ti.id != t.id);
@@ -1069,7 +1091,7 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, diff, list_reports, report, log_entries, log_verify, list_tokens, create_token, revoke_token),
+    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
     components(schemas(error::ErrorBody, error::ErrorDetail, ActionBody, TokenBody, DiffBody, DiffSide)),
     modifiers(&Bearer)
 )]

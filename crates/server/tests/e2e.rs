@@ -49,6 +49,8 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            signing_key: None,
+            identifier_key: Some(dir.join("identifier.key")),
         };
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
@@ -808,10 +810,11 @@ fn auditor_and_counsel_open_the_log_and_the_reports() {
     );
     let verdict = b.wait("the verification", "return document.getElementById('verify-verdict') && document.getElementById('verify-verdict').textContent");
     assert!(verdict.as_str().unwrap().contains("intact"), "{verdict}");
-    assert!(verdict.as_str().unwrap().contains("3 entries"), "{verdict}");
+    // Four token creations (the first admin and three) precede the three decisions.
+    assert!(verdict.as_str().unwrap().contains("7 entries"), "{verdict}");
     let first = b.text("#log-table tbody tr:first-child");
     assert!(
-        first.contains("#3") && first.contains("us-ny-nyc") && first.contains("detainer"),
+        first.contains("#7") && first.contains("us-ny-nyc") && first.contains("detainer"),
         "{first}"
     );
     assert!(first.to_lowercase().contains("prohibited"), "{first}");
@@ -822,7 +825,7 @@ fn auditor_and_counsel_open_the_log_and_the_reports() {
         "the decision detail",
         "return document.getElementById('detail-h')",
     );
-    assert_eq!(b.text("#detail-h"), "Decision #3");
+    assert_eq!(b.text("#detail-h"), "Decision #7");
     b.click("#log-detail button.secondary");
     let replay = b.wait("the replay", "return document.querySelector('#log-detail .ok') && document.querySelector('#log-detail .ok').textContent");
     assert!(

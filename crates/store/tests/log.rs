@@ -71,10 +71,13 @@ fn append_and_query(h: &Harness) {
     assert_eq!(e.token_id, "tok_a");
     assert_eq!(e.meta.req_date.as_deref(), Some("2025-01-03"));
     assert_eq!(e.body_json()["request"]["jurisdiction"], "us-ny-nyc");
+    // Stored sealed, read decrypted; both canonical (sorted keys).
+    assert!(e.body.starts_with("{\"index\":"), "{}", e.body);
+    assert!(!e.body.contains("us-ny-nyc\",\"request\""), "{}", e.body);
+    let plain = e.plain.as_deref().expect("decrypted");
     assert!(
-        e.body.starts_with("{\"decision\":"),
-        "body is canonical (sorted keys): {}",
-        e.body
+        plain.starts_with("{\"decision\":"),
+        "body is canonical (sorted keys): {plain}"
     );
     assert!(s.get(99).unwrap().is_none());
 
@@ -396,10 +399,14 @@ fn failed_commit_is_not_acknowledged(h: &Harness) {
     }
     let (tx, rx) = mpsc::channel();
     for i in 0..300 {
-        let mut e = decision("tok_a", "permitted", "detainer", "2025-03-01");
-        if i % 50 == 7 {
-            e.body["decision"]["summary"] = json!("poison");
-        }
+        // Decision bodies are sealed, so the poison rides in an action's note.
+        let e = if i % 50 == 7 {
+            let mut a = action("tok_a", 1, false);
+            a.body["note"] = json!("poison");
+            a
+        } else {
+            decision("tok_a", "permitted", "detainer", "2025-03-01")
+        };
         let tx = tx.clone();
         s.append_with(e, move |r| {
             let _ = tx.send(r);
