@@ -14,6 +14,7 @@ mod compare;
 mod fresh;
 mod jsonschema;
 mod log;
+mod map;
 mod serve;
 mod show;
 mod simulate;
