@@ -136,7 +136,8 @@ export function mapWidget(opts) {
     if (!selected) return;
     const c = cellOf(selected);
     const name = names.get(selected) || selected;
-    cellBox.replaceChildren(
+    // replaceChildren does not flatten arrays; a wrapper that does.
+    const box = el('div', {},
       el('h3', { id: 'map-cell-h' }, `${name}: ${kindLabel(kind)} on ${shownDate}`),
       c ? [
         el('p', {}, el('strong', { class: 'map-cell-class' }, WORDS[c.class] || c.class), condText(c) ? ` ${condText(c)}` : '',
@@ -146,6 +147,7 @@ export function mapWidget(opts) {
           ? [el('p', {}, 'Provisions:'), el('ul', { id: 'map-cell-citations' }, c.citations.map((x) => el('li', {}, el('cite', {}, x))))]
           : el('p', {}, 'No provision of this jurisdiction decides it; the federal default applies where the cell says so.'),
       ] : el('p', {}, 'No law encoded for this jurisdiction on this date.'));
+    cellBox.replaceChildren(...box.childNodes);
   }
 
   function paint() {

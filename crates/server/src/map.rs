@@ -73,19 +73,25 @@ pub fn last_stop(today: Date) -> Date {
 }
 
 #[utoipa::path(get, path = "/v1/map", security(("bearer" = [])),
-    responses((status = 200, description = "{states: [{id, name}], kinds, dates}: the jurisdictions the map shows and the dates its slider stops on (every 1 January and 1 July from 2011, and every day a state's law changes); the shapes are /assets/us-states.js")))]
+    responses((status = 200, description = "{states: [{id, name}], kinds, dates}: the jurisdictions the map shows and the dates its slider stops on (every 1 January and 1 July from 2011, every day a state's law changes, and today); the shapes are /assets/us-states.js")))]
 pub(crate) async fn map_index(
     State(st): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     crate::caller(&st, &headers).await?;
     let lib = st.lib;
-    let last = last_stop(time::OffsetDateTime::now_utc().date());
+    let today = time::OffsetDateTime::now_utc().date();
+    let last = last_stop(today);
     let states: Vec<Value> = states(lib)
         .into_iter()
         .map(|(_, id, name)| json!({ "id": id, "name": name }))
         .collect();
-    let dates: Vec<String> = dates(lib, last).iter().map(Date::to_string).collect();
+    // Today is a stop too: the console opens on the law in force now.
+    let mut stops = dates(lib, last);
+    stops.push(today);
+    stops.sort();
+    stops.dedup();
+    let dates: Vec<String> = stops.iter().map(Date::to_string).collect();
     Ok(Json(json!({
         "states": states,
         "kinds": brightline::schema::KINDS,
