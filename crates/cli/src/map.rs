@@ -91,3 +91,60 @@ document.getElementById('map-box').append(mapWidget({{
         data = safe(&d.to_string()),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    /// The page keeps one set of cells per version of a state's law; on any day, the
+    /// version in force must give exactly the cells computed for that day.
+    #[test]
+    fn cells_per_version_equal_cells_per_day() {
+        let lib = brightline_laws::library().expect("bundled packs load");
+        let d = data(lib, date!(2026 - 12 - 04), None).unwrap();
+        let ids: Vec<String> = d["states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 51);
+        for day in [
+            date!(2011 - 07 - 01),
+            date!(2014 - 12 - 14),
+            date!(2019 - 07 - 01),
+            date!(2025 - 07 - 14),
+            date!(2026 - 12 - 04),
+        ] {
+            let direct = crate::compare::matrix(lib, &ids, day, None).unwrap();
+            let s = day.to_string();
+            for (state, row) in d["states"].as_array().unwrap().iter().zip(&direct) {
+                let p = state["periods"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| {
+                        p["from"].as_str().unwrap() <= s.as_str()
+                            && p["until"].as_str().is_none_or(|u| s.as_str() <= u)
+                    })
+                    .unwrap_or_else(|| panic!("{} has no period on {s}", state["id"]));
+                let cells: Vec<&Value> = p["cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| &d["cells"][i.as_u64().unwrap() as usize])
+                    .collect();
+                for (k, c) in row.iter().enumerate() {
+                    assert_eq!(
+                        cells[k],
+                        &serde_json::to_value(c).unwrap(),
+                        "{} {} on {s}",
+                        state["id"],
+                        schema::KINDS[k]
+                    );
+                }
+            }
+        }
+    }
+}

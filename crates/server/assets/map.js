@@ -128,6 +128,10 @@ export function mapWidget(opts) {
     return row ? row[kinds.indexOf(kind)] : null;
   };
   const classOf = (id) => (cellOf(id) || { class: 'no_rule' }).class;
+  // "Permitted only if" reads on into its condition; other classes take "if".
+  const says = (c, cls) => (cls === 'permitted_only_if' && c && c.condition
+    ? `Permitted only if ${c.condition}${c.unless ? ` unless ${c.unless}` : ''}`
+    : `${WORDS[cls] || cls}${c && condText(c) ? ` ${condText(c)}` : ''}`);
   const condText = (c) => [c.condition ? `${c.class === 'permitted_only_if' ? '' : 'if '}${c.condition}` : '', c.unless ? `unless ${c.unless}` : '']
     .filter(Boolean).join(' ');
 
@@ -162,7 +166,7 @@ export function mapWidget(opts) {
       p.setAttribute('fill', FILL[cls] || FILL.no_rule);
       p.setAttribute('data-class', cls);
       p.setAttribute('aria-label', `${name}: ${WORDS[cls] || cls}`);
-      p.firstChild.textContent = `${name}: ${WORDS[cls] || cls}${c && condText(c) ? ` ${condText(c)}` : ''}`;
+      p.firstChild.textContent = `${name}: ${says(c, cls)}`;
       tbody.append(el('tr', {}, el('th', { scope: 'row' }, name), el('td', {}, WORDS[cls] || cls),
         el('td', {}, c ? condText(c) : ''), el('td', {}, c ? c.citations.join('; ') : '')));
     }
