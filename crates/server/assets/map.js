@@ -5,12 +5,13 @@
 // inlines it, so a saved page works with no server.
 
 // Class, words, fill. Fills are SVG attributes (not CSS), so an exported SVG keeps them.
+// The Okabe-Ito colours, told apart with the common colour-vision deficiencies.
 export const MAP_CLASSES = [
-  ['prohibited', 'Prohibited', '#b8322a'],
-  ['permitted_only_if', 'Permitted only if …', '#e3a21a'],
-  ['required', 'Required', '#1f5fa8'],
-  ['cannot_be_restricted', 'Cannot be restricted', '#7350a8'],
-  ['permitted', 'Permitted', '#4e9a5b'],
+  ['prohibited', 'Prohibited', '#d55e00'],
+  ['permitted_only_if', 'Permitted only if …', '#e69f00'],
+  ['required', 'Required', '#0072b2'],
+  ['cannot_be_restricted', 'Cannot be restricted', '#cc79a7'],
+  ['permitted', 'Permitted', '#009e73'],
   ['no_rule', 'No rule', '#c4c8cc'],
   ['not_decided', 'Not decided', '#ffffff'],
 ];
