@@ -87,7 +87,7 @@ export function mapWidget(opts) {
   const svgBtn = el('button', { type: 'button', id: 'map-svg' }, 'Export SVG');
   const pngBtn = el('button', { type: 'button', id: 'map-png' }, 'Export PNG');
   const cellBox = el('div', { id: 'map-cell', class: 'map-cell', tabindex: '-1', 'aria-live': 'polite' },
-    el('p', {}, 'Select a state (click it, or Tab to it and press Enter) to see its law and the provisions it rests on.'));
+    el('p', {}, 'Select a state to see its law and the provisions it rests on: click it, or Tab to the map, move between states with the arrow keys (in alphabetical order) and press Enter.'));
   const legend = el('ul', { class: 'map-legend', id: 'map-legend', 'aria-label': 'Legend' });
   const tbody = el('tbody');
   const table = el('table', { id: 'map-table' },
@@ -105,12 +105,24 @@ export function mapWidget(opts) {
   const paths = new Map();
   const statesG = sv('g', { id: 'map-states', stroke: '#ffffff', 'stroke-width': 0.75, 'stroke-linejoin': 'round' });
   const open = (id) => { selected = id; showCell(); };
+  // One tab stop for the whole map (a roving tabindex): 51 stops would bury what follows.
+  const order = [...shapes.states].sort((a, b) => (names.get(a.id) || a.name).localeCompare(names.get(b.id) || b.name)).map((s) => s.id);
+  const rove = (id) => {
+    for (const [k, q] of paths) q.setAttribute('tabindex', k === id ? '0' : '-1');
+    paths.get(id).focus();
+  };
+  const STEP = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
   for (const s of shapes.states) {
-    const p = sv('path', { d: s.d, class: 'state', id: `map-${s.id}`, 'data-id': s.id, tabindex: 0, role: 'button', fill: FILL.no_rule },
+    const p = sv('path', { d: s.d, class: 'state', id: `map-${s.id}`, 'data-id': s.id, tabindex: s.id === order[0] ? 0 : -1, role: 'button', fill: FILL.no_rule },
       sv('title', {}, names.get(s.id) || s.name));
     p.addEventListener('click', () => open(s.id));
+    p.addEventListener('focus', () => { for (const [k, q] of paths) q.setAttribute('tabindex', k === s.id ? '0' : '-1'); });
     p.addEventListener('keydown', (ev) => {
+      const i = order.indexOf(s.id);
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(s.id); }
+      else if (STEP[ev.key]) { ev.preventDefault(); rove(order[(i + STEP[ev.key] + order.length) % order.length]); }
+      else if (ev.key === 'Home') { ev.preventDefault(); rove(order[0]); }
+      else if (ev.key === 'End') { ev.preventDefault(); rove(order[order.length - 1]); }
     });
     paths.set(s.id, p);
     statesG.append(p);
