@@ -11,8 +11,10 @@ use brightline_core::{Diagnostic, Library, PackSource, Severity, SourceFile};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod compare;
+mod fresh;
 mod jsonschema;
 mod log;
+mod map;
 mod serve;
 mod show;
 mod simulate;
@@ -56,6 +58,9 @@ enum Cmd {
     Lint {
         /// A folder of packs, or one pack folder (its siblings are loaded as parents). Default: the bundled packs.
         path: Option<PathBuf>,
+        /// The day pack freshness is measured from (default: today, UTC).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
     /// Show the law of a jurisdiction in force on a date, as readable text.
     Show {
@@ -63,8 +68,18 @@ enum Cmd {
         #[arg(long)]
         date: String,
     },
-    /// List every version of a jurisdiction's law and every court event, with dates.
-    History { jurisdiction: String },
+    /// List every version of a jurisdiction's law and every court event, with dates;
+    /// with --changes-since, every provision, court event and pack note dated after a day.
+    History {
+        /// The jurisdiction (with --changes-since: default every pack).
+        jurisdiction: Option<String>,
+        /// List what is dated after this day (YYYY-MM-DD), across the library.
+        #[arg(long, value_name = "DATE")]
+        changes_since: Option<String>,
+        /// With --changes-since: text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print the JSON Schema of the request or decision contract.
     Schema {
         #[arg(value_parser = ["request", "decision"])]
@@ -268,7 +283,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Lint { path } => {
+        Cmd::Lint { path, today } => {
+            let today = match today {
+                Some(d) => parse_date(&d, "--today")?,
+                None => time::OffsetDateTime::now_utc().date(),
+            };
             let sources = match path.as_ref().or(cli.laws.as_ref()) {
                 Some(p) => read_packs(p).map_err(Failure::Input)?,
                 None => brightline_laws::sources(),
@@ -276,6 +295,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let (lib, mut diags) = Library::load(&sources);
             let hard = diags.iter().any(|d| d.severity == Severity::Error);
             brightline_core::lint::check_rules(&lib, &mut diags);
+            brightline_core::lint::check_freshness(&lib, today, &mut diags);
             // Examples only mean something once the packs themselves load cleanly.
             let (run, failed) = if hard {
                 (0, 0)
@@ -310,12 +330,39 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::History { jurisdiction } => {
+        Cmd::History {
+            jurisdiction,
+            changes_since,
+            format,
+        } => {
             let lib = library(&cli.laws)?;
-            let p = lib
-                .jurisdiction(&jurisdiction)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            print!("{}", show::history(&lib, p));
+            let p = jurisdiction
+                .as_deref()
+                .map(|j| {
+                    lib.jurisdiction(j)
+                        .map_err(|e| Failure::Input(e.to_string()))
+                })
+                .transpose()?;
+            match (changes_since, p) {
+                (Some(d), p) => {
+                    let since = parse_date(&d, "--changes-since")?;
+                    let packs: Vec<usize> = p.map(|p| lib.chain(p)).unwrap_or_default();
+                    let changes = fresh::changes_since(&lib, &packs, since);
+                    match format {
+                        Format::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&changes).unwrap_or_default()
+                        ),
+                        Format::Text => print!("{}", fresh::to_text(&changes, since)),
+                    }
+                }
+                (None, Some(p)) => print!("{}", show::history(&lib, p)),
+                (None, None) => {
+                    return Err(Failure::Input(
+                        "history: name a jurisdiction, or give --changes-since DATE".into(),
+                    ))
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Serve(args) => serve::run(args, &cli.laws),

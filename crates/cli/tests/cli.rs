@@ -206,3 +206,76 @@ fn published_schemas_match_the_code() {
         );
     }
 }
+
+#[test]
+fn lint_warns_about_packs_not_checked_in_180_days() {
+    let count = |today: &str| {
+        let out = bin().args(["lint", "--today", today]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "warnings do not fail lint");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let packs: usize = err
+            .lines()
+            .find_map(|l| {
+                l.split_once(" packs, ")
+                    .map(|(n, _)| n.trim().parse().unwrap())
+            })
+            .expect("the summary line");
+        (
+            err.matches("does not say when its text was last checked")
+                .count(),
+            err.matches("was last checked on").count(),
+            packs,
+        )
+    };
+    let (never, stale, packs) = count("2026-12-04");
+    assert!(never > 0, "packs with no `checked` are named");
+    assert_eq!(stale, 0);
+    // 2026-12-04 + 181 days: every pack that says when it was checked is now stale.
+    let (never_later, stale_later, _) = count("2027-06-03");
+    assert_eq!(never_later, never);
+    assert_eq!(never + stale_later, packs, "every pack is warned about");
+    let out = bin()
+        .args(["lint", "--today", "2027-13-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn history_changes_since_lists_provisions_events_and_notes() {
+    let out = bin()
+        .args([
+            "history",
+            "--changes-since",
+            "2025-06-30",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().unwrap();
+    assert!(items
+        .iter()
+        .all(|c| c["date"].as_str().unwrap() > "2025-06-30"));
+    for what in ["provision", "court-event", "note", "checked"] {
+        assert!(items.iter().any(|c| c["what"] == what), "no {what}");
+    }
+    // North Carolina's S.L. 2025-85, in force 2025-10-01.
+    assert!(items.iter().any(|c| c["jurisdiction"] == "us-nc"
+        && c["date"] == "2025-10-01"
+        && c["what"] == "provision"));
+    // One jurisdiction: its own chain only.
+    let out = bin()
+        .args(["history", "us-ny-nyc", "--changes-since", "2025-01-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("us-ny-nyc") && !text.contains("us-nc "),
+        "{text}"
+    );
+    let out = bin().arg("history").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 import { api, h, $, clear, errorBox, outcomeBadge, today } from './ui.js';
 import { KINDS, AGENCIES } from './decide.js';
 import { jurisdictionSelect } from './law.js';
+import { mapSection } from './mapview.js';
 
 const CLASS_WORDS = {
   prohibited: 'Prohibited', permitted_only_if: 'Permitted only if', required: 'Required',
@@ -53,7 +54,7 @@ export function compareView(section, ctx) {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
   clear(section, h('h1', { id: 'compare-h' }, 'Compare jurisdictions'),
     h('p', { class: 'lede' }, 'For each jurisdiction and kind of request: is it prohibited, permitted (and under what condition), or required? Open a cell’s provisions to see what it rests on; decide a concrete request for the full answer.'),
-    form, status, out);
+    mapSection(), form, status, out);
   run();
 }
 

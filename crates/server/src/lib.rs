@@ -5,6 +5,7 @@
 pub mod canon;
 pub mod error;
 pub mod laws;
+pub mod map;
 pub mod metrics;
 pub mod reports;
 mod transparency;
@@ -198,6 +199,7 @@ pub fn app(state: Shared) -> Router {
         .route("/v1/laws", get(list_laws))
         .route("/v1/laws/{jurisdiction}", get(law_in_force))
         .route("/v1/compare", get(compare))
+        .route("/v1/map", get(map::map_index))
         .route("/v1/diff", post(diff))
         .route("/v1/reports", get(list_reports))
         .route("/v1/reports/{id}", get(report))
@@ -1091,7 +1093,7 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
+    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
     components(schemas(error::ErrorBody, error::ErrorDetail, ActionBody, TokenBody, DiffBody, DiffSide)),
     modifiers(&Bearer)
 )]

@@ -231,7 +231,10 @@ impl Browser {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1280,1000",
-                         format!("--user-data-dir={}", profile.display())]
+                         format!("--user-data-dir={}", profile.display())],
+                // Exports the console offers land in the throwaway profile, not ~/Downloads.
+                "prefs": { "download.default_directory": profile.join("downloads").to_string_lossy(),
+                           "download.prompt_for_download": false }
             }
         }}});
         let r: Value = http
@@ -283,6 +286,15 @@ impl Browser {
             "POST",
             "/execute/sync",
             Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Runs `script`, which must call `arguments[arguments.length - 1]` with its result.
+    fn js_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
         )
     }
 
@@ -1092,6 +1104,166 @@ fn law_browser_compare_and_diff() {
     }
 }
 
+/// The fill of every state on the map, and the date and kind it shows.
+fn map_state(b: &Browser) -> (Vec<String>, String) {
+    let v = b.js(
+        "const m = document.getElementById('us-map');
+         return [[...m.querySelectorAll('path.state')].map(p => p.getAttribute('fill')), m.dataset.date];",
+        json!([]),
+    );
+    let fills = v[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap_or_default().to_string())
+        .collect();
+    (fills, v[1].as_str().unwrap_or_default().to_string())
+}
+
+/// The bytes of the last export the map offered (its blob: link), read in the page.
+fn exported(b: &Browser, kind: &str) -> Vec<u8> {
+    b.wait(
+        &format!("the {kind} export"),
+        &format!("const a = document.getElementById('map-download'); return a && !a.hidden && a.dataset.type === '{kind}'"),
+    );
+    let v = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         fetch(document.getElementById('map-download').href).then(r => r.blob()).then(blob => {
+           const f = new FileReader();
+           f.onload = () => done(f.result.split(',')[1]);
+           f.readAsDataURL(blob);
+         }).catch(e => done('error: ' + e));",
+    );
+    base64_decode(v.as_str().unwrap())
+}
+
+#[test]
+fn compare_map_slides_through_dates_opens_a_state_and_exports() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "map reader");
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &clerk);
+    b.click("#nav-compare");
+    b.wait(
+        "the map",
+        "const m = document.getElementById('us-map'); return m && m.dataset.date && m.querySelectorAll('path.state').length",
+    );
+    assert_eq!(b.count("#us-map path.state"), 51, "50 states and D.C.");
+    assert_eq!(b.count("#map-table tbody tr"), 51, "the text alternative");
+    assert_eq!(b.count("#us-map path.state > title"), 51);
+    // One tab stop for the map; the arrows move between states.
+    assert_eq!(b.count("#us-map path.state[tabindex='0']"), 1);
+    assert!(b.count("#map-legend li") >= 7);
+    let (now_fills, now_date) = map_state(&b);
+    let (_, idx) = server.call("GET", "/v1/map", &clerk, None);
+    let dates: Vec<&str> = idx["dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(dates.contains(&now_date.as_str()), "{now_date}");
+
+    // Each state's colour is its cell from the API for that date and kind (detainer).
+    let check = |date: &str| {
+        let (_, m) = server.call(
+            "GET",
+            &format!("/v1/compare?date={date}&jurisdictions=us-ca,us-tx,us-dc"),
+            &clerk,
+            None,
+        );
+        for row in m["rows"].as_array().unwrap() {
+            let j = row[0]["jurisdiction"].as_str().unwrap();
+            let shown = b.js(
+                &format!("return document.getElementById('map-{j}').dataset.class"),
+                json!([]),
+            );
+            assert_eq!(shown, row[0]["class"], "{j} on {date}");
+        }
+    };
+    check(&now_date);
+
+    // The slider, by keyboard: Home goes to the first stop, 2011-01-01.
+    b.js("document.getElementById('map-date').focus()", json!([]));
+    b.keys(&["\u{E011}"]);
+    b.wait(
+        "the map of 2011-01-01",
+        "return document.getElementById('us-map').dataset.date === '2011-01-01'",
+    );
+    let (old_fills, _) = map_state(&b);
+    assert_ne!(old_fills, now_fills, "the colours change with the date");
+    assert_eq!(b.text("#map-date-label"), "2011-01-01");
+    check("2011-01-01");
+    // End returns to the last stop.
+    b.keys(&["\u{E010}"]);
+    let last = dates.last().unwrap().to_string();
+    b.wait(
+        "the last stop",
+        &format!("return document.getElementById('us-map').dataset.date === '{last}'"),
+    );
+    png_ok(&b.screenshot_full("13-map"));
+
+    // A click on California opens its cell with its citations.
+    b.click("#map-us-ca");
+    b.wait(
+        "California's cell",
+        "const h = document.getElementById('map-cell-h'); return h && h.textContent.startsWith('California')",
+    );
+    let (_, m) = server.call(
+        "GET",
+        &format!("/v1/compare?date={last}&jurisdictions=us-ca"),
+        &clerk,
+        None,
+    );
+    let cites = m["rows"][0][0]["citations"].as_array().unwrap();
+    assert!(!cites.is_empty());
+    assert_eq!(b.count("#map-cell-citations li"), cites.len());
+    assert!(b.text("#map-cell").contains(cites[0].as_str().unwrap()));
+    // The keyboard opens a state too: from Delaware, the next state in alphabetical
+    // order is the District of Columbia; Enter opens it.
+    b.js("document.getElementById('map-us-de').focus()", json!([]));
+    b.keys(&["\u{E014}"]);
+    assert_eq!(b.active_id(), "map-us-dc");
+    assert!(b.focus_ring().1, "a focused state shows a focus ring");
+    assert_eq!(b.count("#us-map path.state[tabindex='0']"), 1);
+    b.keys(&[ENTER]);
+    b.wait(
+        "D.C.'s cell",
+        "const h = document.getElementById('map-cell-h'); return h && h.textContent.startsWith('District of Columbia')",
+    );
+
+    // Another kind recolours the map without a new date.
+    pick(&b, "#map-kind", "287g");
+    b.wait(
+        "the 287(g) map",
+        "return document.getElementById('us-map').dataset.kind === '287g'",
+    );
+
+    // Export: an SVG that stands alone, and a PNG drawn from it on a canvas.
+    b.click("#map-svg");
+    let svg = String::from_utf8(exported(&b, "image/svg+xml")).unwrap();
+    assert!(svg.starts_with("<?xml"), "{}", &svg[..svg.len().min(200)]);
+    assert_eq!(svg.matches("class=\"state").count(), 51);
+    assert!(svg.contains("data-kind=\"287g\"") && svg.contains("what each state"));
+    assert!(!svg.contains("href="), "the SVG links nothing");
+    b.click("#map-png");
+    let png = exported(&b, "image/png");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
+        "a real PNG ({} bytes)",
+        png.len()
+    );
+    // PNG width and height (IHDR): twice the SVG's viewBox.
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((w, h), (1950, 1380));
+    let dir = screenshot_dir();
+    std::fs::write(dir.join("14-map-export.svg"), &svg).unwrap();
+    std::fs::write(dir.join("14-map-export.png"), &png).unwrap();
+}
+
 // ------------------------------------------------------------------ without a browser
 
 /// The keys of `export const NAME = { … };` in a JS module.
@@ -1250,6 +1422,15 @@ fn console_assets_are_served_self_contained() {
             );
         }
         println!("asset {name}: {} bytes", body.len());
+        // The state boundaries are data, generated once (scripts/us-states-svg.mjs), with their own budget.
+        if name == "us-states.js" {
+            assert!(
+                body.len() < 150_000,
+                "the map data grew to {} bytes",
+                body.len()
+            );
+            continue;
+        }
         total += body.len();
     }
     println!("assets total: {total} bytes");
