@@ -900,3 +900,23 @@ fn compare_and_diff_laws() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A clerk who pastes the rap-sheet line whole ("NY PL 120.05 Juan Perez DOB
+/// …") gets a decision, and the log keeps only the code brightline read.
+#[test]
+fn only_the_normalised_offense_code_is_logged() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "c");
+    let mut r = example();
+    r["subject"]["convictions"][0]["offense"] =
+        json!("NY PL 120.05 Zebedee Pomfret DOB 1990-01-01");
+    r["subject"]["pending_charges"][0]["offense"] = json!("Zebedee's own words");
+    let d = s.decide(&clerk, &r);
+    let id = d["id"].as_i64().unwrap();
+    let (_, v) = s.json("GET", &format!("/v1/decisions/{id}"), Some(&clerk), None);
+    let subj = &v["request"]["subject"];
+    assert_eq!(subj["convictions"][0]["offense"], "NY PL 120.05", "{v}");
+    assert_eq!(subj["pending_charges"][0]["offense"], "(unread)", "{v}");
+    assert!(!v.to_string().contains("Zebedee"), "{v}");
+    assert!(!v.to_string().contains("Pomfret"), "{v}");
+}
