@@ -193,7 +193,7 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
             walk(&p, out)?;
         } else if matches!(
             p.extension().and_then(|x| x.to_str()),
-            Some("md" | "toml" | "csv")
+            Some("md" | "toml" | "csv" | "json")
         ) {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -302,6 +302,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 brightline_core::lint::check_examples(&lib, &mut diags)
             };
+            // Reports are law too: their counts compile against the schema
+            // and their worked examples count a fixture to stated totals.
+            let (report_run, report_failed) = if hard {
+                (0, 0)
+            } else {
+                brightline_core::report::check(&lib, &mut diags)
+            };
             print_diags(&diags);
             let errors = diags
                 .iter()
@@ -310,9 +317,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let warnings = diags.len() - errors;
             let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
             eprintln!(
-                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed); {errors} errors, {warnings} warnings",
+                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed), {report_run} report examples ({} passed, {report_failed} failed); {errors} errors, {warnings} warnings",
                 lib.packs.len(),
-                run - failed
+                run - failed,
+                report_run - report_failed
             );
             Ok(if errors > 0 {
                 ExitCode::from(1)

@@ -18,6 +18,7 @@ pub mod implied;
 pub mod library;
 pub mod lint;
 pub mod load;
+pub mod report;
 pub mod schema;
 pub mod space;
 pub mod syntax;
