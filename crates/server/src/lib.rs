@@ -7,6 +7,7 @@ pub mod canon;
 pub mod error;
 pub mod laws;
 pub mod map;
+pub mod memo;
 pub mod metrics;
 pub mod record;
 pub mod reports;
@@ -200,6 +201,9 @@ pub fn app(state: Shared) -> Router {
         .route("/v1/decisions/{id}/proof", get(transparency::proof))
         .route("/v1/log/checkpoint", get(transparency::checkpoint))
         .route("/v1/log/consistency", get(transparency::consistency))
+        .route("/v1/decisions/{id}/memo", get(memo::memo_html))
+        .route("/v1/decisions/{id}/memo.pdf", get(memo::memo_pdf))
+        .route("/v1/memo", get(memo::draft_memo))
         .route("/v1/laws", get(list_laws))
         .route("/v1/laws/{jurisdiction}", get(law_in_force))
         .route("/v1/compare", get(compare))
@@ -993,7 +997,7 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(healthz, metrics_text, me, record::decide, list_decisions, get_decision, record::record_action, replay_decision, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
+    paths(healthz, metrics_text, me, record::decide, list_decisions, get_decision, record::record_action, replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
     components(schemas(error::ErrorBody, error::ErrorDetail, actions::ActionBody, TokenBody, DiffBody, DiffSide)),
     modifiers(&Bearer)
 )]

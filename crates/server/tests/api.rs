@@ -1141,3 +1141,111 @@ fn compare_and_diff_laws() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The memo of a logged decision, as HTML and as a PDF read back: the facts,
+/// the outcome, the statute's words, the law version and the log entry's hash.
+#[test]
+fn decision_memo_as_html_and_pdf() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "front desk");
+    let mut req = example();
+    req["case_ref"] = json!("BK-77");
+    let d = s.decide(&clerk, &req);
+    let id = d["id"].as_i64().unwrap();
+    let (st, _) = s.json(
+        "POST",
+        &format!("/v1/decisions/{id}/actions"),
+        Some(&clerk),
+        Some(&json!({"act": "declined", "date": "2025-11-09"})),
+    );
+    assert_eq!(st, StatusCode::CREATED);
+    let quote = d["decision"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|r| r["quote"].as_str())
+        .expect("a reason quotes its statute")
+        .to_string();
+    let hash = d["entry_hash"].as_str().unwrap().to_string();
+    let r = s.req(
+        "GET",
+        &format!("/v1/decisions/{id}/memo"),
+        Some(&clerk),
+        None,
+    );
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().unwrap();
+    assert!(html.contains("@media print"));
+    assert!(html.contains(&hash));
+    assert!(html.contains("PROHIBITED"));
+    assert!(html.contains("declined"));
+    assert!(!html.contains("BK-77"));
+    let r = s.req(
+        "GET",
+        &format!("/v1/decisions/{id}/memo.pdf"),
+        Some(&clerk),
+        None,
+    );
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert_eq!(pages.len(), 1, "one page");
+    let text = doc.extract_text(&pages).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&format!("Recorded decision #{id}")), "{flat}");
+    assert!(flat.contains(&hash), "the entry hash: {flat}");
+    assert!(flat.contains("PROHIBITED"));
+    let words: String = quote
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(&words), "statute words `{words}` in {flat}");
+    assert!(flat.contains("law in force on: 2025-11-09"), "{flat}");
+    // Another clerk gets no memo of it.
+    let other = s.token("clerk", "other");
+    assert_eq!(
+        s.req(
+            "GET",
+            &format!("/v1/decisions/{id}/memo.pdf"),
+            Some(&other),
+            None
+        )
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A shared draft memo: the request in the link, no identifiers, nothing logged.
+    let before = entries(&s);
+    let url = format!(
+        "{}/v1/memo?request={}",
+        s.base,
+        form_urlencode(&req.to_string())
+    );
+    let html = s
+        .http
+        .get(url)
+        .bearer_auth(&other)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("Draft"), "{html}");
+    assert!(html.contains("PROHIBITED"));
+    assert!(!html.contains("BK-77"));
+    assert_eq!(entries(&s), before);
+}
+
+fn form_urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
