@@ -53,6 +53,9 @@ enum Cmd {
         /// In text format, also print every rule considered and each condition it tested.
         #[arg(long)]
         trace: bool,
+        /// Also write the one-page decision memo: a PDF, or HTML if the name ends in .html.
+        #[arg(long, value_name = "FILE")]
+        memo: Option<PathBuf>,
     },
     /// Check law packs like a compiler: syntax, names, types, conflicts, reachability, worked examples.
     Lint {
@@ -257,9 +260,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             format,
             date,
             trace,
+            memo,
         } => {
             let lib = library(&cli.laws)?;
             let mut req = read_request(&file)?;
+            // A case reference identifies a person; rules never read it.
+            if let Some(o) = req.as_object_mut() {
+                o.remove("case_ref");
+            }
             if let Some(d) = date {
                 parse_date(&d, "--date")?;
                 if let Some(o) = req.as_object_mut() {
@@ -280,6 +288,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         print!("{}", show::trace_text(&decision));
                     }
                 }
+            }
+            if let Some(path) = memo {
+                use brightline_server::memo;
+                let blocks =
+                    memo::draft_blocks(&lib, &req).map_err(|e| Failure::Input(e.message))?;
+                let bytes = if path.extension().is_some_and(|e| e == "html" || e == "htm") {
+                    memo::html(&blocks).into_bytes()
+                } else {
+                    memo::pdf(&blocks)
+                };
+                std::fs::write(&path, bytes)
+                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!("memo written to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
