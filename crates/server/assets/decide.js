@@ -532,32 +532,32 @@ export const ACTS = {
 // Records what the agency then did: one act with its date. The reports count
 // these acts. An act the decision said was prohibited needs a confirmation and
 // a reason. The form's key makes a second press of Record log nothing new.
-export function actionForm(id, outcome, kind) {
-  const msg = h('div', { 'aria-live': 'polite', id: 'act-msg' });
+export function actionForm(id, outcome, kind, p = 'act') {
+  const msg = h('div', { 'aria-live': 'polite', id: `${p}-msg` });
   const asked = { detainer: 'held', notification: 'notified', transfer: 'transferred', information: 'gave_information', access: 'allowed_access', interview: 'allowed_access' }[kind];
-  const actSel = h('select', { id: 'act-kind', required: true }, h('option', { value: '' }, 'Choose…'),
+  const actSel = h('select', { id: `${p}-kind`, required: true }, h('option', { value: '' }, 'Choose…'),
     Object.entries(ACTS).map(([v, t]) => h('option', { value: v, selected: v === asked && outcome !== 'prohibited' }, t)));
-  const dateIn = h('input', { id: 'act-date', type: 'date', value: today(), max: today(), required: true });
-  const confirmBox = h('input', { type: 'checkbox', id: 'act-confirm' });
-  const reason = h('textarea', { id: 'act-reason', maxlength: 500, rows: 2 });
-  const warn = h('div', { id: 'act-warning', class: 'warning', role: 'alert', hidden: true },
+  const dateIn = h('input', { id: `${p}-date`, type: 'date', value: today(), max: today(), required: true });
+  const confirmBox = h('input', { type: 'checkbox', id: `${p}-confirm` });
+  const reason = h('textarea', { id: `${p}-reason`, maxlength: 500, rows: 2 });
+  const warn = h('div', { id: `${p}-warning`, class: 'warning', role: 'alert', hidden: true },
     h('p', {}, h('strong', {}, 'The decision said this request is prohibited. '), 'Recording that your agency did it anyway is allowed, and the report will flag it.'),
     h('label', { class: 'check' }, confirmBox, ' I confirm this is what was done'),
-    h('div', { class: 'field' }, h('label', { for: 'act-reason' }, 'Why (required)'), reason));
+    h('div', { class: 'field' }, h('label', { for: `${p}-reason` }, 'Why (required)'), reason));
   const against = () => outcome === 'prohibited' && actSel.value && actSel.value !== 'declined';
   actSel.addEventListener('change', () => { warn.hidden = !against(); });
   let key = newKey();
   let busy = false;
-  const btn = h('button', { type: 'submit', class: 'secondary', id: 'act-record' }, 'Record');
-  const form = h('form', { class: 'card inset', id: 'action-form' },
-    h('h3', { id: 'act-h' }, 'Record what your agency did'),
+  const btn = h('button', { type: 'submit', class: 'secondary', id: `${p}-record` }, 'Record');
+  const form = h('form', { class: 'card inset', id: p === 'act' ? 'action-form' : `${p}-form` },
+    h('h3', { id: `${p}-h` }, 'Record what your agency did'),
     h('p', { class: 'help' }, 'Reports count what was done, not only what the law said: record each act (a hold, then a transfer) with its date.'),
-    h('div', { class: 'field' }, h('label', { for: 'act-kind' }, 'What did your agency do?'), actSel),
-    h('div', { class: 'field' }, h('label', { for: 'act-date' }, 'On what date?'), dateIn),
+    h('div', { class: 'field' }, h('label', { for: `${p}-kind` }, 'What did your agency do?'), actSel),
+    h('div', { class: 'field' }, h('label', { for: `${p}-date` }, 'On what date?'), dateIn),
     warn,
-    h('div', { class: 'field' }, h('label', { for: 'act-note' }, 'Note (optional, up to 500 characters)'),
-      h('textarea', { id: 'act-note', maxlength: 500, rows: 2, 'aria-describedby': 'act-note-help' }),
-      h('p', { class: 'help', id: 'act-note-help' }, 'Do not write names, booking numbers or other identifiers: the log keeps the note as written, for good.')),
+    h('div', { class: 'field' }, h('label', { for: `${p}-note` }, 'Note (optional, up to 500 characters)'),
+      h('textarea', { id: `${p}-note`, maxlength: 500, rows: 2, 'aria-describedby': `${p}-note-help` }),
+      h('p', { class: 'help', id: `${p}-note-help` }, 'Do not write names, booking numbers or other identifiers: the log keeps the note as written, for good.')),
     msg, btn);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -569,14 +569,14 @@ export function actionForm(id, outcome, kind) {
       (confirmBox.checked ? reason : confirmBox).focus();
       return;
     }
-    const note = $('#act-note', form).value.trim();
+    const note = $(`#${p}-note`, form).value.trim();
     const body = { act: actSel.value, date: dateIn.value, note: note || null };
     if (against()) { body.confirm_prohibited = true; body.reason = reason.value.trim(); }
     busy = true;
     btn.disabled = true;
     try {
       const r = await api(`/v1/decisions/${id}/actions`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
-      clear(msg, h('p', { class: 'ok', id: 'act-ok' }, `Recorded as log entry #${r.id}${r.against_decision ? ' (flagged: against the decision)' : ''}.`));
+      clear(msg, h('p', { class: 'ok', id: `${p}-ok` }, `Recorded as log entry #${r.id}${r.against_decision ? ' (flagged: against the decision)' : ''}.`));
       // The next act is a new record.
       key = newKey();
       form.dispatchEvent(new CustomEvent('recorded', { detail: r }));
