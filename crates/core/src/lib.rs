@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod branches;
+pub mod changes;
 pub mod compile;
 pub mod decide;
 pub mod diag;

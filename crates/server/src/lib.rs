@@ -749,7 +749,11 @@ async fn diff(
     let d = tokio::task::spawn_blocking(move || analysis::diff(lib, a, bb))
         .await
         .map_err(ApiError::internal)??;
-    Ok(Json(serde_json::to_value(&d).map_err(ApiError::internal)?))
+    let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;
+    // What changed, by provision, before the regions.
+    v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
+        .map_err(ApiError::internal)?;
+    Ok(Json(v))
 }
 
 #[utoipa::path(get, path = "/v1/reports", security(("bearer" = [])), responses((status = 200, description = "Report definitions"), (status = 403, body = error::ErrorBody)))]

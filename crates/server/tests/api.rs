@@ -1130,6 +1130,33 @@ fn compare_and_diff_laws() {
         "the 2014 and 2017 local laws changed NYC's answers"
     );
     assert!(!d["regions"].as_array().unwrap().is_empty());
+    // The diff opens with what changed, by provision: every provision of every
+    // region is in the summary, and its region count adds up.
+    let summary = d["summary"].as_array().unwrap();
+    assert!(!summary.is_empty());
+    assert!(
+        summary.len() < d["regions"].as_array().unwrap().len(),
+        "a summary is shorter than the regions"
+    );
+    for r in d["regions"].as_array().unwrap() {
+        for p in r["a"]["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(r["b"]["provisions"].as_array().unwrap())
+        {
+            assert!(
+                summary.iter().any(|c| c["citation"] == p["citation"]),
+                "{p}"
+            );
+        }
+    }
+    assert!(
+        summary
+            .iter()
+            .any(|c| c["citation"].as_str().unwrap().contains("9-131") && c["side"] == "b"),
+        "{summary:?}"
+    );
     let same = json!({ "a": { "jurisdiction": "us-ny-nyc", "date": "2025-11-09" }, "b": { "jurisdiction": "us-ny-nyc", "date": "2025-11-09" } });
     let (_, d) = s.json("POST", "/v1/diff", Some(&clerk), Some(&same));
     assert_eq!(d["equivalent"], true);

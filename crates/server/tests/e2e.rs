@@ -1099,6 +1099,15 @@ fn law_browser_compare_and_diff() {
             cmp["kinds"].as_array().unwrap().len() + 1
         );
         png_ok(&b.screenshot_full("11-compare"));
+        // Counsel's picker: one jurisdiction, and the export buttons.
+        b.click("#cmp-jurisdictions input[value='us-ny-nyc']");
+        b.click("#view-compare form button[type=submit]");
+        b.wait(
+            "one row",
+            "return document.querySelectorAll('#matrix tbody tr').length === 1",
+        );
+        assert_eq!(b.count("#cmp-csv"), 1);
+        assert_eq!(b.count("#cmp-html"), 1);
     } else {
         let (s, _) = server.call("GET", "/v1/compare", &clerk, None);
         assert_eq!(
@@ -1117,6 +1126,13 @@ fn law_browser_compare_and_diff() {
             "{h}"
         );
         png_ok(&b.screenshot("12-diff"));
+        if h.as_str().unwrap().contains("decide differently") {
+            assert!(
+                b.visible("#diff-summary"),
+                "the diff opens with its summary"
+            );
+            assert_eq!(b.count("#diff-csv"), 1);
+        }
     } else {
         let (s, _) = server.call("POST", "/v1/diff", &clerk, Some(json!({})));
         assert_eq!(
