@@ -24,6 +24,7 @@ pub mod schema;
 pub mod space;
 pub mod syntax;
 pub mod tables;
+pub mod words;
 
 pub use decide::Decision;
 pub use diag::{Diagnostic, Severity, SourceFile};
