@@ -702,6 +702,7 @@ fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
     let counsel = s.token("counsel", "k");
     let nyc = log_fixture(&s, &clerk, "us-ny-nyc");
     log_fixture(&s, &clerk, "us-il");
+    log_fixture(&s, &clerk, "us-ca");
     let lib = brightline::bundled().unwrap();
     let reports = brightline_server::reports::load(lib).unwrap();
     let mut checked = 0;
@@ -727,7 +728,7 @@ fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 5);
 
     // The DOC year in detail: the four faults, each fixed.
     let (_, rep) = s.json(
