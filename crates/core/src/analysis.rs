@@ -329,7 +329,21 @@ impl<'a> Gather<'a> {
                 Leaf::Quant(_, list, body) => {
                     let k = format!("{list}:{}", key(body));
                     if !self.quants.iter().any(|q| q.1 == k) {
-                        self.quants.push((list, k, body, text_of(c, atoms), atoms));
+                        // In words (crate::words), without its "a"/"no": the diff says which.
+                        let w = crate::words::render(&crate::words::tree(
+                            c,
+                            atoms,
+                            crate::words::ANY,
+                            crate::words::ANY,
+                            None,
+                            false,
+                        ));
+                        let w = w
+                            .strip_prefix("a ")
+                            .or_else(|| w.strip_prefix("no "))
+                            .unwrap_or(&w)
+                            .to_string();
+                        self.quants.push((list, k, body, w, atoms));
                     }
                 }
                 Leaf::Opaque => {
@@ -700,13 +714,15 @@ impl Scope {
         match (&v.kind, ty) {
             (VarKind::Enum(cl), Some(Ty::Enum(d))) => {
                 let m = vals.iter().fold(0u64, |a, &x| a | cl[x as usize]);
-                format!("{} is {}", v.text, or_list(&names(m, d)))
+                let _ = names;
+                crate::words::enum_words(&v.text, d, m, false)
             }
             (VarKind::Bool, _) => {
+                let (yes, no) = crate::words::bool_words(&v.text);
                 if vals == [1] {
-                    v.text.clone()
+                    yes
                 } else {
-                    format!("not {}", v.text)
+                    no
                 }
             }
             (VarKind::Ord(iv), ty) => {
@@ -764,12 +780,9 @@ impl Scope {
                     m.vectors.clone(),
                     m.quants.len(),
                     &|j, yes| {
-                        let t = m.quants[j]
-                            .text
-                            .trim_start_matches("any ")
-                            .trim_start_matches("no ");
+                        let t = &m.quants[j].text;
                         if yes {
-                            format!("some {t}")
+                            format!("a {t}")
                         } else {
                             format!("no {t}")
                         }

@@ -56,7 +56,7 @@ fn values(dom: &[&str], mask: u64) -> Vec<String> {
 }
 
 /// A true/false fact and its negation, as a person says them.
-fn bool_words(path: &str) -> (String, String) {
+pub fn bool_words(path: &str) -> (String, String) {
     let (yes, no) = match path {
         "request.court_ordered" => ("a court order", "no court order"),
         "request.criminal_warrant" => ("a criminal warrant", "no criminal warrant"),
@@ -85,7 +85,7 @@ fn bool_words(path: &str) -> (String, String) {
     (yes.to_string(), no.to_string())
 }
 
-fn enum_words(path: &str, dom: &[&str], mask: u64, negated: bool) -> String {
+pub fn enum_words(path: &str, dom: &[&str], mask: u64, negated: bool) -> String {
     // "Not one value" reads better as what it is not than as the list of the rest.
     if negated && mask.count_ones() == 1 && dom.len() > 2 {
         let v = values(dom, mask).remove(0);
@@ -263,8 +263,29 @@ pub fn tree(
                 format!("{name} {} {val}", flip(*op)),
             )
         }
-        Cond::Within { .. } => leaf("recent".into(), "not recent".into()),
-        Cond::Table { .. } => leaf("a listed offense".into(), "not a listed offense".into()),
+        Cond::Within { .. } => {
+            // The atom's own words, with the names a reader knows.
+            let t = atom_text(c, atoms)
+                .replace("subject.arrest_date", "the arrest date")
+                .replace("date within", "dated within")
+                .replace("as_of", "the request date");
+            let t = match t.split_once(" extended by ") {
+                Some((a, b)) => format!(
+                    "{a} (plus the {})",
+                    b.trim_end_matches(" days").replace('_', " ")
+                ),
+                None => t,
+            };
+            leaf(t.clone(), format!("not {t}"))
+        }
+        Cond::Table { .. } => {
+            let t = atom_text(c, atoms);
+            let list = t.rsplit(" in ").next().unwrap_or("a list").to_string();
+            leaf(
+                format!("an offense on the {list} list"),
+                format!("an offense not on the {list} list"),
+            )
+        }
         Cond::Quant {
             any, list: l, body, ..
         } => {
