@@ -472,6 +472,19 @@ impl Browser {
         p
     }
 
+    /// The page as the browser prints it (WebDriver "Print Page"), read back:
+    /// its page count and text.
+    fn print(&self, name: &str) -> (usize, String) {
+        let data = self.cmd("POST", "/print", Some(json!({"background": false})));
+        let pdf = base64_decode(data.as_str().unwrap_or_default());
+        let _ = std::fs::create_dir_all(screenshot_dir());
+        std::fs::write(screenshot_dir().join(format!("{name}.pdf")), &pdf).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let text = doc.extract_text(&pages).unwrap_or_default();
+        (pages.len(), text)
+    }
+
     /// Resizes the window to the page's height first, so the whole page is captured.
     fn screenshot_full(&self, name: &str) -> PathBuf {
         let h = self
@@ -1565,6 +1578,16 @@ fn clerk_records_once_reopens_and_adds_a_transfer() {
         json!(["held"]),
         "Record pressed twice leaves one action: {v}"
     );
+    // Printing the answer gives the answer: no navigation, no form, no action form.
+    let (pages, text) = b.print("clerk-decision-print");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.to_lowercase().contains("permitted"), "{flat}");
+    assert!(!flat.contains("Record what your agency did"), "{flat}");
+    assert!(
+        !flat.contains("Who is asked, and when"),
+        "the form is not printed: {flat}"
+    );
+    assert!(pages <= 2, "{pages} pages");
     // Later: My decisions, reopen, add the transfer.
     b.click("#nav-mine");
     b.wait(
