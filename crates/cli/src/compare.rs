@@ -165,8 +165,14 @@ pub fn run_diff(args: DiffArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Fail
     let b = side(&args.b, "B")?;
     let d = analysis::diff(&lib, a, b).map_err(|e| Failure::Input(e.to_string()))?;
     match args.format {
-        DiffFormat::Text => print!("{}", d.to_text()),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+        // The summary by provision comes first: what changed, then where.
+        DiffFormat::Text => print!("{}{}", brightline_core::changes::text(&d), d.to_text()),
+        DiffFormat::Json => {
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
+                .unwrap_or_default();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
     }
     Ok(if d.regions.is_empty() {
         ExitCode::SUCCESS

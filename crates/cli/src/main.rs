@@ -53,6 +53,9 @@ enum Cmd {
         /// In text format, also print every rule considered and each condition it tested.
         #[arg(long)]
         trace: bool,
+        /// Also write the one-page decision memo: a PDF, or HTML if the name ends in .html.
+        #[arg(long, value_name = "FILE")]
+        memo: Option<PathBuf>,
     },
     /// Check law packs like a compiler: syntax, names, types, conflicts, reachability, worked examples.
     Lint {
@@ -193,7 +196,7 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
             walk(&p, out)?;
         } else if matches!(
             p.extension().and_then(|x| x.to_str()),
-            Some("md" | "toml" | "csv")
+            Some("md" | "toml" | "csv" | "json")
         ) {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -257,9 +260,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             format,
             date,
             trace,
+            memo,
         } => {
             let lib = library(&cli.laws)?;
             let mut req = read_request(&file)?;
+            // A case reference identifies a person; rules never read it.
+            if let Some(o) = req.as_object_mut() {
+                o.remove("case_ref");
+            }
             if let Some(d) = date {
                 parse_date(&d, "--date")?;
                 if let Some(o) = req.as_object_mut() {
@@ -280,6 +288,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         print!("{}", show::trace_text(&decision));
                     }
                 }
+            }
+            if let Some(path) = memo {
+                use brightline_server::memo;
+                let blocks =
+                    memo::draft_blocks(&lib, &req).map_err(|e| Failure::Input(e.message))?;
+                let bytes = if path.extension().is_some_and(|e| e == "html" || e == "htm") {
+                    memo::html(&blocks).into_bytes()
+                } else {
+                    memo::pdf(&blocks)
+                };
+                std::fs::write(&path, bytes)
+                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!("memo written to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -302,6 +323,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 brightline_core::lint::check_examples(&lib, &mut diags)
             };
+            // Reports are law too: their counts compile against the schema
+            // and their worked examples count a fixture to stated totals.
+            let (report_run, report_failed) = if hard {
+                (0, 0)
+            } else {
+                brightline_core::report::check(&lib, &mut diags)
+            };
             print_diags(&diags);
             let errors = diags
                 .iter()
@@ -310,9 +338,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let warnings = diags.len() - errors;
             let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
             eprintln!(
-                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed); {errors} errors, {warnings} warnings",
+                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed), {report_run} report examples ({} passed, {report_failed} failed); {errors} errors, {warnings} warnings",
                 lib.packs.len(),
-                run - failed
+                run - failed,
+                report_run - report_failed
             );
             Ok(if errors > 0 {
                 ExitCode::from(1)

@@ -279,3 +279,47 @@ fn history_changes_since_lists_provisions_events_and_notes() {
     let out = bin().arg("history").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `check --memo` writes the one-page memo: a PDF whose text reads back with
+/// the outcome and the citation, or HTML; the identifiers never reach it.
+#[test]
+fn check_writes_the_decision_memo() {
+    let dir = std::env::temp_dir().join(format!("bl_memo_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("memo.pdf");
+    let html = dir.join("memo.html");
+    let mut req: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/nyc-doc-detainer.json")).unwrap(),
+    )
+    .unwrap();
+    req["case_ref"] = serde_json::json!("BK-31337");
+    req["subject"]["booking_number"] = serde_json::json!("BN-4242");
+    let out = run_stdin(
+        &["check", "-", "--memo", pdf.to_str().unwrap()],
+        &req.to_string(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert_eq!(pages.len(), 1);
+    let text = doc.extract_text(&pages).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("PROHIBITED"), "{flat}");
+    assert!(flat.contains("N.Y.C. Admin. Code § 9-131"), "{flat}");
+    assert!(flat.contains("Draft"), "{flat}");
+    assert!(!flat.contains("31337") && !flat.contains("4242"));
+    let out = run_stdin(
+        &["check", "-", "--memo", html.to_str().unwrap()],
+        &req.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("@media print") && page.contains("PROHIBITED"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,11 +2,14 @@
 //! hash-chained log of `brightline-store` and acknowledged only after its
 //! commit. The API is described in docs/api.md and at `/openapi.json`.
 
+pub mod actions;
 pub mod canon;
 pub mod error;
 pub mod laws;
 pub mod map;
+pub mod memo;
 pub mod metrics;
+pub mod record;
 pub mod reports;
 mod transparency;
 
@@ -25,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use brightline::Library;
-use brightline_store::{ListQuery, Location, NewEntry, Role, Store, TokenInfo};
+use brightline_store::{ListQuery, Location, Role, Store, TokenInfo};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -44,7 +47,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub key: Vec<u8>,
     pub metrics: metrics::Metrics,
-    pub reports: Vec<reports::ReportDef>,
+    pub reports: Vec<brightline_core::report::ReportDef>,
+    records: record::Locks,
     tokens: Mutex<HashMap<String, (TokenInfo, Instant)>>,
 }
 
@@ -59,6 +63,7 @@ impl AppState {
             key,
             metrics: metrics::Metrics::default(),
             reports: reports::load(lib)?,
+            records: record::Locks::default(),
             tokens: Mutex::new(HashMap::new()),
         })
     }
@@ -189,13 +194,16 @@ pub fn app(state: Shared) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/metrics", get(metrics_text))
         .route("/v1/me", get(me))
-        .route("/v1/decisions", post(decide).get(list_decisions))
+        .route("/v1/decisions", post(record::decide).get(list_decisions))
         .route("/v1/decisions/{id}", get(get_decision))
-        .route("/v1/decisions/{id}/actions", post(record_action))
+        .route("/v1/decisions/{id}/actions", post(record::record_action))
         .route("/v1/decisions/{id}/replay", get(replay_decision))
         .route("/v1/decisions/{id}/proof", get(transparency::proof))
         .route("/v1/log/checkpoint", get(transparency::checkpoint))
         .route("/v1/log/consistency", get(transparency::consistency))
+        .route("/v1/decisions/{id}/memo", get(memo::memo_html))
+        .route("/v1/decisions/{id}/memo.pdf", get(memo::memo_pdf))
+        .route("/v1/memo", get(memo::draft_memo))
         .route("/v1/laws", get(list_laws))
         .route("/v1/laws/{jurisdiction}", get(law_in_force))
         .route("/v1/compare", get(compare))
@@ -383,7 +391,7 @@ async fn me(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>,
 }
 
 /// The decision as stored: the full decision less what replay re-derives.
-fn stored_decision(d: &Value) -> Value {
+pub(crate) fn stored_decision(d: &Value) -> Value {
     let mut d = d.clone();
     if let Some(o) = d.as_object_mut() {
         for k in ["trace", "counterfactuals", "law"] {
@@ -391,49 +399,6 @@ fn stored_decision(d: &Value) -> Value {
         }
     }
     d
-}
-
-#[utoipa::path(post, path = "/v1/decisions", security(("bearer" = [])), request_body(content = Object, description = "The request contract (schema/request.schema.json)"),
-    responses((status = 200, description = "The decision, after it was durably logged: {id, logged_at, law_hash, engine_version, entry_hash, decision}"),
-              (status = 400, description = "The request breaks the contract; nothing was logged", body = error::ErrorBody),
-              (status = 403, body = error::ErrorBody), (status = 413, body = error::ErrorBody), (status = 503, description = "Not logged", body = error::ErrorBody)))]
-async fn decide(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel],
-        "decide requests",
-    )
-    .await?;
-    let v = parse_body(body)?;
-    let c = canon::canonicalize(st.lib, &st.key, &v)?;
-    let decision = st.lib.decide(c.pack, &c.facts)?;
-    let full = serde_json::to_value(&decision).map_err(ApiError::internal)?;
-    let outcome = decision.outcome.as_str();
-    let entry = NewEntry {
-        kind: "decision".into(),
-        token_id: t.id.clone(),
-        law_hash: st.law_hash.clone(),
-        engine_version: brightline::ENGINE_VERSION.into(),
-        body: json!({ "request": c.request, "subject_key": c.subject_key, "decision": stored_decision(&full) }),
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    st.store.append_with(entry, move |r| {
-        let _ = tx.send(r);
-    });
-    let a = rx
-        .await
-        .map_err(|_| ApiError::store("the log writer stopped"))?
-        .map_err(ApiError::store)?;
-    st.metrics.decided(outcome);
-    Ok(Json(json!({
-        "id": a.seq, "logged_at": a.logged_at, "law_hash": st.law_hash, "engine_version": brightline::ENGINE_VERSION,
-        "entry_hash": a.entry_hash, "leaf_index": a.leaf_index, "decision": full,
-    })))
 }
 
 /// Reads a decision the caller may see (clerks: their own; others get 404 for it).
@@ -462,9 +427,13 @@ async fn visible_decision(
     }
 }
 
-fn action_json(a: &brightline_store::Entry) -> Value {
+fn action_json(a: &brightline_store::Entry, kind: Option<&str>) -> Value {
     let b = a.body_json();
-    json!({ "id": a.seq, "logged_at": a.logged_at, "token_id": a.token_id, "acted": b["acted"], "transferred": b["transferred"], "note": b["note"] })
+    json!({
+        "id": a.seq, "logged_at": a.logged_at, "token_id": a.token_id,
+        "acts": actions::acts_of(&b, kind), "date": b["date"], "note": b["note"],
+        "against_decision": b["against_decision"], "reason": b["reason"],
+    })
 }
 
 async fn token_names(st: &Shared) -> HashMap<String, String> {
@@ -486,72 +455,19 @@ async fn get_decision(
     let id = parse_id(&id)?;
     let e = visible_decision(&st, &t, id).await?;
     let s = st.clone();
-    let actions = blocking(move || s.store.actions_for(&[id])).await?;
+    let refs = blocking(move || s.store.referring(&[id])).await?;
     let names = token_names(&st).await;
     let b = e.body_json();
+    let kind = e.meta.req_kind.as_deref();
     Ok(Json(json!({
         "id": e.seq, "logged_at": e.logged_at, "token_id": e.token_id, "token_name": names.get(&e.token_id),
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
-        "actions": actions.iter().map(action_json).collect::<Vec<_>>(),
+        "supersedes": b["supersedes"],
+        "superseded_by": refs.iter().find(|r| r.kind == "decision").map(|r| r.seq),
+        "actions": refs.iter().filter(|r| r.kind == "action").map(|a| action_json(a, kind)).collect::<Vec<_>>(),
         "prev_hash": e.prev_hash, "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "erased": e.erased(),
     })))
-}
-
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionBody {
-    /// The agency did what was asked (held, notified, answered, …).
-    pub acted: bool,
-    /// Custody was transferred to federal immigration authorities.
-    pub transferred: bool,
-    pub note: Option<String>,
-}
-
-#[utoipa::path(post, path = "/v1/decisions/{id}/actions", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionBody,
-    responses((status = 201, description = "The action, logged: {id, decision, logged_at, entry_hash}"), (status = 400, body = error::ErrorBody), (status = 404, body = error::ErrorBody)))]
-async fn record_action(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel],
-        "record actions",
-    )
-    .await?;
-    let id = parse_id(&id)?;
-    let v = parse_body(body)?;
-    let a: ActionBody = serde_json::from_value(v).map_err(|e| {
-        let msg = e.to_string();
-        let field = ["acted", "transferred", "note"]
-            .into_iter()
-            .find(|f| msg.contains(&format!("`{f}`")))
-            .unwrap_or("(body)");
-        ApiError::bad(
-            field,
-            format!(
-                "{msg}; expected {{\"acted\": bool, \"transferred\": bool, \"note\": string?}}"
-            ),
-        )
-    })?;
-    if a.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::bad("note", "at most 500 characters"));
-    }
-    visible_decision(&st, &t, id).await?;
-    let entry = NewEntry {
-        kind: "action".into(),
-        token_id: t.id,
-        law_hash: st.law_hash.clone(),
-        engine_version: brightline::ENGINE_VERSION.into(),
-        body: json!({ "decision": id, "acted": a.acted, "transferred": a.transferred, "note": a.note }),
-    };
-    let s = st.clone();
-    let r = blocking(move || s.store.append(entry)).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": r.seq, "decision": id, "logged_at": r.logged_at, "entry_hash": r.entry_hash }))).into_response())
 }
 
 /// Re-derives a logged decision. Shared with `brightline log replay`.
@@ -656,24 +572,28 @@ async fn list_decisions(
     rows.truncate(limit as usize);
     let ids: Vec<i64> = rows.iter().map(|e| e.seq).collect();
     let s = st.clone();
-    let actions = blocking(move || s.store.actions_for(&ids)).await?;
-    let mut latest: HashMap<i64, Value> = HashMap::new();
-    for a in &actions {
-        if let Some(r) = a.meta.ref_seq {
-            latest.insert(r, a.body_json());
-        }
-    }
+    let refs = blocking(move || s.store.referring(&ids)).await?;
     let names = token_names(&st).await;
     let out: Vec<Value> = rows
         .iter()
         .map(|e| {
             let b = e.body_json();
-            let a = latest.get(&e.seq);
+            let kind = e.meta.req_kind.as_deref();
+            let mine = refs.iter().filter(|r| r.meta.ref_seq == Some(e.seq));
+            let mut acts: Vec<String> = Vec::new();
+            let mut superseded_by = None;
+            for r in mine {
+                if r.kind == "decision" {
+                    superseded_by = Some(r.seq);
+                } else {
+                    acts.extend(actions::acts_of(&r.body_json(), kind));
+                }
+            }
             json!({
                 "id": e.seq, "logged_at": e.logged_at, "token_id": e.token_id, "token_name": names.get(&e.token_id),
                 "jurisdiction": e.meta.jurisdiction, "agency": e.meta.agency, "date": e.meta.req_date, "kind": e.meta.req_kind,
                 "outcome": e.meta.outcome, "summary": b["decision"]["summary"],
-                "acted": a.map(|a| a["acted"].clone()), "transferred": a.map(|a| a["transferred"].clone()),
+                "acts": acts, "supersedes": b["supersedes"], "superseded_by": superseded_by,
             })
         })
         .collect();
@@ -829,7 +749,11 @@ async fn diff(
     let d = tokio::task::spawn_blocking(move || analysis::diff(lib, a, bb))
         .await
         .map_err(ApiError::internal)??;
-    Ok(Json(serde_json::to_value(&d).map_err(ApiError::internal)?))
+    let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;
+    // What changed, by provision, before the regions.
+    v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
+        .map_err(ApiError::internal)?;
+    Ok(Json(v))
 }
 
 #[utoipa::path(get, path = "/v1/reports", security(("bearer" = [])), responses((status = 200, description = "Report definitions"), (status = 403, body = error::ErrorBody)))]
@@ -846,7 +770,8 @@ async fn list_reports(
                 "id": r.id, "title": r.title, "citation": r.citation, "agency": r.agency,
                 "period": r.schedule.last().map(|s| s.period.clone()),
                 "schedules": r.schedule.iter().map(|s| json!({"effective": s.effective, "citation": s.citation, "period": s.period, "period_ends": s.period_ends})).collect::<Vec<_>>(),
-                "fields": r.field.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                "jurisdiction": st.lib.packs[r.pack].id,
+                "fields": r.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -889,24 +814,7 @@ async fn report(
     let (from, to) = (p.from.to_string(), p.to.to_string());
     let s = st.clone();
     let v = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let entries = s
-            .store
-            .decisions_between(&from, &to)
-            .map_err(ApiError::store)?;
-        let ids: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-        let mut latest: HashMap<i64, Value> = HashMap::new();
-        for chunk in ids.chunks(10_000) {
-            for a in s.store.actions_for(chunk).map_err(ApiError::store)? {
-                if let Some(r) = a.meta.ref_seq {
-                    latest.insert(r, a.body_json());
-                }
-            }
-        }
-        let rows: Vec<reports::Row> = entries
-            .iter()
-            .filter_map(|e| reports::row(s.lib, e, latest.get(&e.seq)))
-            .collect();
-        let unreadable = entries.len() - rows.len();
+        let (rows, unreadable) = reports::rows(s.lib, &s.store, &from, &to)?;
         Ok(reports::compute(
             s.lib,
             &r,
@@ -1093,8 +1001,8 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
-    components(schemas(error::ErrorBody, error::ErrorDetail, ActionBody, TokenBody, DiffBody, DiffSide)),
+    paths(healthz, metrics_text, me, record::decide, list_decisions, get_decision, record::record_action, replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
+    components(schemas(error::ErrorBody, error::ErrorDetail, actions::ActionBody, TokenBody, DiffBody, DiffSide)),
     modifiers(&Bearer)
 )]
 pub struct ApiDoc;

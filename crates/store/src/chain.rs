@@ -96,7 +96,8 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 /// checks that they agree with the hashed body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
-    /// For an action: the decision it is about.
+    /// For an action: the decision it is about. For a decision that corrects
+    /// an earlier one: the decision it supersedes.
     pub ref_seq: Option<i64>,
     pub jurisdiction: Option<String>,
     pub agency: Option<String>,
@@ -118,7 +119,7 @@ pub fn meta_of(kind: &str, body: &Value) -> Meta {
         "decision" => {
             let req = body.get("request");
             Meta {
-                ref_seq: None,
+                ref_seq: body.get("supersedes").and_then(Value::as_i64),
                 jurisdiction: s(req.and_then(|r| r.get("jurisdiction"))),
                 agency: s(req.and_then(|r| r.get("agency"))),
                 req_kind: s(req

@@ -220,7 +220,8 @@ pub(crate) trait Conn: Send {
     fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>>;
     fn get(&mut self, seq: i64) -> Result<Option<Entry>>;
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>>;
-    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>>;
+    /// Entries (actions, and decisions that supersede) whose `ref_seq` is one of `decisions`.
+    fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>>;
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>>;
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>>;
     fn head(&mut self) -> Result<(i64, String)>;
@@ -544,7 +545,19 @@ impl Store {
         if decisions.is_empty() {
             return Ok(Vec::new());
         }
-        self.with(|c| c.actions_for(decisions))
+        Ok(self
+            .referring(decisions)?
+            .into_iter()
+            .filter(|e| e.kind == "action")
+            .collect())
+    }
+    /// Entries that refer to any of `decisions`: their actions, and the
+    /// decisions that supersede them, in sequence order.
+    pub fn referring(&self, decisions: &[i64]) -> Result<Vec<Entry>> {
+        if decisions.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.with(|c| c.referring(decisions))
     }
     /// Entries with `seq > after`, in order.
     pub fn scan(&self, after: i64, limit: i64) -> Result<Vec<Entry>> {

@@ -353,9 +353,12 @@ impl Conn for Pg {
         )?)
     }
 
-    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
+    fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
         let ids: Vec<i64> = decisions.to_vec();
-        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq = ANY($1) ORDER BY seq"), &[&ids])?)
+        entries(self.c.query(
+            &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE ref_seq = ANY($1) ORDER BY seq"),
+            &[&ids],
+        )?)
     }
 
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>> {

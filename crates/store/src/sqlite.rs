@@ -370,11 +370,11 @@ impl Conn for Sqlite {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
+    fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
         let ids =
             serde_json::to_string(decisions).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut st = self.c.prepare_cached(&format!(
-            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
         ))?;
         let rows = st.query_map([ids], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -155,6 +155,35 @@ fn append_and_query(h: &Harness) {
     assert!(s.verify().unwrap().ok);
 }
 
+/// A corrected decision names the one it supersedes; the log finds it, with
+/// the actions, among the entries that refer to the first, and verify
+/// re-derives the reference from the hashed body.
+fn superseding_decisions_refer_back(h: &Harness) {
+    let s = filled(h, 3);
+    s.append(action("tok_a", 2, false)).unwrap();
+    let mut corrected = decision("tok_a", "prohibited", "detainer", "2025-01-02");
+    corrected.body["supersedes"] = json!(2);
+    let c = s.append(corrected).unwrap();
+    assert_eq!(c.seq, 5);
+    let e = s.get(5).unwrap().unwrap();
+    assert_eq!(e.meta.ref_seq, Some(2));
+    let refs = s.referring(&[2]).unwrap();
+    assert_eq!(
+        refs.iter()
+            .map(|e| (e.seq, e.kind.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(4, "action"), (5, "decision")]
+    );
+    assert_eq!(s.actions_for(&[2]).unwrap().len(), 1);
+    assert!(s.referring(&[1, 3]).unwrap().is_empty());
+    let v = s.verify().unwrap();
+    assert!(v.ok, "{v:?}");
+    // Pointing the index column at another decision is caught.
+    h.raw()
+        .exec("UPDATE log_entries SET ref_seq = 1 WHERE seq = 5");
+    assert_eq!(bad_seq(&s).0, 5);
+}
+
 fn empty_log_verifies(h: &Harness) {
     let s = h.open();
     let v = s.verify().unwrap();
@@ -502,6 +531,7 @@ fn tokens_are_hashed_and_revocable(h: &Harness) {
 
 both!(
     append_and_query,
+    superseding_decisions_refer_back,
     empty_log_verifies,
     detects_edited_body,
     detects_edited_index_column,
