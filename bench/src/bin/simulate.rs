@@ -27,6 +27,7 @@ fn run(input: &Path, out: &Path, rows: RowsOut) -> Result<Summary, String> {
         rows,
         charts: false,
         progress: false,
+        keep: None,
     };
     simulate(lib, &profile, input, &opts).map_err(|e| e.to_string())
 }

@@ -8,15 +8,17 @@
 //! not grow with the number of rows; only the aggregate tables grow, with the
 //! number of distinct group values.
 
+pub mod bounds;
 pub mod chart;
 pub mod map;
+pub mod methods;
 pub mod out;
 pub mod profile;
 pub mod read;
 pub mod run;
 
 pub use profile::Profile;
-pub use run::{simulate, LawSpec, Options, RowsOut, Summary};
+pub use run::{simulate, simulate_with, LawSpec, Options, RowsOut, Summary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
