@@ -18,7 +18,9 @@ pub mod read;
 pub mod run;
 
 pub use profile::Profile;
-pub use run::{simulate, simulate_with, LawSpec, Options, RowsOut, Summary};
+pub use run::{
+    decide_rows, simulate, simulate_with, LawSpec, Options, RowResults, RowsOut, Summary,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {

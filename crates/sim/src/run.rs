@@ -236,6 +236,8 @@ struct Sim<'a> {
     /// Rows whose profile agency `--agency` replaced: the profile's agency -> rows.
     agency_overridden: BTreeMap<String, u64>,
     bytes: Option<read::ByteCount>,
+    /// Per-row results kept in memory (the batch path), instead of files.
+    collect: Option<RowResults>,
     decide_time: Duration,
     decisions: u64,
     evaluated: u64,
@@ -273,69 +275,13 @@ pub fn simulate_with(
     let started = Instant::now();
     std::fs::create_dir_all(&opts.out_dir)
         .map_err(|e| SimError::Io(format!("{}: {e}", opts.out_dir.display())))?;
-    let mut laws = Vec::new();
-    for spec in &opts.laws {
-        let pack = match &spec.jurisdiction {
-            Some(j) => {
-                Some(lib.jurisdiction(j).map_err(|e| {
-                    SimError::Input(format!("--law `{}`: {}", spec.label, e.message))
-                })?)
-            }
-            None => {
-                if profile.jurisdiction.is_none() && profile.facilities.is_none() {
-                    return Err(SimError::Input(format!(
-                        "--law `{}`: profile `{}` maps no jurisdiction; name one, e.g. us-ny-nyc@row",
-                        spec.label, profile.name
-                    )));
-                }
-                None
-            }
-        };
-        laws.push(LawCtx {
-            spec: spec.clone(),
-            pack,
-            choice_packs: Vec::new(),
-            roles: HashMap::new(),
-            fixed_law: HashMap::new(),
-            last: None,
-            sum: LawSummary {
-                law: spec.label.clone(),
-                ..Default::default()
-            },
-        });
-    }
-    let progress = progress_bar(opts.progress, input);
-    let n = laws.len();
-    let mut sim = Sim {
+    let mut sim = Sim::new(
         lib,
         profile,
         opts,
-        mapper: None,
-        chunk: (0..CHUNK).map(|_| Mapped::new()).collect(),
-        fill: 0,
-        laws,
-        targets: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
-        outcomes: vec![Vec::with_capacity(CHUNK); n],
-        details: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
-        cache: HashMap::new(),
-        key: Vec::new(),
-        prov_names: Vec::new(),
-        prov_index: HashMap::new(),
-        distinct: 0,
-        agg: HashMap::new(),
-        akey: Vec::new(),
-        monthly: BTreeMap::new(),
-        impact: HashMap::new(),
-        writer: None,
         possible,
-        agency_overridden: BTreeMap::new(),
-        bytes: None,
-        decide_time: Duration::ZERO,
-        decisions: 0,
-        evaluated: 0,
-        progress,
-        jur_values: Vec::new(),
-    };
+        progress_bar(opts.progress, input),
+    )?;
     let counter = read::ByteCount::default();
     sim.bytes = Some(counter.clone());
     read::read_counted(input, profile.sheet.as_deref(), &mut sim, Some(counter))?;
@@ -357,6 +303,127 @@ pub fn simulate_with(
         return Err(SimError::Input(msg));
     }
     sim.finish(input, started)
+}
+
+/// Per-row results of [`decide_rows`], in input order (rows a filter dropped are absent).
+#[derive(Default, Debug, Clone)]
+pub struct RowResults {
+    /// 1-based position of each row in the input.
+    pub row: Vec<u64>,
+    /// Per law: the outcome of each row, an index into [`OUTCOMES`].
+    pub outcome: Vec<Vec<u8>>,
+    /// Per law: the outcomes some completion of the row's missing facts reaches
+    /// (bits of [`crate::bounds::OutcomeSet`]; 0 for an unmapped row).
+    pub possible: Vec<Vec<u8>>,
+    /// Per law: the jurisdiction whose law decided the row (empty when unmapped).
+    pub jurisdiction: Vec<Vec<String>>,
+}
+
+/// Decides rows held in memory (a header and its rows of cells), with no files
+/// written: the batch path behind the Python package's `decide_batch`.
+pub fn decide_rows<'r>(
+    lib: &Library,
+    profile: &Profile,
+    opts: &Options,
+    headers: &[String],
+    rows: impl Iterator<Item = &'r [String]>,
+) -> Result<RowResults, SimError> {
+    let mut o = opts.clone();
+    o.rows = RowsOut {
+        csv: false,
+        parquet: false,
+    };
+    o.charts = false;
+    let mut sim = Sim::new(lib, profile, &o, &ByRules, indicatif::ProgressBar::hidden())?;
+    sim.collect = Some(RowResults {
+        outcome: vec![Vec::new(); o.laws.len()],
+        possible: vec![Vec::new(); o.laws.len()],
+        jurisdiction: vec![Vec::new(); o.laws.len()],
+        ..Default::default()
+    });
+    sim.header(headers)?;
+    for r in rows {
+        sim.row(&Cells::Strings(r))?;
+    }
+    sim.flush()?;
+    Ok(sim.collect.take().unwrap_or_default())
+}
+
+impl<'a> Sim<'a> {
+    fn new(
+        lib: &'a Library,
+        profile: &'a Profile,
+        opts: &'a Options,
+        possible: &'a dyn Possible,
+        progress: indicatif::ProgressBar,
+    ) -> Result<Sim<'a>, SimError> {
+        if opts.laws.is_empty() {
+            return Err(SimError::Input(
+                "name at least one --law JURISDICTION@DATE (or @row)".into(),
+            ));
+        }
+        let mut laws = Vec::new();
+        for spec in &opts.laws {
+            let pack = match &spec.jurisdiction {
+                Some(j) => Some(lib.jurisdiction(j).map_err(|e| {
+                    SimError::Input(format!("--law `{}`: {}", spec.label, e.message))
+                })?),
+                None => {
+                    if profile.jurisdiction.is_none() && profile.facilities.is_none() {
+                        return Err(SimError::Input(format!(
+                        "--law `{}`: profile `{}` maps no jurisdiction; name one, e.g. us-ny-nyc@row",
+                        spec.label, profile.name
+                    )));
+                    }
+                    None
+                }
+            };
+            laws.push(LawCtx {
+                spec: spec.clone(),
+                pack,
+                choice_packs: Vec::new(),
+                roles: HashMap::new(),
+                fixed_law: HashMap::new(),
+                last: None,
+                sum: LawSummary {
+                    law: spec.label.clone(),
+                    ..Default::default()
+                },
+            });
+        }
+        let n = laws.len();
+        Ok(Sim {
+            lib,
+            profile,
+            opts,
+            mapper: None,
+            chunk: (0..CHUNK).map(|_| Mapped::new()).collect(),
+            fill: 0,
+            laws,
+            targets: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
+            outcomes: vec![Vec::with_capacity(CHUNK); n],
+            details: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
+            cache: HashMap::new(),
+            key: Vec::new(),
+            prov_names: Vec::new(),
+            prov_index: HashMap::new(),
+            distinct: 0,
+            agg: HashMap::new(),
+            akey: Vec::new(),
+            monthly: BTreeMap::new(),
+            impact: HashMap::new(),
+            writer: None,
+            possible,
+            agency_overridden: BTreeMap::new(),
+            bytes: None,
+            decide_time: Duration::ZERO,
+            decisions: 0,
+            evaluated: 0,
+            progress,
+            jur_values: Vec::new(),
+            collect: None,
+        })
+    }
 }
 
 /// A bar over the bytes of the input file: percentage, rows per second and ETA. Only on a
@@ -845,6 +912,22 @@ impl<'a> Sim<'a> {
                     .map_or(u32::MAX, |d| d.prov_id);
                 let pb = self.details[li][r].as_ref().map_or(u32::MAX, |d| d.prov_id);
                 *self.impact.entry((li, a, b, pa, pb)).or_default() += 1;
+            }
+        }
+        if let Some(c) = self.collect.as_mut() {
+            for r in 0..n {
+                c.row.push(self.chunk[r].row);
+                for li in 0..nl {
+                    c.outcome[li].push(self.outcomes[li][r]);
+                    let (p, j) = match (&self.details[li][r], &self.targets[li][r]) {
+                        (Some(d), Target::Law { pack, .. }) => {
+                            (d.possible.0, self.lib.packs[*pack].id.clone())
+                        }
+                        _ => (0, String::new()),
+                    };
+                    c.possible[li].push(p);
+                    c.jurisdiction[li].push(j);
+                }
             }
         }
         if let Some(w) = self.writer.as_mut() {
