@@ -8,6 +8,7 @@
 //! not grow with the number of rows; only the aggregate tables grow, with the
 //! number of distinct group values.
 
+pub mod batch;
 pub mod bounds;
 pub mod chart;
 pub mod map;

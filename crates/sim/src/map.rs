@@ -965,6 +965,29 @@ impl Mapper {
         }
     }
 
+    /// The scalar slots this mapper can set, the request's date and agency first:
+    /// the columns of the batch path.
+    pub fn scalar_slots(&self) -> Vec<usize> {
+        let mut s = vec![schema::DATE, schema::AGENCY];
+        let mut add = |x: usize| {
+            if !s.contains(&x) {
+                s.push(x);
+            }
+        };
+        for f in &self.fields {
+            add(f.scalar);
+        }
+        for a in &self.assumptions {
+            if let ATarget::Scalar(x) = a.target {
+                add(x);
+            }
+        }
+        if let Some(f) = &self.facilities {
+            add(f.place_slot);
+        }
+        s
+    }
+
     pub fn group_cols(&self) -> &[usize] {
         &self.group_cols
     }

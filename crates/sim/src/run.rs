@@ -11,6 +11,7 @@ use brightline::{LawVersion, Library, Outcome};
 use serde::Serialize;
 use time::Date;
 
+use crate::batch::{decide_columns, Columns};
 use crate::bounds::{Bounds, ByRules, OutcomeSet, Possible};
 use crate::map::{ColumnStats, Mapped, Mapper};
 use crate::out::{self, RowWriter};
@@ -238,6 +239,13 @@ struct Sim<'a> {
     bytes: Option<read::ByteCount>,
     /// Per-row results kept in memory (the batch path), instead of files.
     collect: Option<RowResults>,
+    /// The chunk's facts by column, for the decision step, and where each column row came from.
+    cols: Columns,
+    col_rows: Vec<usize>,
+    col_law: Vec<&'a LawVersion>,
+    col_out: Vec<Outcome>,
+    /// Rows that take the row path (list facts, or slots the columns do not hold).
+    row_path: Vec<(usize, &'a LawVersion)>,
     decide_time: Duration,
     decisions: u64,
     evaluated: u64,
@@ -422,6 +430,11 @@ impl<'a> Sim<'a> {
             progress,
             jur_values: Vec::new(),
             collect: None,
+            cols: Columns::default(),
+            col_rows: Vec::new(),
+            col_law: Vec::new(),
+            col_out: Vec::new(),
+            row_path: Vec::new(),
         })
     }
 }
@@ -553,6 +566,7 @@ impl Visitor for Sim<'_> {
         // can be counted; its unknown values are counted only when the run relies on it.
         m.use_jurisdiction = self.laws.iter().any(|l| l.pack.is_none());
         m.use_agency = true;
+        self.cols = Columns::new(m.scalar_slots());
         self.writer = Some(RowWriter::create(
             &self.opts.out_dir,
             self.opts.rows,
@@ -799,24 +813,50 @@ impl<'a> Sim<'a> {
             for r in 0..n {
                 t.push(self.target(li, r));
             }
-            // The decision step: the fast path over mapped facts, nothing else.
+            // The chunk's facts, by column (the row path for rows with list facts).
             let o = &mut self.outcomes[li];
             o.clear();
-            let start = Instant::now();
+            o.resize(n, UNMAPPED);
+            self.cols.clear();
+            self.col_rows.clear();
+            self.col_law.clear();
+            self.row_path.clear();
             for (r, tg) in t.iter().enumerate() {
-                match tg {
-                    Target::Law {
-                        law, date, role, ..
-                    } => {
-                        let f = &mut self.chunk[r].facts;
-                        f.scalars[schema::DATE] = *date;
-                        f.scalars[schema::AGENCY] = *role;
-                        o.push(code(brightline::outcome(law, f)));
+                if let Target::Law {
+                    law, date, role, ..
+                } = tg
+                {
+                    let f = &mut self.chunk[r].facts;
+                    f.scalars[schema::DATE] = *date;
+                    f.scalars[schema::AGENCY] = *role;
+                    if self.cols.push(f) {
+                        self.col_rows.push(r);
+                        self.col_law.push(law);
+                    } else {
+                        self.row_path.push((r, law));
                     }
-                    Target::Unmapped(_) => o.push(UNMAPPED),
                 }
             }
+            // The decision step: the fast path over the columns, run by run of one law.
+            let start = Instant::now();
+            self.col_out.clear();
+            let mut s = 0;
+            while s < self.cols.len {
+                let law = self.col_law[s];
+                let mut e = s + 1;
+                while e < self.cols.len && std::ptr::eq(self.col_law[e], law) {
+                    e += 1;
+                }
+                decide_columns(law, &self.cols, s..e, &mut self.col_out);
+                s = e;
+            }
+            for &(r, law) in &self.row_path {
+                o[r] = code(brightline::outcome(law, &self.chunk[r].facts));
+            }
             self.decide_time += start.elapsed();
+            for (k, &r) in self.col_rows.iter().enumerate() {
+                o[r] = code(self.col_out[k]);
+            }
             self.decisions += t.iter().filter(|x| matches!(x, Target::Law { .. })).count() as u64;
             // Full decisions (cached), assumptions, aggregates.
             let mut det = std::mem::take(&mut self.details[li]);
