@@ -14,7 +14,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::pyarrow::{FromPyArrow, IntoPyArrow, Table};
 use arrow::record_batch::RecordBatch;
 use brightline::{Library, Outcome};
-use brightline_sim::bounds::{ByRules, OutcomeSet, Possible};
+use brightline_sim::bounds::{Engine, OutcomeSet, Possible};
 use brightline_sim::run::OUTCOMES;
 use brightline_sim::{LawSpec, Options, RowsOut};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -176,7 +176,7 @@ fn contract_batch(
                 let law = lib.law_for(pack, &facts)?;
                 let o = brightline::outcome(law, &facts);
                 let bits = if o == Outcome::Undetermined {
-                    ByRules.possible(law, &facts).0 .0
+                    Engine.possible(law, &facts).0 .0
                 } else {
                     OutcomeSet::one(o).0
                 };

@@ -112,6 +112,33 @@ impl Possible for ByRules {
     }
 }
 
+/// The engine's own answer (`decide::possible_outcomes`, which enumerates the
+/// tests the facts leave open), narrowed by [`ByRules`]: both are sound
+/// supersets of the reachable outcomes, so their intersection is too. Where
+/// the engine stops enumerating (it then reports `undetermined` among the
+/// outcomes), the rule-level set stands alone.
+pub struct Engine;
+
+impl Possible for Engine {
+    fn possible(&self, law: &LawVersion, facts: &Facts) -> (OutcomeSet, bool) {
+        let e = brightline_core::decide::possible_outcomes(law, facts);
+        let (r, exact) = ByRules.possible(law, facts);
+        if e.contains(Outcome::Undetermined) {
+            return (r, exact);
+        }
+        let mut bits = 0u8;
+        for o in [Outcome::Permitted, Outcome::Prohibited, Outcome::Required] {
+            if e.contains(o) {
+                bits |= 1 << bit(o);
+            }
+        }
+        let both = OutcomeSet(bits & r.0);
+        // A single outcome left is exact: the row is undetermined, so some completion
+        // reaches it, and no other can be reached.
+        (both, exact || both.is_single())
+    }
+}
+
 /// Counts over a set of decided rows, for one law.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Bounds {
@@ -167,5 +194,26 @@ mod tests {
         assert_eq!(b.share(1), (50.0, 100.0));
         assert_eq!(b.share(0), (0.0, 50.0));
         assert_eq!(b.inexact_rows, 1);
+    }
+
+    #[test]
+    fn the_engine_set_is_within_the_rule_level_set_and_keeps_both_answers_open() {
+        let lib = brightline::bundled().expect("bundled packs load");
+        let pack = lib.jurisdiction("us-ny-nyc").expect("nyc");
+        // The 2013 model: DOC honors a detainer only for people with certain convictions.
+        let date = brightline_core::expr::parse_date("2014-12-13").expect("date");
+        let law = lib.law(pack, date).expect("law");
+        let mut f = Facts::default();
+        f.scalars[schema::DATE] = brightline_core::facts::date_value(date);
+        f.scalars[schema::AGENCY] = lib.agency(pack, "doc").expect("doc") as i64;
+        f.scalars[schema::KIND] =
+            schema::value_index(schema::KINDS, "detainer").expect("kind") as i64;
+        let warrant = schema::scalar("request.warrant").expect("warrant");
+        f.scalars[warrant] = schema::value_index(schema::WARRANTS, "none").expect("none") as i64;
+        assert_eq!(brightline::outcome(law, &f), Outcome::Undetermined);
+        let (r, _) = ByRules.possible(law, &f);
+        let (e, _) = Engine.possible(law, &f);
+        assert_eq!(e.0 & !r.0, 0, "engine {:?} within rules {:?}", e, r);
+        assert!(e.contains(0) && e.contains(1), "{:?}", e.names());
     }
 }

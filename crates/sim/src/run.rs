@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::batch::{decide_columns, Columns};
-use crate::bounds::{Bounds, ByRules, OutcomeSet, Possible};
+use crate::bounds::{Bounds, Engine, OutcomeSet, Possible};
 use crate::map::{ColumnStats, Mapped, Mapper};
 use crate::out::{self, RowWriter};
 use crate::profile::Profile;
@@ -264,7 +264,7 @@ pub fn simulate(
     input: &Path,
     opts: &Options,
 ) -> Result<Summary, SimError> {
-    simulate_with(lib, profile, input, opts, &ByRules)
+    simulate_with(lib, profile, input, opts, &Engine)
 }
 
 /// [`simulate`] with the source of each row's possible outcomes (for the bounds) named.
@@ -342,7 +342,7 @@ pub fn decide_rows<'r>(
         parquet: false,
     };
     o.charts = false;
-    let mut sim = Sim::new(lib, profile, &o, &ByRules, indicatif::ProgressBar::hidden())?;
+    let mut sim = Sim::new(lib, profile, &o, &Engine, indicatif::ProgressBar::hidden())?;
     sim.collect = Some(RowResults {
         outcome: vec![Vec::new(); o.laws.len()],
         possible: vec![Vec::new(); o.laws.len()],
