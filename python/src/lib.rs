@@ -148,6 +148,15 @@ fn contract_batch(
         .iter()
         .map(as_text)
         .collect::<PyResult<_>>()?;
+    // Other columns (identifiers, the researcher's own) ride along untouched.
+    let is_contract: Vec<bool> = names
+        .iter()
+        .map(|n| {
+            matches!(n.as_str(), "jurisdiction" | "agency" | "date")
+                || n.starts_with("request.")
+                || n.starts_with("subject.")
+        })
+        .collect();
     let mut outcome = StringBuilder::new();
     let mut possible = StringBuilder::new();
     let mut error = StringBuilder::new();
@@ -164,6 +173,9 @@ fn contract_batch(
             obj.insert("agency".into(), Value::String(a.to_string()));
         }
         for (c, name) in names.iter().enumerate() {
+            if !is_contract[c] {
+                continue;
+            }
             if let Some(v) = cell(batch.column(c), &texts[c], i) {
                 set_path(&mut obj, name, v);
             }
@@ -278,8 +290,9 @@ fn profile_batch(
 
 /// Decides every row of an Arrow table (pyarrow; Polars and pandas through Arrow).
 ///
-/// Without `profile`, columns are request fields by their contract path
-/// (`request.kind`, `request.warrant`, `subject.tsdb_match`, `date`, …); `law`
+/// Without `profile`, columns named by their contract path (`jurisdiction`,
+/// `agency`, `date`, `request.kind`, `subject.tsdb_match`, …) make each
+/// row's request, and any other column rides along untouched; `law`
 /// supplies the jurisdiction and, unless it is `@row`, the date. With
 /// `profile` (a shipped profile's name or a path), rows are raw records read
 /// as `brightline simulate` reads them. The result is the input's columns,
