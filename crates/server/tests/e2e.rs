@@ -314,16 +314,25 @@ impl Browser {
         }
     }
 
+    /// The first element `css` matches, waiting up to 10 s for the console to
+    /// render it (views are drawn after a fetch, so an element may come late).
     fn find(&self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "/element",
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}"))
-            .to_string()
+        let t0 = Instant::now();
+        loop {
+            let v = self.cmd(
+                "POST",
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            );
+            if let Some(e) = v.get(0).and_then(|e| e[ELEMENT].as_str()) {
+                return e.to_string();
+            }
+            if t0.elapsed() > Duration::from_secs(10) {
+                self.screenshot("timeout");
+                panic!("no element {css} after 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn count(&self, css: &str) -> usize {
