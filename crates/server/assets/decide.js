@@ -429,9 +429,10 @@ function groupCounterfactuals(cfs) {
   const groups = [];
   for (const c of cfs) {
     const [[path, v]] = Object.entries(c.if);
-    const g = groups.find((x) => x.path === path && x.outcome === c.outcome && !Array.isArray(v) && typeof v === 'string');
+    const provided = c.provided || [];
+    const g = !provided.length && groups.find((x) => x.path === path && x.outcome === c.outcome && !x.provided.length && !Array.isArray(v) && typeof v === 'string');
     if (g && typeof g.values[0] === 'string') g.values.push(v);
-    else groups.push({ path, outcome: c.outcome, values: [v] });
+    else groups.push({ path, outcome: c.outcome, values: [v], provided });
   }
   return groups;
 }
@@ -564,10 +565,13 @@ function renderResult(result, live, res, law, f) {
   }
   const cfs = d.counterfactuals || [];
   sections.push(h('section', { 'aria-labelledby': 'cf-h' }, h('h3', { id: 'cf-h' }, 'What would change the outcome'),
-    cfs.length ? list(groupCounterfactuals(cfs), ({ path, values, outcome }) => {
+    cfs.length ? list(groupCounterfactuals(cfs), ({ path, values, outcome, provided }) => {
         const settable = !path.includes('[') && values.length === 1;
         const words = f.ifWords(path, values);
-        return [words, ': the outcome would be ', outcomeBadge(outcome), ' ',
+        // "…, provided that: Was the conviction a youthful-offender adjudication? no"
+        const cond = provided.length ? [', provided that ', provided.map((p, i) => [i ? '; ' : '', p.question, ' ',
+          h('strong', {}, p.answer === true ? 'yes' : p.answer === false ? 'no' : f.valueWords(p.fact, p.answer))])] : '';
+        return [words, ': the outcome would be ', outcomeBadge(outcome), cond, ' ',
           settable ? h('button', { type: 'button', class: 'link small', 'aria-label': `Put this in the form: ${h('span', {}, words).textContent}`,
             onclick: () => f.setFact(path, values[0]) }, 'Put this in the form') : null];
       }) : h('p', {}, 'The engine found no single fact whose change alone would change the outcome.')));
