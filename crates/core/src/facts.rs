@@ -441,7 +441,9 @@ fn read_form(f: &mut Facts) -> Result<(), RequestError> {
 }
 
 /// Fills the facts the request implies (`implied::IMPLICATIONS`) that it does not state.
-fn imply(f: &mut Facts) {
+/// Public for the record profiles: what a detainer implies holds for a row of
+/// detainer records as much as for a detainer on a clerk's desk.
+pub fn imply(f: &mut Facts) {
     let (kind, form) = (f.scalars[schema::KIND], f.scalars[schema::FORM]);
     for imp in crate::implied::IMPLICATIONS {
         if !imp.applies(kind, form) {

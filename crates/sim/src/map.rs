@@ -785,6 +785,12 @@ impl Mapper {
                 }
             }
         }
+        // What the request's kind implies by definition (a detainer is a civil
+        // immigration request about a person in custody) holds for a record of
+        // one too. The packs' presumptions do not: they reason from what a
+        // document on a clerk's desk shows, and a record's silence is not that;
+        // the profile states its own assumptions instead.
+        brightline_core::facts::imply(&mut out.facts);
         if self.facilities.is_none() {
             out.jurisdiction = if self.use_jurisdiction {
                 self.choose(cells, true)
@@ -984,6 +990,11 @@ impl Mapper {
         }
         if let Some(f) = &self.facilities {
             add(f.place_slot);
+        }
+        for imp in brightline_core::implied::IMPLICATIONS {
+            if let Some(x) = schema::scalar(imp.fact) {
+                add(x);
+            }
         }
         s
     }

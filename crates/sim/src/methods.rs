@@ -148,8 +148,12 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
         o,
         "\nEvery other fact a law tests is missing from the records. It is never taken to be \
          \"no\": the engine's logic is three-valued, a row that needs such a fact is \
-         `undetermined`, and the bounds below range over all its values. Presumptions a law \
-         pack states for itself are applied by the engine and named in each decision.\n"
+         `undetermined`, and the bounds below range over all its values. What a request's kind \
+         implies by definition (a detainer is a civil immigration request about a person in \
+         custody, 8 C.F.R. § 287.7) is applied to each row. The presumptions a law pack states \
+         for a clerk's desk (no warrant unless one is shown, an adult conviction unless the \
+         record says otherwise) are not: a record's silence is not a document showing none, so \
+         only the profile's stated assumptions above fill such facts.\n"
     );
     for a in &p.assumptions {
         let _ = writeln!(o, "Assumption `{}`: {}", a.id, a.reason.trim());
