@@ -4,9 +4,12 @@
 
 pub mod canon;
 pub mod error;
+pub mod headers;
 pub mod laws;
+pub mod limits;
 pub mod metrics;
 pub mod reports;
+pub mod strict;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -43,6 +46,9 @@ pub struct AppState {
     pub key: Vec<u8>,
     pub metrics: metrics::Metrics,
     pub reports: Vec<reports::ReportDef>,
+    pub limits: limits::Limits,
+    rate: limits::TokenRate,
+    pub writer_queue: limits::WriterQueue,
     tokens: Mutex<HashMap<String, (TokenInfo, Instant)>>,
 }
 
@@ -57,8 +63,18 @@ impl AppState {
             key,
             metrics: metrics::Metrics::default(),
             reports: reports::load(lib)?,
+            rate: limits::TokenRate::new(&limits::Limits::default()),
+            writer_queue: limits::WriterQueue::new(&limits::Limits::default()),
+            limits: limits::Limits::default(),
             tokens: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub fn with_limits(mut self, l: limits::Limits) -> AppState {
+        self.rate = limits::TokenRate::new(&l);
+        self.writer_queue = limits::WriterQueue::new(&l);
+        self.limits = l;
+        self
     }
 }
 
@@ -68,6 +84,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
     pub database: Option<String>,
+    pub limits: limits::Limits,
 }
 
 pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
@@ -80,8 +97,6 @@ pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
     }
 }
 
-/// Opens the store and creates the first admin token if there is none.
-/// Returns the new admin secret, to be printed once.
 /// The opened log, the identifier key, and the first admin secret if one was just created.
 pub type Opened = (Arc<Store>, Vec<u8>, Option<String>);
 
@@ -107,8 +122,44 @@ pub fn open_store(cfg: &Config) -> Result<Opened, String> {
     Ok((Arc::new(store), key, secret))
 }
 
+/// Where a newly created first admin token is written.
+pub fn admin_token_path(data: &std::path::Path) -> PathBuf {
+    data.join("first-admin-token")
+}
+
+/// Writes the first admin secret to a file only its owner can read: on stderr
+/// it would end up in service logs, journald and CI output.
+pub fn write_admin_token(data: &std::path::Path, secret: &str) -> Result<PathBuf, String> {
+    use std::io::Write;
+    let path = admin_token_path(data);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A file left from an earlier start keeps its old mode through `open`: set it.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    writeln!(f, "{secret}")
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Runs the server until Ctrl-C / SIGTERM; queued log appends are committed before exit.
 pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
+    serve_until(cfg, lib, shutdown()).await
+}
+
+/// `serve`, stopping when `stop` completes.
+pub async fn serve_until(
+    cfg: Config,
+    lib: &'static Library,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     // The PostgreSQL client runs a runtime of its own, which must not start on
     // a thread that is already driving this one.
     let (store, key, secret) = {
@@ -118,11 +169,14 @@ pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
             .map_err(|e| format!("opening the decision log failed: {e}"))??
     };
     if let Some(s) = secret {
+        let path = write_admin_token(&cfg.data, &s)?;
         eprintln!(
-            "brightline: created the first admin token (shown once; store it now):\n\n    {s}\n"
+            "brightline: created the first admin token in {} (mode 0600, readable by this user only); \
+             move it somewhere safe and delete the file",
+            path.display()
         );
     }
-    let state = Arc::new(AppState::new(lib, store.clone(), key)?);
+    let state = Arc::new(AppState::new(lib, store.clone(), key)?.with_limits(cfg.limits.clone()));
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -135,7 +189,7 @@ pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
         },
         &state.law_hash[..12]
     );
-    serve_on(listener, state, shutdown()).await?;
+    serve_on(listener, state, stop).await?;
     store.close();
     Ok(())
 }
@@ -146,10 +200,8 @@ pub async fn serve_on(
     state: Shared,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(|e| e.to_string())
+    let limits = state.limits.clone();
+    limits::run(listener, app(state), limits, stop).await
 }
 
 async fn shutdown() {
@@ -195,8 +247,13 @@ pub fn app(state: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.limits.request_deadline,
+            limits::deadline,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn(headers::secure))
         .with_state(state)
 }
 
@@ -244,10 +301,11 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(ApiError::unauthorized)?;
+    // RFC 9110 § 11.1: the auth scheme is case-insensitive.
     let secret = h
-        .strip_prefix("Bearer ")
-        .or_else(|| h.strip_prefix("bearer "))
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, s)| s.trim())
         .ok_or_else(ApiError::unauthorized)?;
     if secret.is_empty() || secret.len() > 200 {
         return Err(ApiError::unauthorized());
@@ -256,7 +314,10 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
     if let Ok(cache) = st.tokens.lock() {
         if let Some((t, at)) = cache.get(&hash) {
             if at.elapsed() < TOKEN_TTL {
-                return Ok(t.clone());
+                let t = t.clone();
+                drop(cache);
+                st.rate.check(&t.id)?;
+                return Ok(t);
             }
         }
     }
@@ -273,6 +334,7 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
         }
         cache.insert(hash, (t.clone(), Instant::now()));
     }
+    st.rate.check(&t.id)?;
     Ok(t)
 }
 
@@ -311,7 +373,10 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
             ApiError::new(e.status(), None, e.body_text())
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    strict::from_slice(&bytes).map_err(|e| {
+        if let Some(key) = strict::duplicate_key(&e) {
+            return ApiError::bad(&key, format!("the key `{key}` appears more than once"));
+        }
         ApiError::bad(
             "(request)",
             format!(
@@ -404,8 +469,11 @@ async fn decide(
         engine_version: brightline::ENGINE_VERSION.into(),
         body: json!({ "request": c.request, "subject_key": c.subject_key, "decision": stored_decision(&full) }),
     };
+    let slot = st.writer_queue.slot()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     st.store.append_with(entry, move |r| {
+        // The slot frees when the writer is done, even if the client gave up.
+        drop(slot);
         let _ = tx.send(r);
     });
     let a = rx
@@ -464,12 +532,40 @@ async fn get_decision(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let t = reader(&st, &headers).await?;
     let id = parse_id(&id)?;
+    let q = query(q)?;
+    let max = st.limits.max_actions.max(1) as i64;
+    let page = match q.get("actions_limit") {
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::bad("actions_limit", format!("a number from 1 to {max}")))?,
+        None => max,
+    };
+    let after = match q.get("actions_after") {
+        Some(a) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::bad("actions_after", "an action id, 0 or more"))?,
+        None => 0,
+    };
     let e = visible_decision(&st, &t, id).await?;
     let s = st.clone();
-    let actions = blocking(move || s.store.actions_for(&[id])).await?;
+    let all = blocking(move || s.store.actions_for(&[id])).await?;
+    let total = all.len();
+    let mut actions: Vec<_> = all.into_iter().filter(|a| a.seq > after).collect();
+    let more = actions.len() as i64 > page;
+    actions.truncate(page as usize);
+    let next_after = if more {
+        actions.last().map(|a| a.seq)
+    } else {
+        None
+    };
     let names = token_names(&st).await;
     let b = e.body_json();
     Ok(Json(json!({
@@ -477,6 +573,7 @@ async fn get_decision(
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
         "actions": actions.iter().map(action_json).collect::<Vec<_>>(),
+        "actions_total": total, "actions_next_after": next_after,
         "prev_hash": e.prev_hash, "entry_hash": e.entry_hash,
     })))
 }
@@ -525,6 +622,18 @@ async fn record_action(
         return Err(ApiError::bad("note", "at most 500 characters"));
     }
     visible_decision(&st, &t, id).await?;
+    let s = st.clone();
+    let n = blocking(move || s.store.actions_for(&[id])).await?.len();
+    if n >= st.limits.max_actions {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            None,
+            format!(
+                "decision {id} already has {n} actions, the most one decision may have; \
+                 ask for a new decision if the case went on"
+            ),
+        ));
+    }
     let entry = NewEntry {
         kind: "action".into(),
         token_id: t.id,
@@ -532,8 +641,14 @@ async fn record_action(
         engine_version: brightline::ENGINE_VERSION.into(),
         body: json!({ "decision": id, "acted": a.acted, "transferred": a.transferred, "note": a.note }),
     };
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
-    let r = blocking(move || s.store.append(entry)).await?;
+    let r = blocking(move || {
+        let r = s.store.append(entry);
+        drop(slot);
+        r
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": r.seq, "decision": id, "logged_at": r.logged_at, "entry_hash": r.entry_hash }))).into_response())
 }
 

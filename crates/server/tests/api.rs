@@ -40,6 +40,7 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            limits: Default::default(),
         };
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = match &database {
@@ -60,7 +61,13 @@ impl Server {
                 )
             }
         };
-        let state = Arc::new(AppState::new(lib, store, key).unwrap());
+        // These tests send hundreds of requests a second on one token; the
+        // rate limit has tests of its own (tests/hardening.rs).
+        let limits = brightline_server::limits::Limits {
+            rate_per_second: 0,
+            ..Default::default()
+        };
+        let state = Arc::new(AppState::new(lib, store, key).unwrap().with_limits(limits));
         let run = Running::spawn(state);
         Server {
             base: run.base.clone(),

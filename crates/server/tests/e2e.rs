@@ -49,6 +49,7 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            limits: Default::default(),
         };
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
