@@ -8,6 +8,7 @@ pub mod headers;
 pub mod laws;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod reports;
 pub mod strict;
 
@@ -406,11 +407,11 @@ async fn healthz(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
-async fn openapi() -> Response {
+async fn openapi(State(st): State<Shared>) -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = brightline::ENGINE_VERSION.to_string();
-    match doc.to_json() {
-        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+    match serde_json::to_value(doc) {
+        Ok(v) => Json(openapi::complete(v, st.lib, st.limits.max_actions)).into_response(),
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
@@ -696,7 +697,11 @@ async fn replay_decision(
     let id = parse_id(&id)?;
     let e = visible_decision(&st, &t, id).await?;
     let q = query(q)?;
-    let force = q.get("force").is_some_and(|v| v == "true" || v == "1");
+    let force = match q.get("force").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::bad("force", "true or false")),
+    };
     Ok(Json(replay(st.lib, &st.law_hash, &e, force)?))
 }
 

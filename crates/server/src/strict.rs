@@ -70,6 +70,11 @@ impl<'de> Visitor<'de> for Strict {
         Ok(v.into())
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // JSON (and JSON Schema's `integer`) make no difference between 126 and
+        // 126.0; the request decoder wants whole numbers as integers.
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            return Ok((v as i64).into());
+        }
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -128,6 +133,10 @@ mod tests {
             serde_json::from_slice::<Value>(text).unwrap()
         );
         assert!(from_slice(b"{} x").is_err());
+        assert_eq!(
+            from_slice(b"[126.0, -0.0, 1.5]").unwrap(),
+            serde_json::json!([126, 0, 1.5])
+        );
         assert!(duplicate_key(&from_slice(b"{").unwrap_err()).is_none());
     }
 }
