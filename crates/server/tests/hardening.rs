@@ -556,3 +556,30 @@ fn the_first_admin_token_goes_to_a_file_only_its_owner_can_read() {
     server.join().unwrap().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn connections_over_the_cap_wait_until_one_closes() {
+    let s = Server::start(Limits {
+        max_connections: 2,
+        ..no_rate_limit()
+    });
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    // Let the server accept both before the third arrives.
+    std::thread::sleep(Duration::from_millis(200));
+    let ask = |timeout: Duration| {
+        Client::builder()
+            .timeout(timeout)
+            .build()
+            .unwrap()
+            .get(format!("{}/healthz", s.base))
+            .send()
+    };
+    assert!(
+        ask(Duration::from_millis(700)).is_err(),
+        "a third connection was served while two were open"
+    );
+    drop(held);
+    let r = ask(Duration::from_secs(5)).expect("served once a slot is free");
+    assert_eq!(r.status(), StatusCode::OK);
+}
