@@ -64,7 +64,7 @@ run() { # ROLE TOKEN [extra st options]
     local role=$1 tok=$2
     shift 2
     echo "== schemathesis as $role (at most $N examples per operation) $*"
-    "$ST" run "http://127.0.0.1:$PORT/openapi.json" \
+    "$ST" --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
         --checks all \
         --max-examples "$N" \
         --header "Authorization: Bearer $tok" \

@@ -27,7 +27,7 @@ fn keep(src: &Map<String, Value>, allowed: &[&str]) -> Map<String, Value> {
 /// request is refused rather than logged as something it was not.
 pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, RequestError> {
     let (pack, facts) = lib.decode(v)?;
-    check_identifiers(v)?;
+    check_identifiers(lib, v)?;
     let obj = v
         .as_object()
         .ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
@@ -36,7 +36,7 @@ pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, R
         "jurisdiction".into(),
         Value::String(lib.packs[pack].id.clone()),
     );
-    for k in ["agency", "date"] {
+    for k in ["agency", "date", "strict"] {
         if let Some(x) = obj.get(k).filter(|x| !x.is_null()) {
             out.insert(k.into(), x.clone());
         }
@@ -94,7 +94,7 @@ pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, R
 /// Rules never read identifiers, so the decoder does not look at them; their
 /// types are the contract's all the same (a name is a string, not an object),
 /// and so are those of fields the decoder reads only sometimes.
-fn check_identifiers(v: &Value) -> Result<(), RequestError> {
+fn check_identifiers(lib: &Library, v: &Value) -> Result<(), RequestError> {
     let Some(s) = v.get("subject").and_then(Value::as_object) else {
         return Ok(());
     };
@@ -106,21 +106,26 @@ fn check_identifiers(v: &Value) -> Result<(), RequestError> {
             ));
         }
     }
-    // An offence's `equivalent` code is read only when the offence needs it.
+    // Offence codes are read only when a rule asks about the offence (and an
+    // `equivalent` only when the code is another scheme's): a malformed code
+    // must not be logged just because no rule happened to read it.
     for list in schema::LISTS {
         let key = list.path.trim_start_matches("subject.");
         let Some(Value::Array(items)) = s.get(key) else {
             continue;
         };
         for (i, it) in items.iter().enumerate() {
-            if it
-                .get("equivalent")
-                .is_some_and(|x| !x.is_null() && !x.is_string())
-            {
-                return Err(RequestError::new(
-                    format!("subject.{key}[{i}].equivalent"),
-                    "expected a string",
-                ));
+            for f in ["offense", "equivalent"] {
+                let field = || format!("subject.{key}[{i}].{f}");
+                match it.get(f) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(c)) if c.is_empty() => {}
+                    Some(Value::String(c)) => {
+                        brightline_core::tables::OffenseCode::parse(c, &lib.scheme_names)
+                            .map_err(|m| RequestError::new(field(), m))?;
+                    }
+                    Some(_) => return Err(RequestError::new(field(), "expected a string")),
+                }
             }
         }
     }

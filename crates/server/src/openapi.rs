@@ -124,6 +124,8 @@ fn nullable_optionals(s: &mut Value) {
     if let Some(o) = s.as_object_mut() {
         o.remove("uniqueItems");
     }
+    // Only the outright required; `anyOf`'s alternatives (`kind` or `form`)
+    // are held non-null by `form_kinds`.
     let required: Vec<String> = s["required"]
         .as_array()
         .map(|r| {
@@ -156,6 +158,7 @@ fn nullable_optionals(s: &mut Value) {
 }
 
 /// Offense codes name a scheme the law packs know: the pattern lists them.
+/// An empty code is read as no code given.
 fn offense_patterns(s: &mut Value, schemes: &[String]) {
     let names: Vec<String> = schemes
         .iter()
@@ -172,7 +175,7 @@ fn offense_patterns(s: &mut Value, schemes: &[String]) {
         })
         .collect();
     let pattern = format!(
-        "^({}) [0-9A-Za-z.\\-]+( [0-9A-Za-z.\\-]+)*(\\([0-9A-Za-z]+\\))*$",
+        "^(({}) [0-9A-Za-z.\\-]+( [0-9A-Za-z.\\-]+)*(\\([0-9A-Za-z]+\\))*)?$",
         names.join("|")
     );
     fn walk(s: &mut Value, pattern: &str) {
@@ -194,6 +197,58 @@ fn offense_patterns(s: &mut Value, schemes: &[String]) {
         }
     }
     walk(s, &pattern);
+}
+
+/// `request` needs a `kind` or a `form` that is not null, and a form implies
+/// the kinds it may be: both asked of the decoder itself, so the description
+/// follows the law packs' own reading of each federal form.
+fn form_kinds(r: &mut Value, lib: &brightline::Library, date: &str) {
+    let kinds = r["properties"]["kind"]["enum"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let forms = r["properties"]["form"]["enum"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(alts) = r.get_mut("anyOf").and_then(Value::as_array_mut) {
+        for a in alts.iter_mut() {
+            let names: Vec<String> = a["required"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for n in names {
+                a["properties"][n.as_str()] = json!({ "not": { "type": "null" } });
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for f in forms.iter().filter(|f| !f.is_null()) {
+        let allowed: Vec<Value> = kinds
+            .iter()
+            .filter(|k| {
+                k.is_null()
+                    || lib
+                        .decode(&json!({ "jurisdiction": "us", "date": date,
+                                         "request": { "form": f, "kind": k } }))
+                        .is_ok()
+            })
+            .cloned()
+            .collect();
+        if allowed.len() < kinds.len() {
+            rules.push(json!({
+                "if": { "properties": { "form": { "const": f } }, "required": ["form"] },
+                "then": { "properties": { "kind": { "enum": allowed } } }
+            }));
+        }
+    }
+    if !rules.is_empty() {
+        r["allOf"] = Value::Array(rules);
+    }
 }
 
 struct Ctx {
@@ -219,6 +274,7 @@ pub fn complete(mut doc: Value, lib: &brightline::Library, max_actions: usize) -
         .unwrap_or_else(|| "0000-01-01".into());
     request["properties"]["date"] = law_date(&first);
     nullable_optionals(&mut request);
+    form_kinds(&mut request["properties"]["request"], lib, &first);
     offense_patterns(&mut request, &lib.scheme_names);
     // The contract's `agency` is a role or one of a pack's own aliases; only the
     // roles are accepted in every jurisdiction, and null means "not given".

@@ -583,3 +583,39 @@ fn connections_over_the_cap_wait_until_one_closes() {
     let r = ask(Duration::from_secs(5)).expect("served once a slot is free");
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// Found by schemathesis: the request's own fields must survive into the log,
+/// and what the contract forbids is refused even where no rule reads it.
+#[test]
+fn the_log_keeps_strict_and_refuses_malformed_codes_no_rule_reads() {
+    let s = Server::start(no_rate_limit());
+    let clerk = s.token("clerk");
+    let mut v: Value = serde_json::from_str(&example()).unwrap();
+    v["strict"] = json!(true);
+    let (st, d) = s.json("POST", "/v1/decisions", &clerk, Some(&v.to_string()));
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let (_, got) = s.json("GET", &format!("/v1/decisions/{id}"), &clerk, None);
+    assert_eq!(got["request"]["strict"], true, "{got}");
+
+    // A 287(g) question reads no charge; a charge that is not a code is refused all the same.
+    let body = json!({
+        "jurisdiction": "us", "date": "2020-01-01",
+        "request": { "kind": "287g" },
+        "subject": { "pending_charges": [{ "offense": "Juan Perez DOB 1990-01-01" }] }
+    });
+    let (st, e) = s.json("POST", "/v1/decisions", &clerk, Some(&body.to_string()));
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(
+        e["error"]["field"], "subject.pending_charges[0].offense",
+        "{e}"
+    );
+    let body = json!({
+        "jurisdiction": "us", "date": "2020-01-01",
+        "request": { "kind": "287g" },
+        "subject": { "name": { "first": "Juan" } }
+    });
+    let (st, e) = s.json("POST", "/v1/decisions", &clerk, Some(&body.to_string()));
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["field"], "subject.name", "{e}");
+}
