@@ -4,10 +4,10 @@
 # SQLite data folder. Bounded (examples per operation) so it stays within a few
 # minutes; any failure fails CI.
 #
-#   .ci/schemathesis.sh [MAX_EXAMPLES]      (default 25)
+#   .ci/schemathesis.sh [MAX_EXAMPLES]      (default 50)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-${ST_MAX_EXAMPLES:-25}}
+N=${1:-${ST_MAX_EXAMPLES:-50}}
 PORT=${ST_PORT:-18282}
 ST_VERSION=4.32.5
 VENV=target/schemathesis-venv
