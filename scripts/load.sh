@@ -9,6 +9,8 @@
 # BIN=path runs another build instead (to compare two in one sitting), and
 # SERVE_ARGS replaces the extra `serve` flags. All requests use one token, so
 # the per-token rate limit is raised out of the way (its check still runs).
+# SIGN=1 starts the service with a signing key (a checkpoint per commit) and
+# verifies against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-20}
@@ -21,8 +23,15 @@ if [ -z "${BIN:-}" ]; then
   cargo build --release -q -p brightline-cli
 fi
 DATA=$(mktemp -d /tmp/brightline-load.XXXXXX)
+SIGNING=()
+VERIFY=()
+if [ "${SIGN:-0}" = 1 ]; then
+  "$BIN" log keygen --out "$DATA/keys" --origin load.test/brightline >/dev/null 2>&1
+  SIGNING=(--signing-key "$DATA/keys/log.key" --identifier-key "$DATA/identifier.key")
+  VERIFY=(--public-key "$DATA/keys/log.pub")
+fi
 # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
-"$BIN" serve --data "$DATA" --listen 127.0.0.1:$PORT $SERVE_ARGS 2>"$DATA/serve.log" &
+"$BIN" serve --data "$DATA" "${SIGNING[@]}" --listen 127.0.0.1:$PORT $SERVE_ARGS 2>"$DATA/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -41,12 +50,12 @@ done = function(summary, latency, requests)
     summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
-echo "cores: $(nproc); $CONN connections, ${DUR}s; log: SQLite WAL, synchronous=FULL in $DATA"
+echo "cores: $(nproc); $CONN connections, ${DUR}s; log: SQLite WAL, synchronous=FULL in $DATA; signed: ${SIGN:-0}"
 wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$DATA/post.lua" "http://127.0.0.1:$PORT/v1/decisions" | tee "$DATA/wrk.txt"
 ENTRIES=$(curl -fs "http://127.0.0.1:$PORT/healthz" | sed 's/.*"entries":\([0-9]*\).*/\1/')
 echo "log entries: $ENTRIES"
 curl -fs -H "Authorization: Bearer $AUDITOR" "http://127.0.0.1:$PORT/metrics" | grep -E '^brightline_log_commit_batch_size_(sum|count)|decisions_total' || true
 kill $PID; wait $PID 2>/dev/null || true
 trap - EXIT
-"$BIN" log verify --data "$DATA"
-rm -rf "$DATA"
+"$BIN" log verify --data "$DATA" "${VERIFY[@]}"
+rm -rf "$DATA" "$DATA.identifier.key"

@@ -27,6 +27,7 @@ fn run(input: &Path, out: &Path, rows: RowsOut) -> Result<Summary, String> {
         rows,
         charts: false,
         progress: false,
+        keep: None,
     };
     simulate(lib, &profile, input, &opts).map_err(|e| e.to_string())
 }
@@ -69,6 +70,7 @@ fn go() -> Result<(), String> {
         csv: true,
         parquet: true,
     };
+    side_by_side()?;
     report(
         "FY2015 csv.gz, no per-row output",
         &run(&data(), &tmp.join("a"), none)?,
@@ -105,5 +107,113 @@ fn go() -> Result<(), String> {
         &run(&big, &tmp.join("d"), both)?,
     );
     let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// The decision step alone, on the same requests, row by row and by column: the
+/// FY2015 release mapped through its profile (NYC law of each row's date, agency
+/// DOC), repeated to 2,000,000 requests; best of five passes each, one thread.
+fn side_by_side() -> Result<(), String> {
+    use brightline::{Facts, LawVersion, Outcome};
+    use brightline_sim::batch::{decide_columns, Columns};
+    use brightline_sim::map::{Mapped, Mapper};
+    use brightline_sim::read::{Cells, Visitor};
+    use std::time::Instant;
+
+    let lib = brightline::bundled().map_err(|_| "bundled packs do not load".to_string())?;
+    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").map_err(|e| e.to_string())?;
+    let pack = lib.jurisdiction("us-ny-nyc").map_err(|e| e.message)?;
+    let role = lib.agency(pack, "doc").map_err(|e| e.message)? as i64;
+    struct Collect<'l> {
+        lib: &'l brightline::Library,
+        profile: &'l brightline_sim::Profile,
+        mapper: Option<Mapper>,
+        rows: Vec<(Facts, time::Date)>,
+    }
+    impl Visitor for Collect<'_> {
+        fn header(&mut self, h: &[String]) -> Result<(), brightline_sim::SimError> {
+            self.mapper = Some(Mapper::new(self.profile, h, self.lib, &[], &[], None)?);
+            Ok(())
+        }
+        fn row(&mut self, c: &Cells<'_>) -> Result<(), brightline_sim::SimError> {
+            let mut m = Mapped::new();
+            if let Some(mp) = self.mapper.as_mut() {
+                if mp.map(c, self.lib, &mut m) {
+                    if let Some(d) = m.date {
+                        self.rows.push((m.facts, d));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut c = Collect {
+        lib,
+        profile: &profile,
+        mapper: None,
+        rows: Vec::new(),
+    };
+    brightline_sim::read::read(&data(), None, &mut c).map_err(|e| e.to_string())?;
+    let n = 2_000_000;
+    let mut facts: Vec<Facts> = Vec::with_capacity(n);
+    let mut laws: Vec<&LawVersion> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (f, d) = &c.rows[i % c.rows.len()];
+        let mut f = f.clone();
+        f.scalars[brightline::schema::DATE] = brightline_core::facts::date_value(*d);
+        f.scalars[brightline::schema::AGENCY] = role;
+        laws.push(lib.law(pack, *d).map_err(|e| e.message)?);
+        facts.push(f);
+    }
+    let slots = c
+        .mapper
+        .as_ref()
+        .map(|m| m.scalar_slots())
+        .unwrap_or_default();
+    let mut cols = Columns::new(slots);
+    for f in &facts {
+        if !cols.push(f) {
+            return Err("a request the columns cannot hold".into());
+        }
+    }
+    let best = |f: &mut dyn FnMut() -> Vec<Outcome>| -> (f64, Vec<Outcome>) {
+        let mut t = f64::MAX;
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            let s = Instant::now();
+            out = f();
+            t = t.min(s.elapsed().as_secs_f64());
+        }
+        (t, out)
+    };
+    let (row_t, row_out) = best(&mut || {
+        facts
+            .iter()
+            .zip(&laws)
+            .map(|(f, l)| brightline::outcome(l, f))
+            .collect()
+    });
+    let (col_t, col_out) = best(&mut || {
+        let mut out = Vec::with_capacity(n);
+        let mut s = 0;
+        while s < n {
+            let mut e = s + 1;
+            while e < n && std::ptr::eq(laws[e], laws[s]) {
+                e += 1;
+            }
+            decide_columns(laws[s], &cols, s..e, &mut out);
+            s = e;
+        }
+        out
+    });
+    if row_out != col_out {
+        return Err("the row and column paths disagree".into());
+    }
+    println!(
+        "decision step, {n} requests (FY2015 rows repeated), one thread: row by row {:.1} M/s, by column {:.1} M/s ({} columns)",
+        n as f64 / row_t / 1e6,
+        n as f64 / col_t / 1e6,
+        cols.slots.len()
+    );
     Ok(())
 }

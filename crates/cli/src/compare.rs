@@ -124,7 +124,15 @@ pub fn run_compare(args: CompareArgs, laws: &Option<PathBuf>) -> Result<ExitCode
             });
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
-        MatrixFormat::Html => html(&rows, date),
+        MatrixFormat::Html => {
+            // The map shows the states and D.C. whichever rows were asked for.
+            let map = if brightline_server::map::states(&lib).is_empty() {
+                String::new()
+            } else {
+                crate::map::section(&lib, date, args.agency.as_deref()).map_err(Failure::Input)?
+            };
+            html(&rows, date, &map)
+        }
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)
@@ -157,8 +165,14 @@ pub fn run_diff(args: DiffArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Fail
     let b = side(&args.b, "B")?;
     let d = analysis::diff(&lib, a, b).map_err(|e| Failure::Input(e.to_string()))?;
     match args.format {
-        DiffFormat::Text => print!("{}", d.to_text()),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+        // The summary by provision comes first: what changed, then where.
+        DiffFormat::Text => print!("{}{}", brightline_core::changes::text(&d), d.to_text()),
+        DiffFormat::Json => {
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
+                .unwrap_or_default();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
     }
     Ok(if d.regions.is_empty() {
         ExitCode::SUCCESS
@@ -304,8 +318,9 @@ fn css_class(c: CellClass) -> &'static str {
     }
 }
 
-/// A self-contained page: inline CSS, no scripts, no external assets.
-pub fn html(rows: &[Vec<Cell>], date: time::Date) -> String {
+/// A self-contained page: inline CSS, no external assets; `map` (markup and its inline
+/// script, see `crate::map`, or empty) goes above the table.
+pub fn html(rows: &[Vec<Cell>], date: time::Date, map: &str) -> String {
     let mut s = String::new();
     // Dark text on light fills: every pair is above a 7:1 contrast ratio.
     let _ = write!(
@@ -337,6 +352,7 @@ th[scope=row] {{ white-space: nowrap; }}
 .legend {{ display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: 1rem 0; }}
 .legend li {{ border: 1px solid #666; padding: .2rem .5rem; font-size: .85rem; }}
 footer {{ margin-top: 1rem; font-size: .8rem; }}
+.sr-only {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
 </style>
 </head>
 <body>
@@ -351,7 +367,7 @@ footer {{ margin-top: 1rem; font-size: .8rem; }}
 <li class="none">no rule</li>
 <li class="undecided">not decided</li>
 </ul>
-<table>
+{map}<table>
 <caption>Jurisdictions × request kinds</caption>
 <thead><tr><th scope="col">Jurisdiction</th>"#
     );

@@ -11,8 +11,10 @@ use brightline_core::{Diagnostic, Library, PackSource, Severity, SourceFile};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod compare;
+mod fresh;
 mod jsonschema;
 mod log;
+mod map;
 mod serve;
 mod show;
 mod simulate;
@@ -51,11 +53,17 @@ enum Cmd {
         /// In text format, also print every rule considered and each condition it tested.
         #[arg(long)]
         trace: bool,
+        /// Also write the one-page decision memo: a PDF, or HTML if the name ends in .html.
+        #[arg(long, value_name = "FILE")]
+        memo: Option<PathBuf>,
     },
     /// Check law packs like a compiler: syntax, names, types, conflicts, reachability, worked examples.
     Lint {
         /// A folder of packs, or one pack folder (its siblings are loaded as parents). Default: the bundled packs.
         path: Option<PathBuf>,
+        /// The day pack freshness is measured from (default: today, UTC).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
     /// Show the law of a jurisdiction in force on a date, as readable text.
     Show {
@@ -63,8 +71,18 @@ enum Cmd {
         #[arg(long)]
         date: String,
     },
-    /// List every version of a jurisdiction's law and every court event, with dates.
-    History { jurisdiction: String },
+    /// List every version of a jurisdiction's law and every court event, with dates;
+    /// with --changes-since, every provision, court event and pack note dated after a day.
+    History {
+        /// The jurisdiction (with --changes-since: default every pack).
+        jurisdiction: Option<String>,
+        /// List what is dated after this day (YYYY-MM-DD), across the library.
+        #[arg(long, value_name = "DATE")]
+        changes_since: Option<String>,
+        /// With --changes-since: text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print the JSON Schema of the request or decision contract.
     Schema {
         #[arg(value_parser = ["request", "decision"])]
@@ -178,7 +196,7 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
             walk(&p, out)?;
         } else if matches!(
             p.extension().and_then(|x| x.to_str()),
-            Some("md" | "toml" | "csv")
+            Some("md" | "toml" | "csv" | "json")
         ) {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -242,9 +260,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             format,
             date,
             trace,
+            memo,
         } => {
             let lib = library(&cli.laws)?;
             let mut req = read_request(&file)?;
+            // A case reference identifies a person; rules never read it.
+            if let Some(o) = req.as_object_mut() {
+                o.remove("case_ref");
+            }
             if let Some(d) = date {
                 parse_date(&d, "--date")?;
                 if let Some(o) = req.as_object_mut() {
@@ -266,9 +289,26 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                 }
             }
+            if let Some(path) = memo {
+                use brightline_server::memo;
+                let blocks =
+                    memo::draft_blocks(&lib, &req).map_err(|e| Failure::Input(e.message))?;
+                let bytes = if path.extension().is_some_and(|e| e == "html" || e == "htm") {
+                    memo::html(&blocks).into_bytes()
+                } else {
+                    memo::pdf(&blocks)
+                };
+                std::fs::write(&path, bytes)
+                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!("memo written to {}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Lint { path } => {
+        Cmd::Lint { path, today } => {
+            let today = match today {
+                Some(d) => parse_date(&d, "--today")?,
+                None => time::OffsetDateTime::now_utc().date(),
+            };
             let sources = match path.as_ref().or(cli.laws.as_ref()) {
                 Some(p) => read_packs(p).map_err(Failure::Input)?,
                 None => brightline_laws::sources(),
@@ -276,11 +316,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let (lib, mut diags) = Library::load(&sources);
             let hard = diags.iter().any(|d| d.severity == Severity::Error);
             brightline_core::lint::check_rules(&lib, &mut diags);
+            brightline_core::lint::check_freshness(&lib, today, &mut diags);
             // Examples only mean something once the packs themselves load cleanly.
             let (run, failed) = if hard {
                 (0, 0)
             } else {
                 brightline_core::lint::check_examples(&lib, &mut diags)
+            };
+            // Reports are law too: their counts compile against the schema
+            // and their worked examples count a fixture to stated totals.
+            let (report_run, report_failed) = if hard {
+                (0, 0)
+            } else {
+                brightline_core::report::check(&lib, &mut diags)
             };
             print_diags(&diags);
             let errors = diags
@@ -290,9 +338,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let warnings = diags.len() - errors;
             let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
             eprintln!(
-                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed); {errors} errors, {warnings} warnings",
+                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed), {report_run} report examples ({} passed, {report_failed} failed); {errors} errors, {warnings} warnings",
                 lib.packs.len(),
-                run - failed
+                run - failed,
+                report_run - report_failed
             );
             Ok(if errors > 0 {
                 ExitCode::from(1)
@@ -310,12 +359,39 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::History { jurisdiction } => {
+        Cmd::History {
+            jurisdiction,
+            changes_since,
+            format,
+        } => {
             let lib = library(&cli.laws)?;
-            let p = lib
-                .jurisdiction(&jurisdiction)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            print!("{}", show::history(&lib, p));
+            let p = jurisdiction
+                .as_deref()
+                .map(|j| {
+                    lib.jurisdiction(j)
+                        .map_err(|e| Failure::Input(e.to_string()))
+                })
+                .transpose()?;
+            match (changes_since, p) {
+                (Some(d), p) => {
+                    let since = parse_date(&d, "--changes-since")?;
+                    let packs: Vec<usize> = p.map(|p| lib.chain(p)).unwrap_or_default();
+                    let changes = fresh::changes_since(&lib, &packs, since);
+                    match format {
+                        Format::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&changes).unwrap_or_default()
+                        ),
+                        Format::Text => print!("{}", fresh::to_text(&changes, since)),
+                    }
+                }
+                (None, Some(p)) => print!("{}", show::history(&lib, p)),
+                (None, None) => {
+                    return Err(Failure::Input(
+                        "history: name a jurisdiction, or give --changes-since DATE".into(),
+                    ))
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Serve(args) => serve::run(args, &cli.laws),

@@ -20,6 +20,15 @@ pub struct ServeArgs {
     /// Keep the log in PostgreSQL instead (`postgres://…` or `host=… user=…`), shared by several instances.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+    /// The log's private key (`brightline log keygen`; keep it outside the data
+    /// folder): sign a checkpoint after every commit (docs/witness.md).
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    /// The key that turns booking numbers and names into keyed hashes, created
+    /// if missing (mode 0600). Default: beside the data folder, as
+    /// `<data>.identifier.key` (docs/privacy.md).
+    #[arg(long, value_name = "FILE")]
+    pub identifier_key: Option<PathBuf>,
     /// Seconds a client has to send a request's headers (also the keep-alive idle limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub header_timeout: u64,
@@ -69,6 +78,8 @@ pub fn run(args: ServeArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure>
         listen: args.listen,
         data: args.data,
         database: args.database,
+        signing_key: args.signing_key,
+        identifier_key: args.identifier_key,
         limits: brightline_server::limits::Limits {
             header_read: Duration::from_secs(args.header_timeout.max(1)),
             idle: Duration::from_secs(args.idle_timeout.max(1)),
@@ -101,10 +112,24 @@ pub struct StoreArgs {
 }
 
 pub fn open_store(a: &StoreArgs) -> Result<brightline_store::Store, Failure> {
+    let loc = existing_log(a)?;
+    brightline_store::Store::open(&loc)
+        .map_err(|e| Failure::Input(format!("cannot open the decision log: {e}")))
+}
+
+/// Opens the log for reading only: nothing, not even its schema, is written.
+pub fn open_store_read_only(a: &StoreArgs) -> Result<brightline_store::Store, Failure> {
+    let loc = existing_log(a)?;
+    brightline_store::Store::open_read_only(&loc)
+        .map_err(|e| Failure::Input(format!("cannot open the decision log: {e}")))
+}
+
+fn existing_log(a: &StoreArgs) -> Result<brightline_store::Location, Failure> {
     if a.database.is_none() && !a.data.join("log.db").is_file() {
         return Err(Failure::Input(format!("no decision log in {} (start `brightline serve --data {}` first, or pass --data/--database)", a.data.display(), a.data.display())));
     }
-    let loc = brightline_server::location(Path::new(&a.data), a.database.as_deref());
-    brightline_store::Store::open(&loc)
-        .map_err(|e| Failure::Input(format!("cannot open the decision log: {e}")))
+    Ok(brightline_server::location(
+        Path::new(&a.data),
+        a.database.as_deref(),
+    ))
 }

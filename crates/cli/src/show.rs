@@ -3,132 +3,7 @@
 use std::fmt::Write;
 
 use brightline_core::decide::period;
-use brightline_core::expr::{Atom, Expr, Literal, Unit};
 use brightline_core::{Decision, Library, RequestError};
-
-/// A fact path as a person would say it.
-fn label(path: &str) -> String {
-    match path {
-        "agency" => "the agency".into(),
-        "date" => "the date".into(),
-        "request.kind" => "the request".into(),
-        "request.warrant" => "the warrant presented".into(),
-        "request.information" => "the information asked for".into(),
-        "request.place" => "the place".into(),
-        "request.purpose" => "the purpose".into(),
-        "request.office_on_premises" => "an office on agency premises is asked for".into(),
-        "request.court_ordered" => "a court order requires it".into(),
-        "subject.convictions" => "convictions".into(),
-        "subject.pending_charges" => "pending charges".into(),
-        p => p
-            .trim_start_matches("subject.")
-            .trim_start_matches("request.")
-            .replace('_', " "),
-    }
-}
-
-fn names(v: &[brightline_core::expr::Name]) -> String {
-    let w: Vec<String> = v.iter().map(|n| n.text.replace('_', " ")).collect();
-    match w.len() {
-        0 => String::new(),
-        1 => w[0].clone(),
-        _ => format!("{} or {}", w[..w.len() - 1].join(", "), w[w.len() - 1]),
-    }
-}
-
-pub fn english(e: &Expr) -> String {
-    match e {
-        Expr::And(v) => v
-            .iter()
-            .map(|x| paren(x, english(x)))
-            .collect::<Vec<_>>()
-            .join(", and "),
-        Expr::Or(v) => v
-            .iter()
-            .map(|x| paren(x, english(x)))
-            .collect::<Vec<_>>()
-            .join(", or "),
-        Expr::Not(x, _) => match x.as_ref() {
-            Expr::Atom(Atom::Bool { path }, _) => format!("not: {}", label(&path.text)),
-            other => format!("not ({})", english(other)),
-        },
-        Expr::Atom(a, _) => match a {
-            Atom::Is {
-                path,
-                values,
-                negated,
-            } => {
-                format!(
-                    "{} is {}{}",
-                    label(&path.text),
-                    if *negated { "not " } else { "" },
-                    names(values)
-                )
-            }
-            Atom::Has { path, values } => {
-                format!("{} include {}", label(&path.text), names(values))
-            }
-            Atom::Only { path, values } => {
-                format!("{} are only {}", label(&path.text), names(values))
-            }
-            Atom::Bool { path } => label(&path.text),
-            Atom::Cmp {
-                path, op, value, ..
-            } => {
-                let v = match value {
-                    Literal::Number(n) => n.to_string(),
-                    Literal::Date(d) => d.to_string(),
-                };
-                format!("{} {} {v}", label(&path.text), op.symbol())
-            }
-            Atom::Within {
-                date,
-                amount,
-                unit,
-                anchor,
-                ext,
-            } => {
-                let u = if *unit == Unit::Years {
-                    "years"
-                } else {
-                    "days"
-                };
-                let ext = ext
-                    .as_ref()
-                    .map(|x| format!(" (extended by {})", label(&x.text)))
-                    .unwrap_or_default();
-                format!(
-                    "its {} is within {amount} {u} before {}{ext}",
-                    label(&date.text),
-                    label(&anchor.text)
-                )
-            }
-            Atom::InTable { path, table } => {
-                format!("the {} is on the list `{}`", label(&path.text), table.text)
-            }
-            Atom::Quant { any, list, body } => {
-                format!(
-                    "{} {} where {}",
-                    if *any {
-                        "there is one of the"
-                    } else {
-                        "there is none of the"
-                    },
-                    label(&list.text),
-                    english(body)
-                )
-            }
-        },
-    }
-}
-
-fn paren(e: &Expr, s: String) -> String {
-    if matches!(e, Expr::And(_) | Expr::Or(_)) {
-        format!("({s})")
-    } else {
-        s
-    }
-}
 
 pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, RequestError> {
     let law = lib.law(pack, date)?;
@@ -147,7 +22,8 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
         period(law.from, law.until)
     );
     for &(pi, ri) in &law.rules {
-        let r = &lib.packs[pi].rules[ri].def;
+        let compiled = &lib.packs[pi].rules[ri];
+        let r = &compiled.def;
         let _ = writeln!(s, "{} [{}] {}", r.citation, lib.packs[pi].id, r.title);
         let _ = writeln!(
             s,
@@ -163,7 +39,7 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
             s,
             "  rule: {} when {}.",
             r.outcome.as_str().to_uppercase(),
-            english(&r.when)
+            brightline_core::words::rule(&compiled.cond, &compiled.atoms)
         );
         if !r.overrides.is_empty() {
             let _ = writeln!(

@@ -18,10 +18,12 @@ pub struct SimulateArgs {
     /// With several, rows that change outcome between consecutive laws are reported.
     #[arg(long = "law", id = "law", required = true)]
     pub law: Vec<String>,
-    /// The agency that received every request (an alias such as `doc`, or a role), instead of the profile's.
+    /// The agency that received every request (an alias such as `doc`, or a role), instead of
+    /// the profile's; the summary warns with the number of rows whose mapped agency it replaced.
     #[arg(long)]
     pub agency: Option<String>,
     /// Keep only rows whose COLUMN (a profile column) is one of the values: COLUMN=V1|V2. Repeatable.
+    /// Filters that keep no row are an error (exit 2) naming the closest values present.
     #[arg(long = "where", value_name = "COLUMN=VALUES")]
     pub filters: Vec<String>,
     /// Group the aggregate by these columns (comma-separated): profile columns, month, jurisdiction, agency.
@@ -39,6 +41,10 @@ pub struct SimulateArgs {
     /// Print the summary as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Source columns to carry into the per-row CSV and Parquet beside each decision
+    /// (the file's own headers, comma-separated), or `all`.
+    #[arg(long, value_name = "COL,…|all")]
+    pub keep: Option<String>,
     /// No progress bar even on a terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -89,9 +95,22 @@ pub fn run(args: SimulateArgs, lib: &Library) -> Result<ExitCode, String> {
         rows,
         charts: !args.no_charts,
         progress: !args.quiet,
+        keep: args.keep.as_deref().map(|k| {
+            if k.trim() == "all" {
+                Vec::new()
+            } else {
+                k.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            }
+        }),
     };
     let summary =
         brightline_sim::simulate(lib, &profile, &args.input, &opts).map_err(|e| e.to_string())?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         println!(
             "{}",

@@ -17,11 +17,20 @@ pub struct TokenArgs {
 pub enum TokenCmd {
     /// Create a token and print it once (only its hash is kept).
     Create {
-        /// clerk (decide; own decisions), counsel (all decisions, reports), auditor (log), admin (tokens)
-        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin"])]
+        /// clerk (decide; own decisions), counsel (all decisions, reports), auditor (log), admin (tokens), witness (checkpoints only)
+        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin", "witness"])]
         role: String,
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change a token's role (the last admin token keeps its role). A running
+    /// service applies it within 2 seconds.
+    Role {
+        id: String,
+        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin", "witness"])]
+        role: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -30,7 +39,8 @@ pub enum TokenCmd {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Revoke a token by id (tok_…); it stops working at once.
+    /// Revoke a token by id (tok_…). A running service stops accepting it within
+    /// 2 seconds (it trusts a checked token that long); the last admin token cannot be revoked.
     Revoke {
         id: String,
         #[command(flatten)]
@@ -45,7 +55,7 @@ pub fn run(a: TokenArgs) -> Result<ExitCode, Failure> {
                 .ok_or_else(|| Failure::Input(format!("--role: `{role}` is not a role")))?;
             let s = open_store(&store)?;
             let (info, secret) = s
-                .create_token(&name, role)
+                .create_token_by(brightline_store::OPERATOR, &name, role)
                 .map_err(|e| Failure::Input(e.to_string()))?;
             eprintln!(
                 "created {} ({}, {}); the token is shown this once:",
@@ -71,10 +81,22 @@ pub fn run(a: TokenArgs) -> Result<ExitCode, Failure> {
                 );
             }
         }
+        TokenCmd::Role { id, role, store } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| Failure::Input(format!("--role: `{role}` is not a role")))?;
+            let s = open_store(&store)?;
+            match s
+                .set_role_by(brightline_store::OPERATOR, &id, role)
+                .map_err(|e| Failure::Input(e.to_string()))?
+            {
+                Some(t) => println!("{} ({}) is now {}", t.id, t.name, t.role),
+                None => return Err(Failure::Input(format!("no token `{id}`"))),
+            }
+        }
         TokenCmd::Revoke { id, store } => {
             let s = open_store(&store)?;
             match s
-                .revoke_token(&id)
+                .revoke_token_by(brightline_store::OPERATOR, &id)
                 .map_err(|e| Failure::Input(e.to_string()))?
             {
                 Some(t) => println!(

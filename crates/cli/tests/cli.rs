@@ -206,3 +206,120 @@ fn published_schemas_match_the_code() {
         );
     }
 }
+
+#[test]
+fn lint_warns_about_packs_not_checked_in_180_days() {
+    let count = |today: &str| {
+        let out = bin().args(["lint", "--today", today]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "warnings do not fail lint");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let packs: usize = err
+            .lines()
+            .find_map(|l| {
+                l.split_once(" packs, ")
+                    .map(|(n, _)| n.trim().parse().unwrap())
+            })
+            .expect("the summary line");
+        (
+            err.matches("does not say when its text was last checked")
+                .count(),
+            err.matches("was last checked on").count(),
+            packs,
+        )
+    };
+    let (never, stale, packs) = count("2026-12-04");
+    assert!(never > 0, "packs with no `checked` are named");
+    assert_eq!(stale, 0);
+    // 2026-12-04 + 181 days: every pack that says when it was checked is now stale.
+    let (never_later, stale_later, _) = count("2027-06-03");
+    assert_eq!(never_later, never);
+    assert_eq!(never + stale_later, packs, "every pack is warned about");
+    let out = bin()
+        .args(["lint", "--today", "2027-13-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn history_changes_since_lists_provisions_events_and_notes() {
+    let out = bin()
+        .args([
+            "history",
+            "--changes-since",
+            "2025-06-30",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().unwrap();
+    assert!(items
+        .iter()
+        .all(|c| c["date"].as_str().unwrap() > "2025-06-30"));
+    for what in ["provision", "court-event", "note", "checked"] {
+        assert!(items.iter().any(|c| c["what"] == what), "no {what}");
+    }
+    // North Carolina's S.L. 2025-85, in force 2025-10-01.
+    assert!(items.iter().any(|c| c["jurisdiction"] == "us-nc"
+        && c["date"] == "2025-10-01"
+        && c["what"] == "provision"));
+    // One jurisdiction: its own chain only.
+    let out = bin()
+        .args(["history", "us-ny-nyc", "--changes-since", "2025-01-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("us-ny-nyc") && !text.contains("us-nc "),
+        "{text}"
+    );
+    let out = bin().arg("history").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `check --memo` writes the one-page memo: a PDF whose text reads back with
+/// the outcome and the citation, or HTML; the identifiers never reach it.
+#[test]
+fn check_writes_the_decision_memo() {
+    let dir = std::env::temp_dir().join(format!("bl_memo_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("memo.pdf");
+    let html = dir.join("memo.html");
+    let mut req: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/nyc-doc-detainer.json")).unwrap(),
+    )
+    .unwrap();
+    req["case_ref"] = serde_json::json!("BK-31337");
+    req["subject"]["booking_number"] = serde_json::json!("BN-4242");
+    let out = run_stdin(
+        &["check", "-", "--memo", pdf.to_str().unwrap()],
+        &req.to_string(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert_eq!(pages.len(), 1);
+    let text = doc.extract_text(&pages).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("PROHIBITED"), "{flat}");
+    assert!(flat.contains("N.Y.C. Admin. Code § 9-131"), "{flat}");
+    assert!(flat.contains("Draft"), "{flat}");
+    assert!(!flat.contains("31337") && !flat.contains("4242"));
+    let out = run_stdin(
+        &["check", "-", "--memo", html.to_str().unwrap()],
+        &req.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("@media print") && page.contains("PROHIBITED"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,48 +1,11 @@
 //! `brightline serve` as an operator starts it: the real binary, a real port,
 //! and the log on SQLite or on the PostgreSQL server CI provides.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-struct Running(Child);
+use std::process::Stdio;
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_brightline"))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// One HTTP/1.1 exchange; returns the whole response as text.
-fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
+use common::{bin, free_port, http, wait_healthy, Running};
 
 /// Starts the server, waits for `/healthz`, creates a clerk token, decides the
 /// bundled example and reads it back.
@@ -61,17 +24,7 @@ fn serve_decide_and_read(store_args: &[&str], expect_log: &str) {
             .spawn()
             .expect("serve starts"),
     );
-    let started = Instant::now();
-    let health = loop {
-        if let Some(r) = http(port, "GET", "/healthz", None, "") {
-            break r;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not answer /healthz within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let health = wait_healthy(port);
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(
         health.contains(&format!("\"log\":\"{expect_log}\"")),
@@ -123,6 +76,10 @@ fn serve_decide_and_read(store_args: &[&str], expect_log: &str) {
     .expect("a response");
     assert!(read.starts_with("HTTP/1.1 200"), "{read}");
     let _ = std::fs::remove_dir_all(&data);
+    // The identifier key is made beside the data folder, not in it.
+    let key = format!("{data_s}.identifier.key");
+    assert!(std::path::Path::new(&key).is_file(), "{key}");
+    let _ = std::fs::remove_file(&key);
 }
 
 #[test]

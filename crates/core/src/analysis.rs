@@ -329,7 +329,21 @@ impl<'a> Gather<'a> {
                 Leaf::Quant(_, list, body) => {
                     let k = format!("{list}:{}", key(body));
                     if !self.quants.iter().any(|q| q.1 == k) {
-                        self.quants.push((list, k, body, text_of(c, atoms), atoms));
+                        // In words (crate::words), without its "a"/"no": the diff says which.
+                        let w = crate::words::render(&crate::words::tree(
+                            c,
+                            atoms,
+                            crate::words::ANY,
+                            crate::words::ANY,
+                            None,
+                            false,
+                        ));
+                        let w = w
+                            .strip_prefix("a ")
+                            .or_else(|| w.strip_prefix("no "))
+                            .unwrap_or(&w)
+                            .to_string();
+                        self.quants.push((list, k, body, w, atoms));
                     }
                 }
                 Leaf::Opaque => {
@@ -700,13 +714,15 @@ impl Scope {
         match (&v.kind, ty) {
             (VarKind::Enum(cl), Some(Ty::Enum(d))) => {
                 let m = vals.iter().fold(0u64, |a, &x| a | cl[x as usize]);
-                format!("{} is {}", v.text, or_list(&names(m, d)))
+                let _ = names;
+                crate::words::enum_words(&v.text, d, m, false)
             }
             (VarKind::Bool, _) => {
+                let (yes, no) = crate::words::bool_words(&v.text);
                 if vals == [1] {
-                    v.text.clone()
+                    yes
                 } else {
-                    format!("not {}", v.text)
+                    no
                 }
             }
             (VarKind::Ord(iv), ty) => {
@@ -764,12 +780,9 @@ impl Scope {
                     m.vectors.clone(),
                     m.quants.len(),
                     &|j, yes| {
-                        let t = m.quants[j]
-                            .text
-                            .trim_start_matches("any ")
-                            .trim_start_matches("no ");
+                        let t = &m.quants[j].text;
                         if yes {
-                            format!("some {t}")
+                            format!("a {t}")
                         } else {
                             format!("no {t}")
                         }
@@ -1193,31 +1206,21 @@ pub fn cell(
         }
     }
     // An unconditional rule that decides only where a prohibition does not
-    // apply is described by what it escapes, not as "always".
-    let mut prohibited_words: Vec<String> = deciders
-        .get("prohibited")
-        .into_iter()
-        .flatten()
-        .filter_map(|&i| {
+    // apply is described by what it escapes, not as "always": the negation of
+    // every prohibition, in words (crate::words).
+    let prohibiting: Vec<usize> = deciders.get("prohibited").cloned().unwrap_or_default();
+    let escaped: Vec<crate::words::Words> = prohibiting
+        .iter()
+        .map(|&i| {
             let r = lib.rule(pl.rules[i].rule);
-            plain(&r.cond, &r.atoms, kind, role)
+            crate::words::tree(&r.cond, &r.atoms, kind, role, None, true)
         })
+        .filter(|w| *w != crate::words::Words::True)
         .collect();
-    prohibited_words.dedup();
-    let otherwise = if prohibited_words.is_empty()
-        || prohibited_words.len() < deciders.get("prohibited").map_or(0, |d| d.len())
-    {
+    let otherwise = if escaped.is_empty() || escaped.len() < prohibiting.len() {
         "where no prohibition applies".to_string()
-    } else if prohibited_words.len() == 1
-        && !prohibited_words[0].contains(" and ")
-        && !prohibited_words[0].contains(" or ")
-    {
-        match prohibited_words[0].strip_prefix("not ") {
-            Some(w) => w.to_string(),
-            None => format!("not {}", prohibited_words[0]),
-        }
     } else {
-        format!("not ({})", prohibited_words.join(" or "))
+        crate::words::render(&crate::words::all_of(escaped))
     };
     let words = |classes: &[&str]| -> Option<String> {
         let mut parts: Vec<String> = Vec::new();
@@ -1310,187 +1313,9 @@ pub fn cell(
 
 /// A condition in short words, with the request kind and agency role taken
 /// as given; `None` when nothing else is tested.
+/// A condition in plain words for one request kind and agency role (see `crate::words`).
 pub fn plain(c: &Cond, atoms: &[AtomInfo], kind: usize, role: usize) -> Option<String> {
-    match simplify(c, atoms, kind, role, None) {
-        Simple::True | Simple::False => None,
-        Simple::Words(w, _) => Some(w),
-    }
-}
-
-enum Simple {
-    True,
-    False,
-    /// Words, and whether they are a compound needing parentheses.
-    Words(String, bool),
-}
-
-fn simplify(c: &Cond, atoms: &[AtomInfo], kind: usize, role: usize, list: Option<u8>) -> Simple {
-    let join = |v: &[Cond], and: bool| {
-        let mut parts = Vec::new();
-        for x in v.iter() {
-            match (simplify(x, atoms, kind, role, list), and) {
-                (Simple::False, true) => return Simple::False,
-                (Simple::True, false) => return Simple::True,
-                (Simple::True, true) | (Simple::False, false) => {}
-                (Simple::Words(w, compound), _) => {
-                    let w = if compound { format!("({w})") } else { w };
-                    if !parts.contains(&w) {
-                        parts.push(w);
-                    }
-                }
-            }
-        }
-        match parts.len() {
-            0 if and => Simple::True,
-            0 => Simple::False,
-            1 => Simple::Words(parts.remove(0), false),
-            _ => Simple::Words(parts.join(if and { " and " } else { " or " }), true),
-        }
-    };
-    match c {
-        Cond::All(v) => join(v, true),
-        Cond::Any(v) => join(v, false),
-        Cond::Not(x) => match simplify(x, atoms, kind, role, list) {
-            Simple::True => Simple::False,
-            Simple::False => Simple::True,
-            Simple::Words(w, true) => Simple::Words(format!("not ({w})"), false),
-            Simple::Words(w, false) => Simple::Words(format!("not {w}"), false),
-        },
-        Cond::EnumIn {
-            r: Ref::Scalar(f),
-            mask,
-            ..
-        } if *f as usize == schema::KIND || *f as usize == schema::AGENCY => {
-            let v = if *f as usize == schema::KIND {
-                kind
-            } else {
-                role
-            };
-            if mask & (1 << v) != 0 {
-                Simple::True
-            } else {
-                Simple::False
-            }
-        }
-        Cond::EnumIn { r, mask, .. } => {
-            let Some(d) = fact_def(*r, list) else {
-                return Simple::Words(text_of(c, atoms), false);
-            };
-            let Ty::Enum(dom) = d.ty else {
-                return Simple::Words(text_of(c, atoms), false);
-            };
-            let vals: Vec<String> = (0..dom.len())
-                .filter(|i| mask & (1 << i) != 0)
-                .map(|i| dom[i].replace('_', " "))
-                .collect();
-            let v = or_list(&vals);
-            Simple::Words(
-                match d.path {
-                    "request.warrant" => format!("{v} warrant"),
-                    "request.purpose" => format!("{v} purpose"),
-                    "request.place" => format!("at {v}"),
-                    "level" => v,
-                    p => format!("{} is {v}", short(p)),
-                },
-                false,
-            )
-        }
-        Cond::SetAny { r, mask, .. } | Cond::SetOnly { r, mask, .. } => {
-            let dom = match fact_def(*r, list).map(|d| d.ty) {
-                Some(Ty::Set(d)) => d,
-                _ => return Simple::Words(text_of(c, atoms), false),
-            };
-            let vals: Vec<String> = (0..dom.len())
-                .filter(|i| mask & (1 << i) != 0)
-                .map(|i| dom[i].replace('_', " "))
-                .collect();
-            let only = matches!(c, Cond::SetOnly { .. });
-            Simple::Words(
-                format!(
-                    "asks {}for {}",
-                    if only { "only " } else { "" },
-                    or_list(&vals)
-                ),
-                false,
-            )
-        }
-        Cond::Bool { r, .. } => {
-            let p = fact_def(*r, list).map(|d| d.path).unwrap_or("?");
-            Simple::Words(
-                match p {
-                    "request.court_ordered" => "a court order".into(),
-                    "request.criminal_warrant" => "a criminal warrant".into(),
-                    "request.office_on_premises" => "an office on premises".into(),
-                    "request.information_public" => "public information".into(),
-                    "subject.tsdb_match" => "TSDB match".into(),
-                    "subject.reentry_after_removal" => "re-entry after removal".into(),
-                    "subject.final_order_of_removal" => "a final removal order".into(),
-                    "subject.lawful_status_proof" => "proof of lawful status".into(),
-                    "subject.in_custody" => "in custody".into(),
-                    "subject.registered_sex_offender" => "a registered sex offender".into(),
-                    "subject.probable_cause_finding" => "a probable-cause finding".into(),
-                    "subject.aggravated_felony" => "an aggravated felony".into(),
-                    p => short(p),
-                },
-                false,
-            )
-        }
-        Cond::Cmp { r, op, v, .. } => {
-            let d = fact_def(*r, list);
-            let val = d
-                .map(|d| {
-                    show_value(d.ty, *v)
-                        .to_string()
-                        .trim_matches('"')
-                        .to_string()
-                })
-                .unwrap_or_else(|| v.to_string());
-            Simple::Words(
-                format!(
-                    "{} {} {val}",
-                    short(d.map(|d| d.path).unwrap_or("?")),
-                    op.symbol()
-                ),
-                false,
-            )
-        }
-        Cond::Within { .. } => Simple::Words("recent".into(), false),
-        Cond::Table { .. } => Simple::Words("a listed offense".into(), false),
-        Cond::Quant {
-            any, list: l, body, ..
-        } => {
-            let listed = has_table(body);
-            let noun = match schema::LISTS.get(*l as usize).map(|x| x.path) {
-                Some("subject.convictions") => "conviction",
-                Some("subject.pending_charges") => "pending charge",
-                _ => "item",
-            };
-            let adj = if listed { "listed " } else { "" };
-            Simple::Words(
-                if *any {
-                    format!("a {adj}{noun}")
-                } else {
-                    format!("no {adj}{noun}")
-                },
-                false,
-            )
-        }
-    }
-}
-
-fn has_table(c: &Cond) -> bool {
-    match c {
-        Cond::All(v) | Cond::Any(v) => v.iter().any(has_table),
-        Cond::Not(x) => has_table(x),
-        Cond::Table { .. } => true,
-        _ => false,
-    }
-}
-
-fn short(path: &str) -> String {
-    path.trim_start_matches("request.")
-        .trim_start_matches("subject.")
-        .replace('_', " ")
+    crate::words::plain(c, atoms, kind, role)
 }
 
 // ------------------------------------------------------------ diff

@@ -23,36 +23,52 @@ struct Selection {
     conflict: bool,
 }
 
-/// Combines the effective rules, given by plan position: a preempting rule's
-/// layer decides if there is one (the most general such layer), otherwise the
-/// most specific layer with an effective rule; within the deciding layer the
-/// most restrictive outcome wins and a disagreement is a conflict.
-fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selection {
-    let mut pre: Option<u8> = None;
-    let mut low: Option<u8> = None;
-    for r in eff.clone().map(|i| &plan.rules[i]) {
-        if r.preempts {
-            pre = Some(pre.map_or(r.depth, |d| d.max(r.depth)));
-        }
-        low = Some(low.map_or(r.depth, |d| d.min(r.depth)));
+/// Whether a preempting rule of outcome `pre` sets aside a more specific
+/// layer's rule of outcome `low`. Preemption reaches only what the higher law
+/// forbids the lower one to do: "cooperation cannot be restricted"
+/// (permitted) sets aside a prohibition but not a duty to cooperate more; a
+/// duty (required) sets aside prohibitions and discretion; a prohibition sets
+/// aside permissions and duties.
+pub fn sets_aside(pre: Outcome, low: Outcome) -> bool {
+    match pre {
+        Outcome::Permitted => low == Outcome::Prohibited,
+        Outcome::Required => matches!(low, Outcome::Prohibited | Outcome::Permitted),
+        Outcome::Prohibited => matches!(low, Outcome::Permitted | Outcome::Required),
+        Outcome::Undetermined => false,
     }
-    let (depth, preempting) = match (pre, low) {
-        (Some(d), _) => (d, true),
-        (None, Some(d)) => (d, false),
-        (None, None) => {
-            return Selection {
-                outcome: Outcome::Undetermined,
-                winners: 0,
-                conflict: false,
-            }
-        }
+}
+
+/// Combines the effective rules, given by plan position: every rule a firing
+/// preempting rule of a more general layer sets aside is dropped; then the
+/// most specific layer with a rule left decides (a city may restrict what
+/// federal law merely permits); within it the most restrictive outcome wins
+/// and a disagreement is a conflict.
+fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selection {
+    let kept = |i: usize| {
+        let r = &plan.rules[i];
+        !eff.clone().any(|j| {
+            let p = &plan.rules[j];
+            p.preempts && p.depth > r.depth && sets_aside(p.outcome, r.outcome)
+        })
+    };
+    let Some(depth) = eff
+        .clone()
+        .filter(|&i| kept(i))
+        .map(|i| plan.rules[i].depth)
+        .min()
+    else {
+        return Selection {
+            outcome: Outcome::Undetermined,
+            winners: 0,
+            conflict: false,
+        };
     };
     let mut outcome = Outcome::Undetermined;
     let mut winners = 0u128;
     let mut conflict = false;
-    for i in eff {
+    for i in eff.clone() {
         let r = &plan.rules[i];
-        if r.depth == depth && (!preempting || r.preempts) {
+        if r.depth == depth && kept(i) {
             if outcome != Outcome::Undetermined && outcome != r.outcome {
                 conflict = true;
             }
@@ -799,7 +815,7 @@ impl Library {
                 let set_aside: Vec<PreemptedRule> = (0..n)
                     .filter(|&j| {
                         let o = &plan.rules[j];
-                        eff[j] && o.depth < pr.depth && o.outcome != pr.outcome
+                        eff[j] && o.depth < pr.depth && sets_aside(pr.outcome, o.outcome)
                     })
                     .map(|j| {
                         let o = &plan.rules[j];

@@ -414,7 +414,7 @@ fn read_form(f: &mut Facts) -> Result<(), RequestError> {
         return Ok(());
     };
     let name = schema::FORMS[form];
-    let Some((_, kind)) = crate::implied::FORM_KINDS.iter().find(|(n, _)| *n == name) else {
+    let Some((_, kind, may)) = crate::implied::FORM_KINDS.iter().find(|(n, ..)| *n == name) else {
         return Ok(());
     };
     let k = schema::value_index(schema::KINDS, kind).unwrap_or(0) as i64;
@@ -424,14 +424,19 @@ fn read_form(f: &mut Facts) -> Result<(), RequestError> {
             f.implied |= 1 << schema::KIND;
             Ok(())
         }
-        stated if stated == k => Ok(()),
-        stated => Err(RequestError::new(
-            "request.kind",
-            format!(
-                "`{}` contradicts request.form `{name}`, which is a request of kind `{kind}`; correct one of the two",
-                schema::KINDS.get(stated as usize).unwrap_or(&"?")
-            ),
-        )),
+        stated => {
+            let s = schema::KINDS.get(stated as usize).copied().unwrap_or("?");
+            if may.contains(&s) {
+                Ok(())
+            } else {
+                Err(RequestError::new(
+                    "request.kind",
+                    format!(
+                        "`{s}` contradicts request.form `{name}`, which is a request of kind `{kind}`; correct one of the two"
+                    ),
+                ))
+            }
+        }
     }
 }
 

@@ -28,16 +28,21 @@ pub struct Implication {
     pub why: &'static str,
 }
 
-/// The request kind each form is. The 2015 forms split the old I-247 into a
-/// detainer (D), a request for notification (N) and a request for transfer (X);
-/// the I-247A of 2017-04-02 is again a detainer.
-pub const FORM_KINDS: &[(&str, &str)] = &[
-    ("I-247", "detainer"),
-    ("I-247D", "detainer"),
-    ("I-247N", "notification"),
-    ("I-247X", "transfer"),
-    ("I-247A", "detainer"),
+/// The request kind each form is, and the kinds a request on it may be. The
+/// 2015 forms split the old I-247 into a detainer (D), a request for
+/// notification (N) and a request for transfer (X); the I-247A of 2017-04-02
+/// is again a detainer. A detainer form also asks, in its own boxes, for
+/// notice of release and for custody at release, so an agency may weigh just
+/// that part of it; a notification or transfer form asks for nothing else.
+pub const FORM_KINDS: &[(&str, &str, &[&str])] = &[
+    ("I-247", "detainer", DETAINER_FORM),
+    ("I-247D", "detainer", DETAINER_FORM),
+    ("I-247N", "notification", &["notification"]),
+    ("I-247X", "transfer", &["transfer"]),
+    ("I-247A", "detainer", DETAINER_FORM),
 ];
+
+const DETAINER_FORM: &[&str] = &["detainer", "notification", "transfer"];
 
 /// How warrants are written on the request: the warrant's own form number
 /// reads as its kind.
@@ -106,8 +111,9 @@ mod tests {
             }
             assert!(!imp.citation.is_empty() && !imp.why.is_empty());
         }
-        for (f, k) in FORM_KINDS {
+        for (f, k, may) in FORM_KINDS {
             assert!(schema::FORMS.contains(f) && schema::KINDS.contains(k));
+            assert!(may.contains(k) && may.iter().all(|m| schema::KINDS.contains(m)));
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod branches;
+pub mod changes;
 pub mod compile;
 pub mod decide;
 pub mod diag;
@@ -18,10 +19,12 @@ pub mod implied;
 pub mod library;
 pub mod lint;
 pub mod load;
+pub mod report;
 pub mod schema;
 pub mod space;
 pub mod syntax;
 pub mod tables;
+pub mod words;
 
 pub use decide::Decision;
 pub use diag::{Diagnostic, Severity, SourceFile};

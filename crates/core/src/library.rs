@@ -41,6 +41,10 @@ pub struct Pack {
     pub default_scheme: Option<String>,
     /// Presumptions this pack states; they hold in its own law and below it.
     pub presumptions: Vec<Presumption>,
+    /// The day the pack's text was last checked against the law (`checked` in pack.toml).
+    pub checked: Option<Date>,
+    /// Index in `files` of pack.toml.
+    pub manifest_file: usize,
 }
 
 /// A fact a presumption fills: a scalar, or a field of every item of a list.
@@ -280,6 +284,8 @@ impl Library {
                     .as_ref()
                     .map(|d| d.to_ascii_uppercase()),
                 presumptions: presumptions(&m.manifest.presumptions, &mfile, &mut diags),
+                checked: checked_date(m.manifest.checked.as_deref(), &mfile, &mut diags),
+                manifest_file: m.manifest_file,
             });
             // Parents and rules wait until every pack is known.
             pending.push((m.manifest.parent.clone(), m.rules, mfile));
@@ -980,4 +986,36 @@ fn row_error(file: &SourceFile, e: tables::RowError) -> Diagnostic {
         start += l.len();
     }
     Diagnostic::error("brightline::table-row", file, 0..0, e.message)
+}
+
+/// `checked = "YYYY-MM-DD"`; a malformed date is an error, not a silently fresh pack.
+fn checked_date(v: Option<&str>, mfile: &SourceFile, diags: &mut Vec<Diagnostic>) -> Option<Date> {
+    let v = v?;
+    let d = crate::expr::parse_date(v);
+    if d.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "brightline::bad-date",
+                mfile,
+                key_span(&mfile.text, "checked"),
+                format!("`checked = \"{v}\"` is not a date"),
+            )
+            .help("write the day the text was last checked as YYYY-MM-DD"),
+        );
+    }
+    d
+}
+
+/// The span of a top-level `key = …` line's key in a TOML text (0..0 when absent).
+pub(crate) fn key_span(text: &str, key: &str) -> std::ops::Range<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                return at..at + key.len();
+            }
+        }
+        at += line.len();
+    }
+    0..0
 }

@@ -298,5 +298,55 @@ pub fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String
             }
         }
     }
+    // `assumptions`: the exact facts the decision took as implied or presumed.
+    if let Some(xs) = expect.get("assumptions").and_then(|c| c.as_array()) {
+        let mut want: Vec<&str> = xs.iter().filter_map(|x| x.as_str()).collect();
+        let mut got: Vec<&str> = d.assumptions.iter().map(|a| a.fact.as_str()).collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        if want != got {
+            return Err(format!("expected assumptions {want:?}, got {got:?}"));
+        }
+    }
     Ok(())
+}
+
+/// How long a pack's text may go unchecked before `lint` says so.
+pub const STALE_AFTER_DAYS: i64 = 180;
+
+/// Warns for every pack whose text was last checked more than `STALE_AFTER_DAYS`
+/// before `today`, or never (no `checked` in pack.toml). `today` is a parameter so
+/// the check is reproducible.
+pub fn check_freshness(lib: &Library, today: time::Date, diags: &mut Vec<Diagnostic>) {
+    for p in &lib.packs {
+        let Some(file) = p.files.get(p.manifest_file) else {
+            continue;
+        };
+        match p.checked {
+            None => diags.push(
+                Diagnostic::warning(
+                    "brightline::unchecked-pack",
+                    file,
+                    0..0,
+                    format!("`{}` does not say when its text was last checked", p.id),
+                )
+                .help("after reading the law again, add `checked = \"YYYY-MM-DD\"` to pack.toml"),
+            ),
+            Some(d) if (today - d).whole_days() > STALE_AFTER_DAYS => diags.push(
+                Diagnostic::warning(
+                    "brightline::stale-pack",
+                    file,
+                    crate::library::key_span(&file.text, "checked"),
+                    format!(
+                        "`{}` was last checked on {d}, {} days before {today}",
+                        p.id,
+                        (today - d).whole_days()
+                    ),
+                )
+                .label("older than 180 days")
+                .help("read the cited provisions and court dockets again, then update `checked`"),
+            ),
+            Some(_) => {}
+        }
+    }
 }

@@ -133,6 +133,8 @@ pub struct Manifest {
     pub layer: String,
     pub ocd_id: Option<String>,
     pub note: Option<String>,
+    /// `YYYY-MM-DD`: the day this pack's text was last checked against the law.
+    pub checked: Option<String>,
     #[serde(default)]
     pub agencies: BTreeMap<String, String>,
     #[serde(default)]

@@ -449,6 +449,43 @@ pub const JURISDICTIONS: &[(&str, &str)] = &[
         "us-tx-travis",
         "ocd-division/country:us/state:tx/county:travis",
     ),
+    (
+        "us-ca-los-angeles-county",
+        "ocd-division/country:us/state:ca/county:los_angeles",
+    ),
+    (
+        "us-tx-harris",
+        "ocd-division/country:us/state:tx/county:harris",
+    ),
+    (
+        "us-az-maricopa",
+        "ocd-division/country:us/state:az/county:maricopa",
+    ),
+    (
+        "us-fl-miami-dade",
+        "ocd-division/country:us/state:fl/county:miami-dade",
+    ),
+    ("us-wa-king", "ocd-division/country:us/state:wa/county:king"),
+    (
+        "us-pa-philadelphia",
+        "ocd-division/country:us/state:pa/place:philadelphia",
+    ),
+    (
+        "us-co-denver",
+        "ocd-division/country:us/state:co/place:denver",
+    ),
+    (
+        "us-ca-santa-clara",
+        "ocd-division/country:us/state:ca/county:santa_clara",
+    ),
+    (
+        "us-ca-san-francisco",
+        "ocd-division/country:us/state:ca/place:san_francisco",
+    ),
+    (
+        "us-tx-dallas",
+        "ocd-division/country:us/state:tx/county:dallas",
+    ),
 ];
 
 #[cfg(test)]

@@ -153,16 +153,14 @@ fn fixture_pair_with_one_clause_changed_differs_exactly_there() {
     assert_eq!(r.b.provisions[0].citation, "Fixture Code § 1(b)");
     // The region is what the clause touches: an administrative warrant, with a listed conviction.
     assert!(
-        r.when
-            .iter()
-            .any(|w| w == "request.warrant is administrative"),
+        r.when.iter().any(|w| w == "an administrative warrant"),
         "{:?}",
         r.when
     );
     assert!(
         r.when
             .iter()
-            .any(|w| w.starts_with("subject.convictions: some ")),
+            .any(|w| w.starts_with("subject.convictions: a conviction (an offense on the vsc list")),
         "{:?}",
         r.when
     );
@@ -186,7 +184,7 @@ fn fixture_cell_is_permitted_only_if_with_plain_conditions() {
     assert_eq!(c.class, CellClass::PermittedOnlyIf);
     assert_eq!(
         c.condition.as_deref(),
-        Some("judicial warrant and a listed conviction")
+        Some("a judicial warrant and a conviction (an offense on the vsc list, a felony, and dated within 5 years before the arrest date (plus the incarcerated days))")
     );
     assert_eq!(c.citations, ["Fixture Code § 1(b)", "Fixture Code § 1(a)"]);
     // Information with status asked for civil immigration purposes is prohibited, nothing else decided.
@@ -301,4 +299,46 @@ fn compare_cells_nyc_detainer_and_texas_detainer() {
             }
         }
     }
+}
+
+/// Compare cells read as plain English: no "not (…)" left for the reader to
+/// work out, and a group inside another says so ("either", "both").
+#[test]
+fn compare_conditions_are_plain_english_with_explicit_grouping() {
+    let lib = bundled();
+    let codes = Codes::new(lib);
+    let mut seen = 0;
+    for p in 0..lib.packs.len() {
+        for kind in 0..brightline_core::schema::KINDS.len() {
+            let role = brightline_core::schema::value_index(
+                brightline_core::schema::AGENCIES,
+                analysis::default_role(brightline_core::schema::KINDS[kind]),
+            )
+            .unwrap();
+            let Ok(c) = analysis::cell(lib, &codes, p, date("2025-11-09"), kind, role) else {
+                continue;
+            };
+            for text in c.condition.iter().chain(c.unless.iter()) {
+                seen += 1;
+                assert!(!text.contains("not ("), "{}: {text}", lib.packs[p].id);
+                assert!(
+                    !text.contains("not not") && !text.contains("not no "),
+                    "{text}"
+                );
+                assert!(
+                    !text.contains('`') && !text.contains("request.") && !text.contains("subject."),
+                    "{text}"
+                );
+            }
+        }
+    }
+    assert!(seen > 20, "{seen} conditions");
+    // The example: "not (not judicial warrant and not a court order)".
+    let nyc = lib.jurisdiction("us-ny-nyc").unwrap();
+    let c = analysis::cell(lib, &codes, nyc, date("2025-11-09"), 5, 0).unwrap();
+    let cond = c.condition.unwrap_or_default();
+    assert!(
+        cond.contains("a judicial warrant or a court order"),
+        "{cond}"
+    );
 }

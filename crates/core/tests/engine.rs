@@ -316,3 +316,58 @@ fn possible_outcomes_bound_an_undetermined_request() {
         Some(Outcome::Permitted)
     );
 }
+
+/// A state's "cooperation cannot be restricted" (permitted, preempting) sets
+/// aside a county's refusal but not a county's duty to cooperate more.
+#[test]
+fn preemption_reaches_only_what_the_higher_law_forbids() {
+    let rule = |id: &str, when: &str, outcome: &str, extra: &str| {
+        format!(
+            "```rule\nid: {id}\ncitation: § {id}\nsource: https://example.invalid/{id}\neffective: 2010-01-01 ..\ntitle: {id}\nwhen: {when}\noutcome: {outcome}\n{extra}```\n"
+        )
+    };
+    let state = rule(
+        "no-limit",
+        "request.kind is detainer",
+        "permitted",
+        "preempts: lower\n",
+    );
+    let county = |outcome: &str| rule("county", "request.kind is detainer", outcome, "");
+    for (county_outcome, want) in [
+        ("prohibited", Outcome::Permitted),
+        ("required", Outcome::Required),
+    ] {
+        let packs = [
+            common::pack("us", &[("pack.toml", "id = \"us\"\nname = \"US\"\nlayer = \"federal\"\n"), ("f.md", "")]),
+            common::pack(
+                "us-fl",
+                &[
+                    ("pack.toml", "id = \"us-fl\"\nname = \"State\"\nparent = \"us\"\nlayer = \"state\"\n"),
+                    ("s.md", state.as_str()),
+                ],
+            ),
+            common::pack(
+                "us-fl-miami-dade",
+                &[
+                    ("pack.toml", "id = \"us-fl-miami-dade\"\nname = \"County\"\nparent = \"us-fl\"\nlayer = \"county\"\n"),
+                    ("c.md", county(county_outcome).as_str()),
+                ],
+            ),
+        ];
+        let (lib, diags) = Library::load(&packs);
+        assert!(
+            !diags
+                .iter()
+                .any(|d| d.severity == brightline_core::diag::Severity::Error),
+            "{}",
+            common::render(&diags)
+        );
+        let d = lib
+            .decide_json(
+                &json!({ "jurisdiction": "us-fl-miami-dade", "date": "2020-06-01",
+                "request": { "kind": "detainer" } }),
+            )
+            .unwrap();
+        assert_eq!(d.outcome, want, "county {county_outcome}: {}", d.summary);
+    }
+}

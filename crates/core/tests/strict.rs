@@ -111,7 +111,11 @@ fn put_opt(o: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>) {
 }
 
 pub fn corpus(n: usize) -> Vec<Value> {
-    let mut r = Rng(0x6272_6967_6874);
+    corpus_seeded(0x6272_6967_6874, n)
+}
+
+pub fn corpus_seeded(seed: u64, n: usize) -> Vec<Value> {
+    let mut r = Rng(seed);
     let base = time::Date::from_calendar_date(2011, time::Month::January, 1)
         .unwrap()
         .to_julian_day() as i64;
@@ -247,4 +251,59 @@ fn strict_decisions_equal_the_engine_before_presumptions() {
         "{now_decided} of {undetermined} now decided"
     );
     eprintln!("{now_decided} of {undetermined} undetermined requests are now decided");
+}
+
+/// What the request states is what the engine uses: an implication or a
+/// presumption only ever fills a fact the request left out.
+fn stated_facts_win(lib: &brightline_core::Library, q: &Value) -> Result<(), String> {
+    let mut strict = q.clone();
+    strict["strict"] = json!(true);
+    let (Ok((_, open)), Ok((_, plain))) = (lib.decode(q), lib.decode(&strict)) else {
+        return Ok(());
+    };
+    use brightline_core::facts::MISSING;
+    for i in 0..plain.scalars.len() {
+        let assumed = (open.implied | open.presumed) & (1 << i) != 0;
+        if plain.scalars[i] != MISSING && i != brightline_core::schema::KIND {
+            if open.scalars[i] != plain.scalars[i] || assumed {
+                return Err(format!(
+                    "scalar {i} stated {} became {}",
+                    plain.scalars[i], open.scalars[i]
+                ));
+            }
+        } else if open.scalars[i] != MISSING && plain.scalars[i] == MISSING && !assumed {
+            return Err(format!("scalar {i} filled without being listed as assumed"));
+        }
+    }
+    for (a, b) in open.lists.iter().zip(&plain.lists) {
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            for f in 0..x.fields.len() {
+                let assumed = (x.presumed | x.implied) & (1 << f) != 0;
+                if y.fields[f] != MISSING && (x.fields[f] != y.fields[f] || assumed) {
+                    return Err(format!(
+                        "item field {f} stated {} became {}",
+                        y.fields[f], x.fields[f]
+                    ));
+                }
+                if y.fields[f] == MISSING && x.fields[f] != MISSING && !assumed {
+                    return Err(format!("item field {f} filled without being listed"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    #[test]
+    fn implied_and_presumed_facts_never_override_stated_ones(seed in proptest::prelude::any::<u64>()) {
+        let lib = brightline_laws::library().expect("bundled packs load");
+        for q in corpus_seeded(seed, 40) {
+            if let Err(e) = stated_facts_win(lib, &q) {
+                proptest::prop_assert!(false, "{}: {}", e, q);
+            }
+        }
+    }
 }

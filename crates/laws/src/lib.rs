@@ -32,7 +32,11 @@ fn collect(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
             continue;
         };
         let path = format!("laws/{}", f.path().display());
-        if path.ends_with(".md") || path.ends_with(".toml") || path.ends_with(".csv") {
+        if path.ends_with(".md")
+            || path.ends_with(".toml")
+            || path.ends_with(".csv")
+            || path.ends_with(".json")
+        {
             out.push(SourceFile {
                 path,
                 text: Arc::from(text),

@@ -104,3 +104,143 @@ fn preemption_names_the_prevailing_and_the_preempted_provision() {
         "{p:?}"
     );
 }
+
+/// Every report definition compiles and checks, and every report's worked
+/// example counts its fixture to the stated totals.
+#[test]
+fn reports_compile_and_their_worked_examples_count_right() {
+    let lib = brightline_laws::library().expect("bundled packs load");
+    let (reports, mut diags) = brightline_core::report::load(lib);
+    let (run, failed) = brightline_core::report::check_examples(lib, &reports, &mut diags);
+    let errors: Vec<String> = diags.iter().map(|d| d.short()).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(failed, 0);
+    assert!(reports.len() >= 4, "{} reports", reports.len());
+    // Every report with fields that count has a worked example.
+    for r in &reports {
+        assert!(
+            !r.examples.is_empty() || r.fields.iter().all(|f| f.count.is_none()),
+            "report {} has no worked example",
+            r.id
+        );
+    }
+    assert!(run >= reports.len(), "{run} examples");
+}
+
+/// The checks a report definition gets at load and from `lint`: unknown
+/// facts, names the log does not keep, values outside their sets, fields
+/// that refer to themselves, and a wrong total in a worked example.
+#[test]
+fn report_checks_name_what_is_wrong() {
+    let bad = r#"
+[[report]]
+id = "bad"
+title = "t"
+citation = "c"
+agency = "jail"
+
+  [[report.field]]
+  name = "unknown_fact"
+  words = "w"
+  count = "count where request.knd is detainer"
+
+  [[report.field]]
+  name = "unkept"
+  words = "w"
+  count = "count where decision.acted"
+
+  [[report.field]]
+  name = "identifier"
+  words = "w"
+  count = "count where subject.booking_number is x"
+
+  [[report.field]]
+  name = "bad_act"
+  words = "w"
+  count = "count where action is detained"
+
+  [[report.field]]
+  name = "bad_rule"
+  words = "w"
+  count = "count where rule is no-such-rule"
+
+  [[report.field]]
+  name = "loop_a"
+  words = "w"
+  count = "count where loop_b"
+
+  [[report.field]]
+  name = "loop_b"
+  words = "w"
+  count = "count where loop_a"
+
+  [[report.field]]
+  name = "no_count"
+  words = "w"
+
+[[report]]
+id = "good-but-wrong-example"
+title = "t"
+citation = "c"
+agency = "jail"
+
+  [[report.field]]
+  name = "detainers"
+  words = "w"
+  count = "count where request.kind is detainer"
+
+  [[report.example]]
+  name = "wrong-total"
+  fixture = "reports-fixture.json"
+  from = "2024-07-01"
+  to = "2025-06-30"
+  expect = { detainers = 4 }
+"#;
+    let mut sources = brightline_laws::sources();
+    let nyc = sources
+        .iter_mut()
+        .find(|s| s.dir.ends_with("us-ny-nyc"))
+        .unwrap();
+    let f = nyc
+        .files
+        .iter_mut()
+        .find(|f| f.path.ends_with("reports.toml"))
+        .unwrap();
+    f.text = std::sync::Arc::from(bad);
+    let (lib, _) = Library::load(&sources);
+    let (reports, mut diags) = brightline_core::report::load(&lib);
+    let msgs: Vec<String> = diags.iter().map(|d| d.short()).collect();
+    let all = msgs.join("\n");
+    for want in [
+        "request.knd",
+        "keeps no `decision.acted`",
+        "`subject.booking_number` only as a keyed hash",
+        "`detained` is not a known action value",
+        "`no-such-rule` is not a known rule value",
+        "field `loop_a` refers to itself",
+        "field `no_count` has neither `count` nor `by_hand`",
+    ] {
+        assert!(all.contains(want), "missing `{want}` in:\n{all}");
+    }
+    assert!(reports.iter().all(|r| r.id != "bad"));
+    // Diagnostics point into the file, at the count's words.
+    let d = diags
+        .iter()
+        .find(|d| d.message.contains("decision.acted"))
+        .unwrap();
+    assert_eq!(&d.file.text[d.span.clone()], "decision.acted");
+    diags.clear();
+    let mine: Vec<_> = reports
+        .into_iter()
+        .filter(|r| r.id == "good-but-wrong-example")
+        .collect();
+    let (run, failed) = brightline_core::report::check_examples(&lib, &mine, &mut diags);
+    assert_eq!((run, failed), (1, 1));
+    assert!(
+        diags[0]
+            .message
+            .contains("detainers: expected 4, counted 5"),
+        "{}",
+        diags[0].message
+    );
+}

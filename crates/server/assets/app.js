@@ -3,17 +3,19 @@ import { api, h, $, clear, token, setToken, clearToken, whenUnauthorized, ApiErr
 import { decideView } from './decide.js';
 import { lawView } from './law.js';
 import { compareView, diffView } from './analysis.js';
-import { logView, reportsView } from './records.js';
+import { logView, reportsView, mineView, memoView } from './records.js';
 
 // Which roles may use which view, after docs/api.md's role table. A view a role
 // may not use is neither linked nor rendered.
 const VIEWS = {
   decide: { title: 'Decide a request', nav: 'Decide', roles: ['clerk', 'counsel'], render: decideView },
+  mine: { title: 'My decisions', roles: ['clerk', 'counsel'], render: mineView },
   law: { title: 'Law in force', nav: 'Law', roles: ['clerk', 'counsel', 'auditor', 'admin'], render: lawView },
   compare: { title: 'Compare', roles: ['clerk', 'counsel', 'auditor', 'admin'], render: compareView, probe: '/v1/compare?date=probe' },
   diff: { title: 'What changed', roles: ['clerk', 'counsel', 'auditor', 'admin'], render: diffView, probe: '/v1/diff' },
   log: { title: 'Decision log', roles: ['counsel', 'auditor'], render: logView },
   reports: { title: 'Reports', roles: ['counsel'], render: reportsView },
+  memo: { title: 'Decision memo', roles: ['clerk', 'counsel', 'auditor'], render: memoView, hidden: true },
 };
 
 const session = { me: null, laws: null, views: [], rendered: new Set() };
@@ -63,7 +65,7 @@ async function start() {
   const present = await Promise.all(names.map((k) => (VIEWS[k].probe ? routeExists(VIEWS[k].probe) : true)));
   session.views = names.filter((_, i) => present[i]);
 
-  clear($('#nav'), h('ul', {}, session.views.map((k) =>
+  clear($('#nav'), h('ul', {}, session.views.filter((k) => !VIEWS[k].hidden).map((k) =>
     h('li', {}, h('a', { href: `#${k}`, id: `nav-${k}` }, VIEWS[k].nav || VIEWS[k].title)))));
   clear($('#who'),
     h('span', {}, 'Signed in as ', h('strong', { id: 'me-name' }, me.name), ' · role: ',

@@ -1,7 +1,7 @@
 // The decision form and the answer. The form builds the request contract
 // (schema/request.schema.json); a fact left at "Not known" is left out, so the
 // engine reports it as missing instead of assuming it.
-import { api, h, $, clear, errorBox, outcomeBadge, citeLink, confidenceTag, today, OUTCOME_WORDS } from './ui.js';
+import { api, h, $, clear, errorBox, outcomeBadge, citeLink, confidenceTag, today, newKey, OUTCOME_WORDS } from './ui.js';
 
 // Enumerations of the request contract with their words. tests/e2e.rs checks
 // these against schema/request.schema.json, so a new value cannot be forgotten.
@@ -240,6 +240,7 @@ export function decideView(section, ctx) {
   jSel.addEventListener('change', fillAgencies);
   const dateIn = h('input', { id: 'f-date', name: 'date', type: 'date', required: true, value: today(), 'aria-describedby': 'f-date-help' });
   const kSel = select('f-kind', KINDS, { required: true });
+  const caseIn = h('input', { id: 'f-case-ref', name: 'case_ref', type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 100, 'aria-describedby': 'f-case-ref-help' });
 
   const convictions = listEditor('conv', 'conviction', CONVICTION_FIELDS);
   const charges = listEditor('charge', 'pending charge', CHARGE_FIELDS);
@@ -256,7 +257,9 @@ export function decideView(section, ctx) {
         h('p', { class: 'help', id: 'f-agency-help' }, 'The law often depends on which agency is asked.')),
       h('div', { class: 'field' }, h('label', { for: 'f-date' }, 'Date of the request'), dateIn,
         h('p', { class: 'help', id: 'f-date-help' }, 'The law in force on this date decides.')),
-      h('div', { class: 'field' }, h('label', { for: 'f-kind' }, 'What do federal immigration authorities ask for?'), kSel)),
+      h('div', { class: 'field' }, h('label', { for: 'f-kind' }, 'What do federal immigration authorities ask for?'), kSel),
+      h('div', { class: 'field' }, h('label', { for: 'f-case-ref' }, 'Booking or case number (optional)'), caseIn,
+        h('p', { class: 'help', id: 'f-case-ref-help' }, 'Kept only as a keyed hash, so that reports count a person once. Never shown again.'))),
     h('fieldset', { id: 'request-facts' }, h('legend', {}, 'About the request'), factFields(REQUEST_FACTS)),
     h('fieldset', { id: 'subject-facts' }, h('legend', {}, 'About the person'),
       factFields(SUBJECT_FACTS),
@@ -267,7 +270,10 @@ export function decideView(section, ctx) {
         charges.body,
         factFields(MORE_FACTS))),
     formMsg,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'decide-btn' }, 'Decide')));
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'secondary', id: 'decide-btn', value: 'draft' }, 'Decide (draft, not recorded)'),
+      h('button', { type: 'submit', class: 'primary', id: 'record-btn', value: 'record' }, 'Decide and record')),
+    h('p', { class: 'help' }, 'A draft is not logged: try what-ifs freely. “Decide and record” logs the decision once for this request; recording again after a change logs a correction that replaces it in the reports.'));
 
   const applyKind = () => {
     const k = kSel.value;
@@ -283,6 +289,7 @@ export function decideView(section, ctx) {
   const build = () => {
     const req = { jurisdiction: jSel.value, date: dateIn.value, request: { kind: kSel.value } };
     if (aSel.value) req.agency = aSel.value;
+    if (caseIn.value.trim()) req.case_ref = caseIn.value.trim();
     for (const [p, , t] of ALL_FACTS) {
       const w = $(`#${idOf(p)}-wrap`, form);
       if (!w || w.hidden || w.closest('[hidden]')) continue;
@@ -332,8 +339,14 @@ export function decideView(section, ctx) {
     el.dispatchEvent(new Event('change'));
   };
 
+  // The record made for this request, if any: a second record of the same
+  // facts is the same record (same key); of changed facts, a correction.
+  let recorded = null; // { id, req: JSON text, key }
+  let busy = false;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (busy) return;
+    const mode = ev.submitter && ev.submitter.value === 'record' ? 'record' : 'draft';
     clear(formMsg);
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const missing = [[jSel, 'a jurisdiction'], [dateIn, 'the date'], [kSel, 'what is asked for']].filter(([el]) => !el.value);
@@ -343,26 +356,39 @@ export function decideView(section, ctx) {
       missing[0][0].focus();
       return;
     }
-    const btn = $('#decide-btn', form);
-    btn.disabled = true;
-    btn.textContent = 'Deciding…';
+    const btns = [$('#decide-btn', form), $('#record-btn', form)];
+    const labels = btns.map((b) => b.textContent);
+    busy = true;
+    btns.forEach((b) => { b.disabled = true; });
+    (mode === 'record' ? btns[1] : btns[0]).textContent = mode === 'record' ? 'Recording…' : 'Deciding…';
     const req = build();
+    const text = JSON.stringify(req);
+    let path = '/v1/decisions?dry_run=true';
+    let headers = {};
+    if (mode === 'record') {
+      if (recorded && recorded.req !== text) recorded = { supersedes: recorded.id, req: text, key: newKey() };
+      else if (!recorded) recorded = { req: text, key: newKey() };
+      path = recorded.supersedes ? `/v1/decisions?supersedes=${recorded.supersedes}` : '/v1/decisions';
+      headers = { 'Idempotency-Key': recorded.key };
+    }
     try {
       const [res, law] = await Promise.all([
-        api('/v1/decisions', { method: 'POST', body: req }),
+        api(path, { method: 'POST', body: req, headers }),
         api(`/v1/laws/${encodeURIComponent(req.jurisdiction)}?date=${encodeURIComponent(req.date)}`).catch(() => null),
       ]);
-      renderResult(result, live, res, law, { factWords, ifWords, goTo, setFact });
+      if (mode === 'record') recorded = { id: res.id, req: text, key: recorded.key };
+      renderResult(result, live, res, law, { factWords, ifWords, goTo, setFact, request: req });
     } catch (e) {
+      if (mode === 'record' && recorded && recorded.id === undefined) recorded = recorded.supersedes ? { id: recorded.supersedes, req: '' , key: newKey() } : null;
       formMsg.append(errorBox(e));
       if (e.field) {
-        const el = $(`#${idOf(e.field)}`, form) || $(`#f-${e.field}`, form);
+        const el = $(`#${idOf(e.field)}`, form) || $(`#f-${e.field.replace('_', '-')}`, form);
         if (el) el.setAttribute('aria-invalid', 'true');
       }
       clear(live, `Not decided: ${e.message}`);
     } finally {
-      btn.disabled = false;
-      btn.textContent = 'Decide';
+      busy = false;
+      btns.forEach((b, i) => { b.disabled = false; b.textContent = labels[i]; });
     }
   });
 
@@ -420,9 +446,13 @@ function renderResult(result, live, res, law, f) {
     h('span', { class: 'summary' }, summaryWords(d))));
 
   const sections = [];
-  sections.push(h('p', { class: 'meta' },
-    `Decision #${res.id}, logged ${res.logged_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} under the law in force on ${d.law ? d.law.as_of : ''}`,
-    d.law && d.law.version ? ` (version ${d.law.version})` : '', '.'));
+  const lawWords = [`the law in force on ${d.law ? d.law.as_of : ''}`, d.law && d.law.version ? ` (version ${d.law.version})` : ''];
+  sections.push(res.id === null || res.id === undefined
+    ? h('p', { class: 'meta draft', id: 'draft-note' }, h('strong', {}, 'Draft — not recorded. '), 'Decided under ', lawWords, '. Press “Decide and record” to log it.',
+      ' ', f.request ? h('a', { href: memoLink(f.request), target: '_blank', rel: 'noopener', id: 'draft-memo' }, 'Memo of this draft (shareable, no identifiers)') : null)
+    : h('p', { class: 'meta', id: 'recorded-note' },
+      `Recorded as decision #${res.id}${res.supersedes ? `, correcting #${res.supersedes}` : ''}, logged ${res.logged_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} under `, lawWords, '. ',
+      h('a', { href: `#memo/${res.id}`, id: 'memo-link' }, 'Decision memo')));
 
   if (d.reasons && d.reasons.length) {
     sections.push(h('section', { 'aria-labelledby': 'why-h' }, h('h3', { id: 'why-h' }, 'Why'),
@@ -465,7 +495,7 @@ function renderResult(result, live, res, law, f) {
   if (d.notes && d.notes.length) {
     sections.push(h('section', { 'aria-labelledby': 'notes-h' }, h('h3', { id: 'notes-h' }, 'Notes'), list(d.notes, (n) => n)));
   }
-  sections.push(actionForm(res.id));
+  if (res.id !== null && res.id !== undefined) sections.push(actionForm(res.id, d.outcome, res.request_kind || (f.request && f.request.request.kind)));
   if (d.trace && d.trace.length) {
     sections.push(h('details', { class: 'trace', id: 'trace' }, h('summary', { id: 'trace-summary' }, `How the answer was reached (${d.trace.length} provisions considered)`),
       h('ol', {}, d.trace.map((t) => h('li', {},
@@ -480,28 +510,82 @@ function renderResult(result, live, res, law, f) {
   live.scrollIntoView({ block: 'nearest' });
 }
 
-// Records what the agency then did: the annual reports count persons held and transferred.
-function actionForm(id) {
-  const msg = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card inset', id: 'action-form' },
-    h('h3', { id: 'act-h' }, 'Record what your agency did'),
-    h('p', { class: 'help' }, 'The annual reports count persons held and transferred; the decision alone does not say.'),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'act-acted' }), ' We did what was asked (held, notified, answered …)'),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'act-transferred' }), ' Custody was transferred to federal immigration authorities'),
-    h('div', { class: 'field' }, h('label', { for: 'act-note' }, 'Note (optional, up to 500 characters)'),
-      h('textarea', { id: 'act-note', maxlength: 500, rows: 2, 'aria-describedby': 'act-note-help' }),
-      h('p', { class: 'help', id: 'act-note-help' }, 'Do not write names, booking numbers or other identifiers: the log keeps the note as written, for good.')),
-    msg,
-    h('button', { type: 'submit', class: 'secondary' }, 'Record'));
+// A link that carries the request (and no identifier) to a memo anyone with
+// access can open: the memo page decides it afresh as a draft.
+export function memoLink(req) {
+  const clean = JSON.parse(JSON.stringify(req));
+  delete clean.case_ref;
+  if (clean.subject) for (const k of ['booking_number', 'name', 'identifiers']) delete clean.subject[k];
+  const b64 = btoa(unescape(encodeURIComponent(JSON.stringify(clean)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `#memo/r.${b64}`;
+}
+
+export const ACTS = {
+  held: 'Held the person (beyond release)',
+  notified: 'Notified them (release date or time)',
+  transferred: 'Transferred custody to federal immigration authorities',
+  gave_information: 'Gave the information asked for',
+  allowed_access: 'Allowed access or an interview',
+  declined: 'Declined the request',
+};
+
+// Records what the agency then did: one act with its date. The reports count
+// these acts. An act the decision said was prohibited needs a confirmation and
+// a reason. The form's key makes a second press of Record log nothing new.
+export function actionForm(id, outcome, kind, p = 'act') {
+  const msg = h('div', { 'aria-live': 'polite', id: `${p}-msg` });
+  const asked = { detainer: 'held', notification: 'notified', transfer: 'transferred', information: 'gave_information', access: 'allowed_access', interview: 'allowed_access' }[kind];
+  const actSel = h('select', { id: `${p}-kind`, required: true }, h('option', { value: '' }, 'Choose…'),
+    Object.entries(ACTS).map(([v, t]) => h('option', { value: v, selected: v === asked && outcome !== 'prohibited' }, t)));
+  const dateIn = h('input', { id: `${p}-date`, type: 'date', value: today(), max: today(), required: true });
+  const confirmBox = h('input', { type: 'checkbox', id: `${p}-confirm` });
+  const reason = h('textarea', { id: `${p}-reason`, maxlength: 500, rows: 2 });
+  const warn = h('div', { id: `${p}-warning`, class: 'warning', role: 'alert', hidden: true },
+    h('p', {}, h('strong', {}, 'The decision said this request is prohibited. '), 'Recording that your agency did it anyway is allowed, and the report will flag it.'),
+    h('label', { class: 'check' }, confirmBox, ' I confirm this is what was done'),
+    h('div', { class: 'field' }, h('label', { for: `${p}-reason` }, 'Why (required)'), reason));
+  const against = () => outcome === 'prohibited' && actSel.value && actSel.value !== 'declined';
+  actSel.addEventListener('change', () => { warn.hidden = !against(); });
+  let key = newKey();
+  let busy = false;
+  const btn = h('button', { type: 'submit', class: 'secondary', id: `${p}-record` }, 'Record');
+  const form = h('form', { class: 'card inset', id: p === 'act' ? 'action-form' : `${p}-form` },
+    h('h3', { id: `${p}-h` }, 'Record what your agency did'),
+    h('p', { class: 'help' }, 'Reports count what was done, not only what the law said: record each act (a hold, then a transfer) with its date.'),
+    h('div', { class: 'field' }, h('label', { for: `${p}-kind` }, 'What did your agency do?'), actSel),
+    h('div', { class: 'field' }, h('label', { for: `${p}-date` }, 'On what date?'), dateIn),
+    warn,
+    h('div', { class: 'field' }, h('label', { for: `${p}-note` }, 'Note (optional, up to 500 characters)'),
+      h('textarea', { id: `${p}-note`, maxlength: 500, rows: 2, 'aria-describedby': `${p}-note-help` }),
+      h('p', { class: 'help', id: `${p}-note-help` }, 'Do not write names, booking numbers or other identifiers: the log keeps the note as written, for good.')),
+    msg, btn);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const note = $('#act-note', form).value.trim();
+    if (busy) return;
+    if (!actSel.value) { clear(msg, h('p', { class: 'error', role: 'alert' }, 'Choose what your agency did.')); actSel.focus(); return; }
+    if (against() && (!confirmBox.checked || !reason.value.trim())) {
+      warn.hidden = false;
+      clear(msg, h('p', { class: 'error', role: 'alert' }, 'Confirm, and say why, to record an act the decision said was prohibited.'));
+      (confirmBox.checked ? reason : confirmBox).focus();
+      return;
+    }
+    const note = $(`#${p}-note`, form).value.trim();
+    const body = { act: actSel.value, date: dateIn.value, note: note || null };
+    if (against()) { body.confirm_prohibited = true; body.reason = reason.value.trim(); }
+    busy = true;
+    btn.disabled = true;
     try {
-      const r = await api(`/v1/decisions/${id}/actions`, { method: 'POST', body: {
-        acted: $('#act-acted', form).checked, transferred: $('#act-transferred', form).checked, note: note || null } });
-      clear(msg, h('p', { class: 'ok' }, `Recorded as log entry #${r.id}.`));
+      const r = await api(`/v1/decisions/${id}/actions`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
+      clear(msg, h('p', { class: 'ok', id: `${p}-ok` }, `Recorded as log entry #${r.id}${r.against_decision ? ' (flagged: against the decision)' : ''}.`));
+      // The next act is a new record.
+      key = newKey();
+      form.dispatchEvent(new CustomEvent('recorded', { detail: r }));
     } catch (e) {
+      if (e.status === 409 && e.field === 'confirm_prohibited') warn.hidden = false;
       clear(msg, errorBox(e));
+    } finally {
+      busy = false;
+      btn.disabled = false;
     }
   });
   return form;

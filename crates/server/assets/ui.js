@@ -20,8 +20,8 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export const whenUnauthorized = (f) => { onUnauthorized = f; };
 
-export async function api(path, { method = 'GET', body, raw = false } = {}) {
-  const headers = { Authorization: `Bearer ${token() || ''}` };
+export async function api(path, { method = 'GET', body, raw = false, headers: extra = {} } = {}) {
+  const headers = { ...extra, Authorization: `Bearer ${token() || ''}` };
   const init = { method, headers };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -47,6 +47,14 @@ export async function api(path, { method = 'GET', body, raw = false } = {}) {
     throw new ApiError(r.status, field, message);
   }
   return raw ? r : r.json();
+}
+
+// A fresh idempotency key: the server records once per key, so a second
+// press of a Record button (or a retry after a lost answer) logs nothing new.
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 // h('p', {class: 'x', onclick: f}, 'text', child, [more children])

@@ -15,6 +15,10 @@ pub struct Canonical {
 
 const IDENTIFIERS: &[&str] = &["booking_number", "name", "identifiers"];
 
+/// What the log keeps for an offense text brightline could not read as a
+/// code: it reads back as unknown in every list, as the original did.
+const UNREAD: &str = "(unread)";
+
 fn keep(src: &Map<String, Value>, allowed: &[&str]) -> Map<String, Value> {
     src.iter()
         .filter(|(k, v)| !v.is_null() && allowed.contains(&k.as_str()))
@@ -55,19 +59,42 @@ pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, R
     if let Some(Value::Object(s)) = obj.get("subject") {
         let subj_keys = scalar_keys("subject.");
         let mut subj = keep(s, &subj_keys);
-        for list in schema::LISTS {
+        for (li, list) in schema::LISTS.iter().enumerate() {
             let key = list.path.trim_start_matches("subject.");
             let Some(Value::Array(items)) = s.get(key) else {
                 continue;
             };
             let mut fields: Vec<&str> = list.fields.iter().map(|f| f.path).collect();
             fields.push("equivalent");
+            let decoded = facts.lists[li].as_deref().unwrap_or_default();
             let items: Vec<Value> = items
                 .iter()
-                .map(|it| {
-                    it.as_object()
-                        .map(|o| Value::Object(keep(o, &fields)))
-                        .unwrap_or(Value::Null)
+                .enumerate()
+                .map(|(ii, it)| {
+                    let Some(o) = it.as_object() else {
+                        return Value::Null;
+                    };
+                    let mut kept = keep(o, &fields);
+                    // Only the code as brightline read it is logged, never the
+                    // record's text: "NY PL 120.05 Juan Perez" is "NY PL 120.05".
+                    if kept.contains_key("offense") {
+                        let code = decoded.get(ii).and_then(|d| d.offense.clone());
+                        kept.insert(
+                            "offense".into(),
+                            Value::String(code.unwrap_or_else(|| UNREAD.into())),
+                        );
+                    }
+                    if let Some(Value::String(e)) = kept.get("equivalent") {
+                        let read = lib
+                            .read_offense(e, None, Some(pack))
+                            .ok()
+                            .and_then(|r| r.code);
+                        kept.insert(
+                            "equivalent".into(),
+                            read.map(Value::String).unwrap_or(Value::Null),
+                        );
+                    }
+                    Value::Object(kept)
                 })
                 .collect();
             subj.insert(key.to_string(), Value::Array(items));

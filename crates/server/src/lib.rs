@@ -2,15 +2,20 @@
 //! hash-chained log of `brightline-store` and acknowledged only after its
 //! commit. The API is described in docs/api.md and at `/openapi.json`.
 
+pub mod actions;
 pub mod canon;
 pub mod error;
 pub mod headers;
 pub mod laws;
 pub mod limits;
+pub mod map;
+pub mod memo;
 pub mod metrics;
 pub mod openapi;
+pub mod record;
 pub mod reports;
 pub mod strict;
+mod transparency;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use brightline::Library;
-use brightline_store::{ListQuery, Location, NewEntry, Role, Store, TokenInfo};
+use brightline_store::{ListQuery, Location, Role, Store, TokenInfo};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -46,7 +51,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub key: Vec<u8>,
     pub metrics: metrics::Metrics,
-    pub reports: Vec<reports::ReportDef>,
+    pub reports: Vec<brightline_core::report::ReportDef>,
+    records: record::Locks,
     pub limits: limits::Limits,
     rate: limits::TokenRate,
     pub writer_queue: limits::WriterQueue,
@@ -64,6 +70,7 @@ impl AppState {
             key,
             metrics: metrics::Metrics::default(),
             reports: reports::load(lib)?,
+            records: record::Locks::default(),
             rate: limits::TokenRate::new(&limits::Limits::default()),
             writer_queue: limits::WriterQueue::new(&limits::Limits::default()),
             limits: limits::Limits::default(),
@@ -85,6 +92,10 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data: PathBuf,
     pub database: Option<String>,
+    /// The log's private key (`brightline log keygen`): sign a checkpoint after every commit.
+    pub signing_key: Option<PathBuf>,
+    /// The identifier HMAC key; default: brightline_store::default_identifier_key.
+    pub identifier_key: Option<PathBuf>,
     pub limits: limits::Limits,
 }
 
@@ -102,11 +113,18 @@ pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
 pub type Opened = (Arc<Store>, Vec<u8>, Option<String>);
 
 pub fn open_store(cfg: &Config) -> Result<Opened, String> {
-    std::fs::create_dir_all(&cfg.data)
+    brightline_store::create_private_dir(&cfg.data)
         .map_err(|e| format!("cannot create {}: {e}", cfg.data.display()))?;
-    let store = Store::open(&location(&cfg.data, cfg.database.as_deref()))
-        .map_err(|e| format!("cannot open the decision log: {e}"))?;
-    let key = brightline_store::load_or_create_key(&cfg.data)
+    let loc = location(&cfg.data, cfg.database.as_deref());
+    let store = match &cfg.signing_key {
+        Some(p) => {
+            let k = brightline_store::checkpoint::read_signer(p).map_err(|e| e.to_string())?;
+            Store::open_signed(&loc, k)
+        }
+        None => Store::open(&loc),
+    }
+    .map_err(|e| format!("cannot open the decision log: {e}"))?;
+    let key = brightline_store::identifier_key(&cfg.data, cfg.identifier_key.as_deref())
         .map_err(|e| format!("identifier key: {e}"))?;
     let tokens = store.list_tokens().map_err(|e| e.to_string())?;
     let secret = if tokens
@@ -229,13 +247,20 @@ pub fn app(state: Shared) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/metrics", get(metrics_text))
         .route("/v1/me", get(me))
-        .route("/v1/decisions", post(decide).get(list_decisions))
+        .route("/v1/decisions", post(record::decide).get(list_decisions))
         .route("/v1/decisions/{id}", get(get_decision))
-        .route("/v1/decisions/{id}/actions", post(record_action))
+        .route("/v1/decisions/{id}/actions", post(record::record_action))
         .route("/v1/decisions/{id}/replay", get(replay_decision))
+        .route("/v1/decisions/{id}/proof", get(transparency::proof))
+        .route("/v1/log/checkpoint", get(transparency::checkpoint))
+        .route("/v1/log/consistency", get(transparency::consistency))
+        .route("/v1/decisions/{id}/memo", get(memo::memo_html))
+        .route("/v1/decisions/{id}/memo.pdf", get(memo::memo_pdf))
+        .route("/v1/memo", get(memo::draft_memo))
         .route("/v1/laws", get(list_laws))
         .route("/v1/laws/{jurisdiction}", get(law_in_force))
         .route("/v1/compare", get(compare))
+        .route("/v1/map", get(map::map_index))
         .route("/v1/diff", post(diff))
         .route("/v1/reports", get(list_reports))
         .route("/v1/reports/{id}", get(report))
@@ -432,7 +457,7 @@ async fn me(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>,
 }
 
 /// The decision as stored: the full decision less what replay re-derives.
-fn stored_decision(d: &Value) -> Value {
+pub(crate) fn stored_decision(d: &Value) -> Value {
     let mut d = d.clone();
     if let Some(o) = d.as_object_mut() {
         for k in ["trace", "counterfactuals", "law"] {
@@ -440,52 +465,6 @@ fn stored_decision(d: &Value) -> Value {
         }
     }
     d
-}
-
-#[utoipa::path(post, path = "/v1/decisions", security(("bearer" = [])), request_body(content = Object, description = "The request contract (schema/request.schema.json)"),
-    responses((status = 200, description = "The decision, after it was durably logged: {id, logged_at, law_hash, engine_version, entry_hash, decision}"),
-              (status = 400, description = "The request breaks the contract; nothing was logged", body = error::ErrorBody),
-              (status = 403, body = error::ErrorBody), (status = 413, body = error::ErrorBody), (status = 503, description = "Not logged", body = error::ErrorBody)))]
-async fn decide(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel],
-        "decide requests",
-    )
-    .await?;
-    let v = parse_body(body)?;
-    let c = canon::canonicalize(st.lib, &st.key, &v)?;
-    let decision = st.lib.decide(c.pack, &c.facts)?;
-    let full = serde_json::to_value(&decision).map_err(ApiError::internal)?;
-    let outcome = decision.outcome.as_str();
-    let entry = NewEntry {
-        kind: "decision".into(),
-        token_id: t.id.clone(),
-        law_hash: st.law_hash.clone(),
-        engine_version: brightline::ENGINE_VERSION.into(),
-        body: json!({ "request": c.request, "subject_key": c.subject_key, "decision": stored_decision(&full) }),
-    };
-    let slot = st.writer_queue.slot()?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    st.store.append_with(entry, move |r| {
-        // The slot frees when the writer is done, even if the client gave up.
-        drop(slot);
-        let _ = tx.send(r);
-    });
-    let a = rx
-        .await
-        .map_err(|_| ApiError::store("the log writer stopped"))?
-        .map_err(ApiError::store)?;
-    st.metrics.decided(outcome);
-    Ok(Json(json!({
-        "id": a.seq, "logged_at": a.logged_at, "law_hash": st.law_hash, "engine_version": brightline::ENGINE_VERSION,
-        "entry_hash": a.entry_hash, "decision": full,
-    })))
 }
 
 /// Reads a decision the caller may see (clerks: their own; others get 404 for it).
@@ -514,9 +493,13 @@ async fn visible_decision(
     }
 }
 
-fn action_json(a: &brightline_store::Entry) -> Value {
+fn action_json(a: &brightline_store::Entry, kind: Option<&str>) -> Value {
     let b = a.body_json();
-    json!({ "id": a.seq, "logged_at": a.logged_at, "token_id": a.token_id, "acted": b["acted"], "transferred": b["transferred"], "note": b["note"] })
+    json!({
+        "id": a.seq, "logged_at": a.logged_at, "token_id": a.token_id,
+        "acts": actions::acts_of(&b, kind), "date": b["date"], "note": b["note"],
+        "against_decision": b["against_decision"], "reason": b["reason"],
+    })
 }
 
 async fn token_names(st: &Shared) -> HashMap<String, String> {
@@ -527,7 +510,10 @@ async fn token_names(st: &Shared) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-#[utoipa::path(get, path = "/v1/decisions/{id}", security(("bearer" = [])), params(("id" = i64, Path, description = "log sequence number")),
+#[utoipa::path(get, path = "/v1/decisions/{id}", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "log sequence number"),
+           ("actions_limit" = Option<i64>, Query, description = "actions per page (default and most: the per-decision action cap)"),
+           ("actions_after" = Option<i64>, Query, description = "the page after this action id (`actions_next_after`)")),
     responses((status = 200, description = "The logged decision with its actions"), (status = 404, body = error::ErrorBody)))]
 async fn get_decision(
     State(st): State<Shared>,
@@ -557,7 +543,9 @@ async fn get_decision(
     };
     let e = visible_decision(&st, &t, id).await?;
     let s = st.clone();
-    let all = blocking(move || s.store.actions_for(&[id])).await?;
+    let refs = blocking(move || s.store.referring(&[id])).await?;
+    let superseded_by = refs.iter().find(|r| r.kind == "decision").map(|r| r.seq);
+    let all: Vec<_> = refs.iter().filter(|r| r.kind == "action").collect();
     let total = all.len();
     let mut actions: Vec<_> = all.into_iter().filter(|a| a.seq > after).collect();
     let more = actions.len() as i64 > page;
@@ -569,88 +557,17 @@ async fn get_decision(
     };
     let names = token_names(&st).await;
     let b = e.body_json();
+    let kind = e.meta.req_kind.as_deref();
     Ok(Json(json!({
         "id": e.seq, "logged_at": e.logged_at, "token_id": e.token_id, "token_name": names.get(&e.token_id),
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
-        "actions": actions.iter().map(action_json).collect::<Vec<_>>(),
+        "supersedes": b["supersedes"],
+        "superseded_by": superseded_by,
+        "actions": actions.iter().map(|a| action_json(a, kind)).collect::<Vec<_>>(),
         "actions_total": total, "actions_next_after": next_after,
-        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash,
+        "prev_hash": e.prev_hash, "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "erased": e.erased(),
     })))
-}
-
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionBody {
-    /// The agency did what was asked (held, notified, answered, …).
-    pub acted: bool,
-    /// Custody was transferred to federal immigration authorities.
-    pub transferred: bool,
-    pub note: Option<String>,
-}
-
-#[utoipa::path(post, path = "/v1/decisions/{id}/actions", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionBody,
-    responses((status = 201, description = "The action, logged: {id, decision, logged_at, entry_hash}"), (status = 400, body = error::ErrorBody), (status = 404, body = error::ErrorBody)))]
-async fn record_action(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let t = require(
-        &st,
-        &headers,
-        &[Role::Clerk, Role::Counsel],
-        "record actions",
-    )
-    .await?;
-    let id = parse_id(&id)?;
-    let v = parse_body(body)?;
-    let a: ActionBody = serde_json::from_value(v).map_err(|e| {
-        let msg = e.to_string();
-        let field = ["acted", "transferred", "note"]
-            .into_iter()
-            .find(|f| msg.contains(&format!("`{f}`")))
-            .unwrap_or("(body)");
-        ApiError::bad(
-            field,
-            format!(
-                "{msg}; expected {{\"acted\": bool, \"transferred\": bool, \"note\": string?}}"
-            ),
-        )
-    })?;
-    if a.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::bad("note", "at most 500 characters"));
-    }
-    visible_decision(&st, &t, id).await?;
-    let s = st.clone();
-    let n = blocking(move || s.store.actions_for(&[id])).await?.len();
-    if n >= st.limits.max_actions {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            None,
-            format!(
-                "decision {id} already has {n} actions, the most one decision may have; \
-                 ask for a new decision if the case went on"
-            ),
-        ));
-    }
-    let entry = NewEntry {
-        kind: "action".into(),
-        token_id: t.id,
-        law_hash: st.law_hash.clone(),
-        engine_version: brightline::ENGINE_VERSION.into(),
-        body: json!({ "decision": id, "acted": a.acted, "transferred": a.transferred, "note": a.note }),
-    };
-    let slot = st.writer_queue.slot()?;
-    let s = st.clone();
-    let r = blocking(move || {
-        let r = s.store.append(entry);
-        drop(slot);
-        r
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": r.seq, "decision": id, "logged_at": r.logged_at, "entry_hash": r.entry_hash }))).into_response())
 }
 
 /// Re-derives a logged decision. Shared with `brightline log replay`.
@@ -759,24 +676,28 @@ async fn list_decisions(
     rows.truncate(limit as usize);
     let ids: Vec<i64> = rows.iter().map(|e| e.seq).collect();
     let s = st.clone();
-    let actions = blocking(move || s.store.actions_for(&ids)).await?;
-    let mut latest: HashMap<i64, Value> = HashMap::new();
-    for a in &actions {
-        if let Some(r) = a.meta.ref_seq {
-            latest.insert(r, a.body_json());
-        }
-    }
+    let refs = blocking(move || s.store.referring(&ids)).await?;
     let names = token_names(&st).await;
     let out: Vec<Value> = rows
         .iter()
         .map(|e| {
             let b = e.body_json();
-            let a = latest.get(&e.seq);
+            let kind = e.meta.req_kind.as_deref();
+            let mine = refs.iter().filter(|r| r.meta.ref_seq == Some(e.seq));
+            let mut acts: Vec<String> = Vec::new();
+            let mut superseded_by = None;
+            for r in mine {
+                if r.kind == "decision" {
+                    superseded_by = Some(r.seq);
+                } else {
+                    acts.extend(actions::acts_of(&r.body_json(), kind));
+                }
+            }
             json!({
                 "id": e.seq, "logged_at": e.logged_at, "token_id": e.token_id, "token_name": names.get(&e.token_id),
                 "jurisdiction": e.meta.jurisdiction, "agency": e.meta.agency, "date": e.meta.req_date, "kind": e.meta.req_kind,
                 "outcome": e.meta.outcome, "summary": b["decision"]["summary"],
-                "acted": a.map(|a| a["acted"].clone()), "transferred": a.map(|a| a["transferred"].clone()),
+                "acts": acts, "supersedes": b["supersedes"], "superseded_by": superseded_by,
             })
         })
         .collect();
@@ -932,7 +853,11 @@ async fn diff(
     let d = tokio::task::spawn_blocking(move || analysis::diff(lib, a, bb))
         .await
         .map_err(ApiError::internal)??;
-    Ok(Json(serde_json::to_value(&d).map_err(ApiError::internal)?))
+    let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;
+    // What changed, by provision, before the regions.
+    v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
+        .map_err(ApiError::internal)?;
+    Ok(Json(v))
 }
 
 #[utoipa::path(get, path = "/v1/reports", security(("bearer" = [])), responses((status = 200, description = "Report definitions"), (status = 403, body = error::ErrorBody)))]
@@ -949,7 +874,8 @@ async fn list_reports(
                 "id": r.id, "title": r.title, "citation": r.citation, "agency": r.agency,
                 "period": r.schedule.last().map(|s| s.period.clone()),
                 "schedules": r.schedule.iter().map(|s| json!({"effective": s.effective, "citation": s.citation, "period": s.period, "period_ends": s.period_ends})).collect::<Vec<_>>(),
-                "fields": r.field.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                "jurisdiction": st.lib.packs[r.pack].id,
+                "fields": r.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -992,24 +918,7 @@ async fn report(
     let (from, to) = (p.from.to_string(), p.to.to_string());
     let s = st.clone();
     let v = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let entries = s
-            .store
-            .decisions_between(&from, &to)
-            .map_err(ApiError::store)?;
-        let ids: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-        let mut latest: HashMap<i64, Value> = HashMap::new();
-        for chunk in ids.chunks(10_000) {
-            for a in s.store.actions_for(chunk).map_err(ApiError::store)? {
-                if let Some(r) = a.meta.ref_seq {
-                    latest.insert(r, a.body_json());
-                }
-            }
-        }
-        let rows: Vec<reports::Row> = entries
-            .iter()
-            .filter_map(|e| reports::row(s.lib, e, latest.get(&e.seq)))
-            .collect();
-        let unreadable = entries.len() - rows.len();
+        let (rows, unreadable) = reports::rows(s.lib, &s.store, &from, &to)?;
         Ok(reports::compute(
             s.lib,
             &r,
@@ -1101,7 +1010,7 @@ async fn list_tokens(
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     pub name: String,
-    /// clerk, counsel, auditor or admin
+    /// clerk, counsel, auditor, admin or witness
     pub role: String,
 }
 
@@ -1112,7 +1021,7 @@ async fn create_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
     let v = parse_body(body)?;
     let b: TokenBody = serde_json::from_value(v).map_err(|e| {
         ApiError::bad(
@@ -1121,29 +1030,49 @@ async fn create_token(
         )
     })?;
     let role = Role::parse(&b.role)
-        .ok_or_else(|| ApiError::bad("role", "one of: clerk, counsel, auditor, admin"))?;
+        .ok_or_else(|| ApiError::bad("role", "one of: clerk, counsel, auditor, admin, witness"))?;
     let name = b.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad("name", "1 to 100 characters"));
     }
+    // The creation is an entry of the log: it waits for the writer like any append.
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
-    let (info, secret) = blocking(move || s.store.create_token(&name, role)).await?;
+    let (info, secret) = blocking(move || {
+        let r = s.store.create_token_by(&admin.id, &name, role);
+        drop(slot);
+        r
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": info.id, "name": info.name, "role": info.role, "created_at": info.created_at, "token": secret }))).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/tokens/{id}", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody)))]
+    responses((status = 200, description = "{id, revoked_at}"), (status = 404, body = error::ErrorBody), (status = 409, description = "The last admin token cannot be revoked", body = error::ErrorBody)))]
 async fn revoke_token(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    // The revocation is an entry of the log: it waits for the writer like any append.
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
     let id2 = id.clone();
-    let t = blocking(move || s.store.revoke_token(&id2))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
+    let t = tokio::task::spawn_blocking(move || {
+        let r = s.store.revoke_token_by(&admin.id, &id2);
+        drop(slot);
+        r
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        brightline_store::StoreError::Conflict(m) => {
+            ApiError::new(StatusCode::CONFLICT, Some("id"), m)
+        }
+        e => ApiError::store(e),
+    })?
+    .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
     if let Ok(mut c) = st.tokens.lock() {
         c.retain(|_, (ti, _)| ti.id != t.id);
     }
@@ -1189,8 +1118,8 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(healthz, metrics_text, me, decide, list_decisions, get_decision, record_action, replay_decision, list_laws, law_in_force, compare, diff, list_reports, report, log_entries, log_verify, list_tokens, create_token, revoke_token),
-    components(schemas(error::ErrorBody, error::ErrorDetail, ActionBody, TokenBody, DiffBody, DiffSide)),
+    paths(healthz, metrics_text, me, record::decide, list_decisions, get_decision, record::record_action, replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, list_laws, law_in_force, compare, map::map_index, diff, list_reports, report, log_entries, log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, list_tokens, create_token, revoke_token),
+    components(schemas(error::ErrorBody, error::ErrorDetail, actions::ActionBody, TokenBody, DiffBody, DiffSide)),
     modifiers(&Bearer)
 )]
 pub struct ApiDoc;

@@ -1,366 +1,117 @@
-//! The statutory reports of `laws/*/reports.toml`, computed from the log.
+//! The statutory reports of `laws/*/reports.toml`, counted from the log.
 //!
-//! Each field's `count` is a small language: `count [distinct subject] where
-//! TERM and TERM …`, with terms `PATH == V`, `PATH in {A, B}`, `[not] PATH`,
-//! `any|no subject.convictions (offense in TABLE and level is LEVEL)`, and
-//! names of other fields of the same report (their condition). Text in
-//! parentheses after a term is a remark for whoever files the report. A count
-//! that does not start with `count` is not derivable from decisions and is
-//! reported as null with its text as the note.
+//! The definitions are law: `brightline_core::report` reads, compiles and
+//! checks them when the server starts (a report that does not compile stops
+//! it). This module chooses the period, reads the decisions of that period
+//! with their actions and corrections, and renders the counts (JSON, CSV, HTML).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
-use brightline::{schema, Library};
-use serde::Deserialize;
+use brightline::Library;
+use brightline_core::report::{self, Act, ReportDef, Row, Schedule};
+use brightline_store::{Entry, Store};
 use serde_json::{json, Value};
 use time::{Date, Month};
 
 use crate::error::ApiError;
 
-#[derive(Deserialize, Clone, Debug)]
-pub struct ReportsFile {
-    #[serde(default)]
-    pub report: Vec<ReportDef>,
-}
-
-#[derive(Deserialize, Clone, Debug)]
-pub struct ReportDef {
-    pub id: String,
-    pub title: String,
-    pub citation: String,
-    pub agency: String,
-    #[serde(default)]
-    pub schedule: Vec<Schedule>,
-    #[serde(default)]
-    pub field: Vec<Field>,
-}
-
-#[derive(Deserialize, Clone, Debug)]
-pub struct Schedule {
-    pub effective: String,
-    pub citation: String,
-    pub period: String,
-    pub period_ends: String,
-    #[serde(default)]
-    pub words: String,
-    #[serde(default)]
-    pub confidence: Option<String>,
-}
-
-#[derive(Deserialize, Clone, Debug)]
-pub struct Field {
-    pub name: String,
-    #[serde(default)]
-    pub paragraph: Option<String>,
-    pub words: String,
-    pub count: String,
-    #[serde(default)]
-    pub disaggregate: Option<String>,
-}
-
-/// Every report definition of the loaded packs.
+/// Every report definition of the loaded packs, compiled; an error names the
+/// file and line of every definition that does not compile.
 pub fn load(lib: &Library) -> Result<Vec<ReportDef>, String> {
-    let mut out = Vec::new();
-    for p in &lib.packs {
-        for f in p.files.iter().filter(|f| f.path.ends_with("/reports.toml")) {
-            let file: ReportsFile =
-                toml::from_str(&f.text).map_err(|e| format!("{}: {e}", f.path))?;
-            out.extend(file.report);
-        }
+    let (reports, diags) = report::load(lib);
+    if diags.is_empty() {
+        Ok(reports)
+    } else {
+        Err(diags
+            .iter()
+            .map(|d| d.short())
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
-    Ok(out)
 }
 
-// ------------------------------------------------------------ the count language
-
-#[derive(Clone, Debug, PartialEq)]
-enum Cond {
-    In(String, Vec<String>),
-    Truthy(String, bool),
-    Field(String),
-    Convictions {
-        any: bool,
-        table: String,
-        level: Option<String>,
-    },
-}
-
-#[derive(Clone, Debug)]
-struct Count {
-    distinct: bool,
-    terms: Vec<Cond>,
-    remarks: Vec<String>,
-}
-
-/// Splits on ` and ` outside parentheses and braces.
-fn split_and(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    let mut rest = s;
-    while !rest.is_empty() {
-        if depth == 0 && rest.starts_with(" and ") {
-            out.push(std::mem::take(&mut cur));
-            rest = &rest[5..];
-            continue;
-        }
-        let Some(c) = rest.chars().next() else { break };
-        match c {
-            '(' | '{' => depth += 1,
-            ')' | '}' => depth -= 1,
-            _ => {}
-        }
-        cur.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    out.push(cur);
-    out.into_iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
+/// The acts recorded by one action entry, with its date and reason.
+pub fn acts_of(action: &Entry, kind: Option<&str>) -> Vec<Act> {
+    let b = action.body_json();
+    let date = b["date"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| Some(action.logged_at.chars().take(10).collect()));
+    crate::actions::acts_of(&b, kind)
+        .into_iter()
+        .map(|act| Act {
+            act,
+            date: date.clone(),
+            reason: b["reason"].as_str().map(str::to_string),
+        })
         .collect()
 }
 
-fn parse_count(text: &str, fields: &[String]) -> Result<Option<Count>, String> {
-    let t = text.trim();
-    let (distinct, rest) = if let Some(r) = t.strip_prefix("count distinct subject where ") {
-        (true, r)
-    } else if let Some(r) = t.strip_prefix("count where ") {
-        (false, r)
-    } else {
-        return Ok(None);
-    };
-    let mut terms = Vec::new();
-    let mut remarks = Vec::new();
-    for term in split_and(rest) {
-        let (any, inner) = if let Some(r) = term.strip_prefix("any ") {
-            (Some(true), r)
-        } else if let Some(r) = term.strip_prefix("no ") {
-            (Some(false), r)
-        } else {
-            (None, term.as_str())
-        };
-        if let Some(any) = any {
-            let inner = inner
-                .strip_prefix("subject.convictions")
-                .ok_or_else(|| format!("`{term}`: only subject.convictions can be quantified"))?
-                .trim();
-            let inner = inner
-                .strip_prefix('(')
-                .and_then(|x| x.strip_suffix(')'))
-                .ok_or_else(|| format!("`{term}`: expected (offense in TABLE …)"))?;
-            let (mut table, mut level) = (None, None);
-            for part in split_and(inner) {
-                if let Some(t) = part.strip_prefix("offense in ") {
-                    table = Some(t.trim().to_string());
-                } else if let Some(l) = part.strip_prefix("level is ") {
-                    level = Some(l.trim().to_string());
-                } else {
-                    return Err(format!("`{part}` is not a conviction test"));
-                }
+/// The rows a report counts for a period: every decision whose request date
+/// is in it and that no later decision corrects, with the acts recorded on
+/// it and on every decision it corrects. Returns the rows and how many
+/// decisions could not be read (a request the running law no longer decodes).
+pub fn rows(
+    lib: &Library,
+    store: &Store,
+    from: &str,
+    to: &str,
+) -> Result<(Vec<Row>, usize), ApiError> {
+    let entries = store.decisions_between(from, to).map_err(ApiError::store)?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    let mut refs: HashMap<i64, Vec<Entry>> = HashMap::new();
+    for chunk in ids.chunks(10_000) {
+        for r in store.referring(chunk).map_err(ApiError::store)? {
+            if let Some(d) = r.meta.ref_seq {
+                refs.entry(d).or_default().push(r);
             }
-            let table = table.ok_or_else(|| format!("`{term}`: no `offense in TABLE`"))?;
-            terms.push(Cond::Convictions { any, table, level });
-            continue;
         }
-        // A trailing parenthetical is a remark for the person filing the report.
-        let (body, remark) = match term.find(" (") {
-            Some(i) if term.ends_with(')') => (
-                term[..i].trim().to_string(),
-                Some(term[i + 2..term.len() - 1].to_string()),
-            ),
-            _ => (term.clone(), None),
-        };
-        remarks.extend(remark);
-        let cond = if let Some((p, v)) = body.split_once(" == ") {
-            match v.trim() {
-                "true" => Cond::Truthy(p.trim().into(), true),
-                "false" => Cond::Truthy(p.trim().into(), false),
-                v => Cond::In(p.trim().into(), vec![v.to_string()]),
-            }
-        } else if let Some((p, v)) = body.split_once(" in ") {
-            let set = v
-                .trim()
-                .strip_prefix('{')
-                .and_then(|x| x.strip_suffix('}'))
-                .ok_or_else(|| format!("`{body}`: expected {{a, b}}"))?;
-            Cond::In(
-                p.trim().into(),
-                set.split(',').map(|x| x.trim().to_string()).collect(),
-            )
-        } else if let Some(p) = body.strip_prefix("not ") {
-            Cond::Truthy(p.trim().into(), false)
-        } else if fields.iter().any(|f| f == &body) {
-            Cond::Field(body)
-        } else if !body.contains(' ') {
-            Cond::Truthy(body, true)
-        } else {
-            return Err(format!("cannot read `{body}`"));
-        };
-        terms.push(cond);
     }
-    Ok(Some(Count {
-        distinct,
-        terms,
-        remarks,
-    }))
-}
-
-// ------------------------------------------------------------ rows
-
-/// What the counts can see of one logged decision.
-pub struct Row {
-    subject: Option<String>,
-    seq: i64,
-    agency: Option<&'static str>,
-    kind: Option<&'static str>,
-    outcome: String,
-    rules: Vec<String>,
-    obligations: Vec<String>,
-    acted: Option<bool>,
-    transferred: Option<bool>,
-    tsdb: Option<bool>,
-    /// (member bits, level index) of each conviction.
-    convictions: Vec<(u64, i64)>,
-    information: Vec<&'static str>,
-}
-
-/// Builds a row from a decision entry and the latest action recorded for it.
-pub fn row(lib: &Library, e: &brightline_store::Entry, action: Option<&Value>) -> Option<Row> {
-    let body = e.body_json();
-    let (_, facts) = lib.decode(body.get("request")?).ok()?;
-    let en = |domain: &'static [&'static str], v: i64| {
-        if v == brightline::MISSING {
-            None
-        } else {
-            domain.get(v as usize).copied()
-        }
-    };
-    let d = body.get("decision")?;
-    let strs = |key: &str, sub: &str| -> Vec<String> {
-        d.get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.get(sub).and_then(Value::as_str))
-                    .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let info_v = facts.scalars[schema::scalar("request.information")?];
-    let level = schema::CONVICTION_FIELDS
+    let superseded: HashSet<i64> = refs
         .iter()
-        .position(|f| f.path == "level")?;
-    let tsdb = facts.scalars[schema::scalar("subject.tsdb_match")?];
-    Some(Row {
-        subject: body
-            .get("subject_key")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        seq: e.seq,
-        agency: en(schema::AGENCIES, facts.scalars[schema::AGENCY]),
-        kind: en(schema::KINDS, facts.scalars[schema::KIND]),
-        outcome: d
-            .get("outcome")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        rules: strs("reasons", "rule"),
-        obligations: strs("obligations", "id"),
-        acted: action.and_then(|a| a.get("acted")).and_then(Value::as_bool),
-        transferred: action
-            .and_then(|a| a.get("transferred"))
-            .and_then(Value::as_bool),
-        tsdb: if tsdb == brightline::MISSING {
-            None
-        } else {
-            Some(tsdb != 0)
-        },
-        convictions: facts.lists[0]
-            .as_ref()
-            .map(|items| items.iter().map(|i| (i.member, i.fields[level])).collect())
-            .unwrap_or_default(),
-        information: if info_v == brightline::MISSING {
-            Vec::new()
-        } else {
-            schema::INFORMATION
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| info_v & (1 << i) != 0)
-                .map(|(_, s)| *s)
-                .collect()
-        },
-    })
-}
-
-struct Evaluator<'a> {
-    lib: &'a Library,
-    counts: BTreeMap<String, Count>,
-}
-
-impl Evaluator<'_> {
-    fn holds(&self, c: &Cond, r: &Row, depth: usize) -> Result<bool, String> {
-        Ok(match c {
-            Cond::In(path, vals) => {
-                let has = |v: &str| vals.iter().any(|x| x == v);
-                match path.as_str() {
-                    "agency" => r.agency.is_some_and(has),
-                    "request.kind" => r.kind.is_some_and(has),
-                    "outcome" => has(&r.outcome),
-                    "rule" => r.rules.iter().any(|x| has(x)),
-                    "obligation" => r.obligations.iter().any(|x| has(x)),
-                    "request.information" => r.information.iter().any(|x| has(x)),
-                    p => return Err(format!("`{p}` is not something the log records")),
-                }
+        .filter(|(_, v)| v.iter().any(|e| e.kind == "decision"))
+        .map(|(k, _)| *k)
+        .collect();
+    let mut out = Vec::new();
+    let mut unreadable = 0;
+    for e in entries.iter().filter(|e| !superseded.contains(&e.seq)) {
+        let b = e.body_json();
+        let kind = e.meta.req_kind.as_deref();
+        let mut acts: Vec<Act> = refs
+            .get(&e.seq)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.kind == "action")
+            .flat_map(|a| acts_of(a, kind))
+            .collect();
+        // The decisions this one corrects may lie outside the period: their
+        // acts belong to the chain all the same.
+        let mut prev = b["supersedes"].as_i64();
+        let mut seen = HashSet::new();
+        while let Some(p) = prev.filter(|p| seen.insert(*p)) {
+            let Some(pe) = store.get(p).map_err(ApiError::store)? else {
+                break;
+            };
+            let pk = pe.meta.req_kind.clone();
+            for a in store.actions_for(&[p]).map_err(ApiError::store)? {
+                acts.extend(acts_of(&a, pk.as_deref()));
             }
-            Cond::Truthy(path, want) => {
-                let v = match path.as_str() {
-                    "decision.acted" => r.acted,
-                    "decision.transferred" => r.transferred,
-                    "subject.tsdb_match" => r.tsdb,
-                    p => return Err(format!("`{p}` is not a true/false fact the log records")),
-                };
-                // Unknown (no action recorded, fact not sent) satisfies neither reading.
-                v == Some(*want)
-            }
-            Cond::Field(name) => {
-                let f = self
-                    .counts
-                    .get(name)
-                    .ok_or_else(|| format!("no field `{name}`"))?;
-                if depth > 8 {
-                    return Err("fields refer to each other in a loop".into());
-                }
-                let mut ok = true;
-                for t in &f.terms {
-                    ok &= self.holds(t, r, depth + 1)?;
-                }
-                ok
-            }
-            Cond::Convictions { any, table, level } => {
-                let bit = self
-                    .lib
-                    .lists
-                    .iter()
-                    .position(|t| &t.name == table)
-                    .ok_or_else(|| format!("no offense table `{table}`"))?;
-                let lvl = match level {
-                    Some(l) => Some(
-                        schema::value_index(schema::LEVELS, l)
-                            .ok_or_else(|| format!("`{l}` is not a level"))?
-                            as i64,
-                    ),
-                    None => None,
-                };
-                let found = r
-                    .convictions
-                    .iter()
-                    .any(|(m, l)| m & (1 << bit) != 0 && lvl.is_none_or(|x| x == *l));
-                found == *any
-            }
-        })
+            prev = pe.body_json()["supersedes"].as_i64();
+        }
+        match Row::new(
+            lib,
+            e.seq,
+            &b["request"],
+            b["subject_key"].as_str().map(str::to_string),
+            &b["decision"],
+            acts,
+        ) {
+            Some(r) => out.push(r),
+            None => unreadable += 1,
+        }
     }
+    Ok((out, unreadable))
 }
 
 // ------------------------------------------------------------ periods
@@ -461,7 +212,7 @@ pub fn period<'a>(
 
 // ------------------------------------------------------------ computing
 
-/// Computes a report over the given rows. Returns the JSON of docs/api.md.
+/// Counts a report over rows of its period. Returns the JSON of docs/api.md.
 pub fn compute(
     lib: &Library,
     r: &ReportDef,
@@ -470,114 +221,63 @@ pub fn compute(
     rows: &[Row],
     unreadable: usize,
 ) -> Value {
-    let names: Vec<String> = r.field.iter().map(|f| f.name.clone()).collect();
-    let mut ev = Evaluator {
-        lib,
-        counts: BTreeMap::new(),
-    };
-    let mut parsed = Vec::new();
-    for f in &r.field {
-        let c = parse_count(&f.count, &names);
-        if let Ok(Some(c)) = &c {
-            ev.counts.insert(f.name.clone(), c.clone());
-        }
-        parsed.push(c);
-    }
-    let without_action = rows.iter().filter(|r| r.acted.is_none()).count();
+    let scoped: Vec<&Row> = rows
+        .iter()
+        .filter(|x| report::in_scope(lib, r, x))
+        .collect();
+    let counts = report::count(r, &scoped);
+    let without_action = scoped.iter().filter(|x| x.acts.is_empty()).count();
     let mut fields = Vec::new();
-    for (f, c) in r.field.iter().zip(parsed) {
-        let (value, unit, breakdown, mut note) = match c {
-            Ok(None) => (Value::Null, Value::Null, Value::Null, f.count.clone()),
-            Err(e) => (
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                format!("cannot compute: {e}"),
-            ),
-            Ok(Some(c)) => {
-                let mut matched: Vec<&Row> = Vec::new();
-                let mut err = None;
-                for row in rows {
-                    let mut ok = true;
-                    for t in &c.terms {
-                        match ev.holds(t, row, 0) {
-                            Ok(b) => ok &= b,
-                            Err(e) => {
-                                err = Some(e);
-                                ok = false;
-                            }
-                        }
-                    }
-                    if ok {
-                        matched.push(row);
-                    }
-                }
-                if let Some(e) = err {
-                    (
-                        Value::Null,
-                        Value::Null,
-                        Value::Null,
-                        format!("cannot compute: {e}"),
-                    )
-                } else {
-                    let mut note = String::new();
-                    let value = if c.distinct {
-                        let mut seen = HashSet::new();
-                        let anonymous = matched.iter().filter(|r| r.subject.is_none()).count();
-                        for m in &matched {
-                            seen.insert(m.subject.clone().unwrap_or_else(|| format!("#{}", m.seq)));
-                        }
-                        if anonymous > 0 {
-                            note.push_str(&format!("{anonymous} matching decisions sent no subject identifier and count as one person each. "));
-                        }
-                        seen.len()
-                    } else {
-                        matched.len()
-                    };
-                    let uses_actions = c.terms.iter().any(|t| matches!(t, Cond::Truthy(p, _) if p.starts_with("decision.")))
-                        || c.terms.iter().any(|t| matches!(t, Cond::Field(n) if ev.counts.get(n).is_some_and(|x| x.terms.iter().any(|t| matches!(t, Cond::Truthy(p, _) if p.starts_with("decision."))))));
-                    if uses_actions && without_action > 0 {
-                        note.push_str(&format!("{without_action} decisions in the period have no recorded action (POST /v1/decisions/{{id}}/actions) and are not counted here. "));
-                    }
-                    for rm in &c.remarks {
-                        note.push_str(&format!("By hand: {rm}. "));
-                    }
-                    let breakdown = if c.terms.iter().any(|t| matches!(t, Cond::In(p, v) if p == "request.kind" && v.iter().any(|x| x == "information"))) {
-                        let mut b = serde_json::Map::new();
-                        for cat in schema::INFORMATION {
-                            let n = matched.iter().filter(|r| r.information.contains(cat)).count();
-                            b.insert(cat.to_string(), json!(n));
-                        }
-                        Value::Object(b)
-                    } else {
-                        Value::Null
-                    };
-                    (
-                        json!(value),
-                        json!(if c.distinct { "persons" } else { "requests" }),
-                        breakdown,
-                        note.trim().to_string(),
-                    )
+    let mut flagged_all: Vec<&report::Flag> = Vec::new();
+    for (f, c) in r.fields.iter().zip(&counts) {
+        let mut note = String::new();
+        if c.anonymous > 0 {
+            let _ = write!(note, "{} counted decisions sent no case reference or identifier and count as one person each. ", c.anonymous);
+        }
+        let uses_actions = f
+            .count_text
+            .as_deref()
+            .is_some_and(|t| t.contains("action ") || t.contains("action is"))
+            || f.count_text.as_deref().is_some_and(|t| {
+                r.fields.iter().any(|o| {
+                    t.contains(&o.name)
+                        && o.count_text
+                            .as_deref()
+                            .is_some_and(|x| x.contains("action "))
+                })
+            });
+        if uses_actions && without_action > 0 {
+            let _ = write!(note, "{without_action} decisions in the period have no recorded action (POST /v1/decisions/{{id}}/actions); a count of what was done does not see them. ");
+        }
+        if !c.flagged.is_empty() {
+            for x in &c.flagged {
+                if !flagged_all.contains(&x) {
+                    flagged_all.push(x);
                 }
             }
-        };
+            let _ = write!(note, "{} counted acts went against a decision that said the request was prohibited (listed in `flagged`). ", c.flagged.len());
+        }
+        if let Some(h) = &f.by_hand {
+            let _ = write!(note, "By hand: {h}. ");
+        }
         if let Some(d) = &f.disaggregate {
-            if !note.is_empty() {
-                note.push(' ');
-            }
-            note.push_str(&format!("Disaggregate: {d}"));
+            let _ = write!(note, "Disaggregate: {d}");
         }
         fields.push(json!({
-            "name": f.name, "paragraph": f.paragraph, "words": f.words, "count": f.count,
-            "value": value, "unit": unit, "breakdown": breakdown, "note": note,
+            "name": f.name, "paragraph": f.paragraph, "words": f.words, "count": f.count_text,
+            "value": c.value, "unit": c.unit, "breakdown": c.by_information, "decisions": c.decisions,
+            "flagged": c.flagged, "note": note.trim(),
         }));
     }
     json!({
-        "report": { "id": r.id, "title": r.title, "citation": r.citation, "agency": r.agency },
+        "report": { "id": r.id, "title": r.title, "citation": r.citation, "agency": r.agency, "jurisdiction": lib.packs[r.pack].id },
         "period": { "from": p.from.to_string(), "to": p.to.to_string() },
         "schedule": sched.map(|s| json!({ "citation": s.citation, "period": s.period, "period_ends": s.period_ends, "words": s.words, "confidence": s.confidence })),
-        "decisions_counted": rows.len(),
+        "decisions_counted": scoped.len(),
+        "decisions_elsewhere": rows.len() - scoped.len(),
         "decisions_unreadable": unreadable,
+        "decisions_without_action": without_action,
+        "flagged": flagged_all,
         "fields": fields,
     })
 }
@@ -637,7 +337,7 @@ pub fn html(v: &Value) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #ccc;padding:.4rem;text-align:left;vertical-align:top}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}.note{{color:#555;font-size:.9em}}</style></head><body>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #ccc;padding:.4rem;text-align:left;vertical-align:top}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}.note{{color:#555;font-size:.9em}}.flag{{color:#9b1c1c}}@media print{{svg{{max-width:100%}}}}</style></head><body>\
          <h1>{title}</h1><p>{cit} — period {from} to {to}</p>",
         title = t(&v["report"]["title"]),
         cit = t(&v["report"]["citation"]),
@@ -691,6 +391,25 @@ pub fn html(v: &Value) -> String {
                 parts.join(", ")
             );
         }
+        if let Some(fl) = f["flagged"].as_array().filter(|a| !a.is_empty()) {
+            let items: Vec<String> = fl
+                .iter()
+                .map(|x| {
+                    format!(
+                        "<li>decision #{} — {} on {}: {}</li>",
+                        x["decision"],
+                        esc(x["act"].as_str().unwrap_or("")),
+                        esc(x["date"].as_str().unwrap_or("?")),
+                        esc(x["reason"].as_str().unwrap_or("no reason recorded"))
+                    )
+                })
+                .collect();
+            let _ = write!(
+                extra,
+                "<div class=\"flag\"><strong>Against the decision (prohibited):</strong><ul>{}</ul></div>",
+                items.join("")
+            );
+        }
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{value}</td><td>{}<br><span class=\"note\">{}</span>{extra}</td></tr>",
@@ -709,48 +428,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_every_bundled_count() {
+    fn every_bundled_report_loads() {
         let lib = brightline::bundled().unwrap();
         let reports = load(lib).unwrap();
-        assert!(reports.iter().any(|r| r.id == "doc-annual-detainers"));
-        for r in &reports {
-            let names: Vec<String> = r.field.iter().map(|f| f.name.clone()).collect();
-            for f in &r.field {
-                let c = parse_count(&f.count, &names);
-                assert!(c.is_ok(), "{}.{}: {:?}", r.id, f.name, c);
-                if f.count.starts_with("count") {
-                    assert!(c.unwrap().is_some());
-                }
-            }
+        for id in [
+            "doc-annual-detainers",
+            "nypd-annual-detainers",
+            "city-quarterly-immigration-enforcement",
+            "il-annual-trust-act",
+        ] {
+            assert!(reports.iter().any(|r| r.id == id), "{id}");
         }
-    }
-
-    #[test]
-    fn parses_quantified_and_remarked_terms() {
-        let names = vec!["persons_held".to_string()];
-        let c = parse_count("count distinct subject where persons_held and decision.transferred == false (reason — recorded by hand)", &names).unwrap().unwrap();
-        assert!(c.distinct);
-        assert_eq!(
-            c.terms,
-            vec![
-                Cond::Field("persons_held".into()),
-                Cond::Truthy("decision.transferred".into(), false)
-            ]
-        );
-        assert_eq!(c.remarks.len(), 1);
-        let c = parse_count("count where agency == jail and request.kind in {detainer, transfer} and no subject.convictions (offense in vsc and level is felony) and not subject.tsdb_match", &[]).unwrap().unwrap();
-        assert_eq!(c.terms.len(), 4);
-        assert_eq!(
-            c.terms[2],
-            Cond::Convictions {
-                any: false,
-                table: "vsc".into(),
-                level: Some("felony".into())
-            }
-        );
-        assert_eq!(c.terms[3], Cond::Truthy("subject.tsdb_match".into(), false));
-        assert!(parse_count("not derivable from decisions", &[])
-            .unwrap()
-            .is_none());
     }
 }

@@ -40,6 +40,8 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            signing_key: None,
+            identifier_key: Some(dir.join("identifier.key")),
             limits: Default::default(),
         };
         let lib = brightline::bundled().unwrap();
@@ -157,18 +159,6 @@ fn example() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// A DOC request about one person, on a date, with or without a VSC felony.
-fn doc_request(kind: &str, date: &str, booking: &str, warrant: &str) -> Value {
-    let mut r = example();
-    r["date"] = json!(date);
-    // The example's arrest would postdate an earlier request.
-    r["subject"]["arrest_date"] = json!(date);
-    r["request"]["kind"] = json!(kind);
-    r["request"]["warrant"] = json!(warrant);
-    r["subject"]["booking_number"] = json!(booking);
-    r
-}
-
 fn assert_error(v: &Value) {
     assert!(v["error"]["message"].is_string(), "error shape: {v}");
     assert!(v["error"].get("field").is_some(), "error shape: {v}");
@@ -250,7 +240,7 @@ fn roles(s: &Server) {
             "POST",
             &format!("/v1/decisions/{id2}/actions"),
             Some(&clerk),
-            Some(&json!({"acted": true, "transferred": false}))
+            Some(&json!({"act": "declined", "date": "2025-11-09"}))
         )
         .0,
         StatusCode::NOT_FOUND
@@ -284,7 +274,7 @@ fn roles(s: &Server) {
             "POST",
             &format!("/v1/decisions/{id1}/actions"),
             Some(&auditor),
-            Some(&json!({"acted": true, "transferred": false}))
+            Some(&json!({"act": "declined", "date": "2025-11-09"}))
         )
         .0,
         StatusCode::FORBIDDEN
@@ -479,7 +469,8 @@ fn identifiers_never_appear_in_the_clear_in_the_database() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(n, 2);
+    // Even the keyed hash is inside the sealed bodies (the API read it back above).
+    assert_eq!(n, 0);
 }
 
 #[test]
@@ -565,11 +556,14 @@ fn bad_input_gets_a_json_error_naming_the_field() {
     assert_error(&v);
     let (st, v) = post("[1,2,3]");
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
-    // Nothing of that was logged.
+    // Nothing of that was logged (the log holds only token administration).
     assert_eq!(
         s.db()
-            .query_row("SELECT count(*) FROM log_entries", [], |r| r
-                .get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM log_entries WHERE kind <> 'token'",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
             .unwrap(),
         0
     );
@@ -656,105 +650,141 @@ fn laws_in_force_on_a_date() {
     }
 }
 
+/// Logs every entry of a pack's report fixture through the API, as a clerk
+/// would: corrections name the decision they supersede, and acts the decision
+/// said were prohibited are confirmed with their reason. Returns fixture id → log id.
+fn log_fixture(s: &Server, clerk: &str, pack: &str) -> std::collections::HashMap<i64, i64> {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../laws/{pack}/reports-fixture.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let fx: Value = serde_json::from_str(&text).unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for e in fx["entries"].as_array().unwrap() {
+        let path = match e["supersedes"].as_i64() {
+            Some(old) => format!("/v1/decisions?supersedes={}", ids[&old]),
+            None => "/v1/decisions".to_string(),
+        };
+        let (st, d) = s.json("POST", &path, Some(clerk), Some(&e["request"]));
+        assert_eq!(st, StatusCode::OK, "entry {}: {d}", e["id"]);
+        let id = d["id"].as_i64().unwrap();
+        ids.insert(e["id"].as_i64().unwrap(), id);
+        for a in e["acts"].as_array().into_iter().flatten() {
+            let mut body = json!({ "act": a["act"], "date": a["date"] });
+            if let Some(r) = a["reason"].as_str() {
+                body["confirm_prohibited"] = json!(true);
+                body["reason"] = json!(r);
+            }
+            let (st, v) = s.json(
+                "POST",
+                &format!("/v1/decisions/{id}/actions"),
+                Some(clerk),
+                Some(&body),
+            );
+            assert_eq!(st, StatusCode::CREATED, "entry {} act {a}: {v}", e["id"]);
+        }
+    }
+    ids
+}
+
+fn field(rep: &Value, n: &str) -> Value {
+    rep["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == n)
+        .unwrap_or_else(|| panic!("no field {n} in {rep}"))
+        .clone()
+}
+
+/// The fixtures of the packs' worked report examples, logged through the
+/// API, give every report the totals its example states; the report of
+/// each decision's own jurisdiction and agency counts it, and an act
+/// against a prohibition is counted and flagged.
 #[test]
-fn reports_count_logged_decisions_and_actions() {
+fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
     let s = Server::start();
     let clerk = s.token("clerk", "c");
     let counsel = s.token("counsel", "k");
-    // In the period July 2024 – June 2025: three detainers about two people, all prohibited
-    // (administrative warrant), one judicial-warrant detainer, and two information requests.
-    let mut ids = Vec::new();
-    for (kind, date, who, warrant) in [
-        ("detainer", "2024-08-01", "P1", "administrative"),
-        ("detainer", "2024-09-01", "P1", "administrative"),
-        ("detainer", "2025-01-15", "P2", "administrative"),
-        ("detainer", "2025-02-01", "P3", "judicial"),
-        ("information", "2025-03-01", "P4", "none"),
-        ("information", "2025-06-30", "P5", "none"),
-        ("detainer", "2025-07-01", "P6", "administrative"),
-    ] {
-        let mut r = doc_request(kind, date, who, warrant);
-        if kind == "information" {
-            r["request"]["information"] = json!(["release_date", "court_date"]);
+    let nyc = log_fixture(&s, &clerk, "us-ny-nyc");
+    log_fixture(&s, &clerk, "us-il");
+    log_fixture(&s, &clerk, "us-ca");
+    let lib = brightline::bundled().unwrap();
+    let reports = brightline_server::reports::load(lib).unwrap();
+    let mut checked = 0;
+    for r in &reports {
+        for ex in &r.examples {
+            let (st, rep) = s.json(
+                "GET",
+                &format!("/v1/reports/{}?from={}&to={}", r.id, ex.from, ex.to),
+                Some(&counsel),
+                None,
+            );
+            assert_eq!(st, StatusCode::OK, "{rep}");
+            for (name, want) in &ex.expect {
+                assert_eq!(
+                    field(&rep, name)["value"],
+                    json!(want),
+                    "{} {}: {}",
+                    r.id,
+                    name,
+                    field(&rep, name)
+                );
+            }
+            checked += 1;
         }
-        let d = s.decide(&clerk, &r);
-        ids.push((
-            d["id"].as_i64().unwrap(),
-            d["decision"]["outcome"].as_str().unwrap().to_string(),
-        ));
     }
-    let judicial = ids[3].0;
-    let (st, a) = s.json(
-        "POST",
-        &format!("/v1/decisions/{judicial}/actions"),
-        Some(&clerk),
-        Some(&json!({"acted": true, "transferred": true})),
-    );
-    assert_eq!(st, StatusCode::CREATED, "{a}");
-    let (_, v) = s.json(
-        "GET",
-        &format!("/v1/decisions/{judicial}"),
-        Some(&clerk),
-        None,
-    );
-    assert_eq!(v["actions"][0]["transferred"], true);
+    assert_eq!(checked, 5);
 
-    let (st, rep) = s.json(
+    // The DOC year in detail: the issue's four faults, each fixed.
+    let (_, rep) = s.json(
         "GET",
         "/v1/reports/doc-annual-detainers?year=2025",
         Some(&counsel),
         None,
     );
-    assert_eq!(st, StatusCode::OK, "{rep}");
     assert_eq!(rep["period"]["from"], "2024-07-01");
     assert_eq!(rep["period"]["to"], "2025-06-30");
-    assert_eq!(rep["decisions_counted"], 6);
-    let field = |n: &str| {
-        rep["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == n)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(field("detainers_lodged")["value"], 4);
-    assert_eq!(field("information_requests")["value"], 2);
-    assert_eq!(
-        field("information_requests")["breakdown"]["release_date"],
-        2
-    );
-    assert_eq!(field("information_requests")["breakdown"]["address"], 0);
-    assert!(field("scaap_funding")["value"].is_null());
-    assert!(ids[..3].iter().all(|(_, o)| o == "prohibited"), "{ids:?}");
-    assert_eq!(
-        field("detainers_not_honored")["value"],
-        2,
-        "distinct persons: P1 twice, P2"
-    );
-    assert_eq!(
-        ids[3].1, "permitted",
-        "a judicial warrant permits honoring the detainer"
-    );
-    assert_eq!(field("persons_transferred")["value"], 1);
-    assert_eq!(field("persons_held")["value"], 1);
-
-    let r = s.req(
-        "GET",
-        "/v1/reports/doc-annual-detainers?year=2025&format=csv",
-        Some(&counsel),
-        None,
-    );
-    assert!(r.headers()["content-type"]
-        .to_str()
+    // Texas jail detainers are elsewhere; so are NYPD's.
+    assert_eq!(field(&rep, "detainers_lodged")["value"], 5);
+    // Held on a prohibited decision: counted as held, flagged, not "not honored".
+    let held = field(&rep, "persons_held");
+    assert_eq!(held["value"], 3);
+    assert_eq!(held["flagged"].as_array().unwrap().len(), 1, "{held}");
+    assert_eq!(held["flagged"][0]["decision"], nyc[&3]);
+    assert_eq!(held["flagged"][0]["reason"], "supervisor ordered the hold");
+    assert!(!held["decisions"]
+        .as_array()
         .unwrap()
-        .starts_with("text/csv"));
-    let csv = r.text().unwrap();
-    assert!(
-        csv.starts_with("report,period_from,period_to,field,paragraph,value,unit,breakdown,note")
+        .contains(&json!(nyc[&5])));
+    assert!(held["decisions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(nyc[&6])));
+    assert_eq!(
+        rep["flagged"].as_array().unwrap().len(),
+        1,
+        "one act, flagged in two fields"
     );
+    // Two detainers about one case_ref: one person not honored.
+    assert_eq!(field(&rep, "detainers_not_honored")["value"], 1);
+    assert_eq!(
+        field(&rep, "information_requests")["breakdown"]["release_date"],
+        1
+    );
+    assert!(field(&rep, "scaap_funding")["value"].is_null());
+    let csv = s
+        .req(
+            "GET",
+            "/v1/reports/doc-annual-detainers?year=2025&format=csv",
+            Some(&counsel),
+            None,
+        )
+        .text()
+        .unwrap();
     assert!(
-        csv.contains("doc-annual-detainers,2024-07-01,2025-06-30,detainers_lodged,f(1),4,requests"),
+        csv.contains("doc-annual-detainers,2024-07-01,2025-06-30,detainers_lodged,f(1),5,requests"),
         "{csv}"
     );
     let html = s
@@ -766,9 +796,8 @@ fn reports_count_logged_decisions_and_actions() {
         )
         .text()
         .unwrap();
-    assert!(
-        html.contains("<svg") && html.contains("detainers_lodged") && html.contains("§ 9-131(f)")
-    );
+    assert!(html.contains("<svg") && html.contains("§ 9-131(f)"));
+    assert!(html.contains("supervisor ordered the hold"), "flag shown");
     let (st, q) = s.json(
         "GET",
         "/v1/reports/city-quarterly-immigration-enforcement?quarter=2025Q3",
@@ -777,8 +806,10 @@ fn reports_count_logged_decisions_and_actions() {
     );
     assert_eq!(st, StatusCode::OK);
     assert_eq!(q["period"]["from"], "2025-07-01");
-    assert_eq!(q["period"]["to"], "2025-09-30");
-    assert_eq!(q["decisions_counted"], 1);
+    assert_eq!(
+        field(&q, "requests_agreed")["flagged"][0]["act"],
+        "allowed_access"
+    );
     let (st, v) = s.json(
         "GET",
         "/v1/reports/doc-annual-detainers?quarter=2025Q5",
@@ -794,21 +825,239 @@ fn reports_count_logged_decisions_and_actions() {
     );
 }
 
+fn entries(s: &Server) -> i64 {
+    let (_, h) = s.json("GET", "/healthz", None, None);
+    h["entries"].as_i64().unwrap()
+}
+
+fn post_keyed(s: &Server, path: &str, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+    let r = s
+        .http
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    let st = r.status();
+    (st, serde_json::from_str(&r.text().unwrap()).unwrap())
+}
+
+/// A draft logs nothing; a record with a key logs once however often it is
+/// sent; a correction names the decision it replaces, once.
+#[test]
+fn drafts_do_not_log_records_log_once_and_corrections_chain() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "c");
+    let before = entries(&s);
+    let (st, d) = s.json(
+        "POST",
+        "/v1/decisions?dry_run=true",
+        Some(&clerk),
+        Some(&example()),
+    );
+    assert_eq!(st, StatusCode::OK, "{d}");
+    assert!(d["id"].is_null());
+    assert_eq!(d["dry_run"], true);
+    assert_eq!(d["decision"]["outcome"], "prohibited");
+    assert_eq!(entries(&s), before, "a draft is not logged");
+
+    let key = "7d1c3a52-0f0e-4c38-9d5e-1b2f3a4c5d6e";
+    let (st, a) = post_keyed(&s, "/v1/decisions", &clerk, key, &example());
+    assert_eq!(st, StatusCode::OK, "{a}");
+    let (st, b) = post_keyed(&s, "/v1/decisions", &clerk, key, &example());
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(b["replayed"], true);
+    assert_eq!(entries(&s), before + 1, "a second press logs nothing");
+    // The same key for another request is refused, not silently merged.
+    let mut other = example();
+    other["request"]["warrant"] = json!("judicial");
+    let (st, v) = post_keyed(&s, "/v1/decisions", &clerk, key, &other);
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["field"], "Idempotency-Key");
+    // Another clerk's identical key is another record.
+    let clerk2 = s.token("clerk", "c2");
+    let (_, c) = post_keyed(&s, "/v1/decisions", &clerk2, key, &example());
+    assert_ne!(c["id"], a["id"]);
+
+    // A correction supersedes; the first cannot be corrected twice.
+    let first = a["id"].as_i64().unwrap();
+    let (st, corr) = s.json(
+        "POST",
+        &format!("/v1/decisions?supersedes={first}"),
+        Some(&clerk),
+        Some(&other),
+    );
+    assert_eq!(st, StatusCode::OK, "{corr}");
+    assert_eq!(corr["supersedes"], first);
+    let (st, v) = s.json(
+        "POST",
+        &format!("/v1/decisions?supersedes={first}"),
+        Some(&clerk),
+        Some(&other),
+    );
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&corr["id"].to_string()));
+    // A clerk cannot correct another clerk's decision.
+    let (st, _) = s.json(
+        "POST",
+        &format!("/v1/decisions?supersedes={}", c["id"]),
+        Some(&clerk),
+        Some(&other),
+    );
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (_, got) = s.json("GET", &format!("/v1/decisions/{first}"), Some(&clerk), None);
+    assert_eq!(got["superseded_by"], corr["id"]);
+    // The correction is about the same person though it named no one.
+    let (_, got2) = s.json(
+        "GET",
+        &format!("/v1/decisions/{}", corr["id"]),
+        Some(&clerk),
+        None,
+    );
+    assert_eq!(got2["subject_key"], got["subject_key"]);
+    let (_, list) = s.json("GET", "/v1/decisions", Some(&clerk), None);
+    let row = list["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == first)
+        .unwrap()
+        .clone();
+    assert_eq!(row["superseded_by"], corr["id"]);
+    let v = s
+        .json(
+            "GET",
+            "/v1/log/verify",
+            Some(&s.token("auditor", "a")),
+            None,
+        )
+        .1;
+    assert_eq!(v["ok"], true, "{v}");
+}
+
+/// An act the decision said was prohibited needs a confirmation and a
+/// reason; a repeated Record (same key) logs one action.
+#[test]
+fn actions_confirm_prohibited_acts_and_record_once() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "c");
+    let d = s.decide(&clerk, &example());
+    assert_eq!(d["decision"]["outcome"], "prohibited");
+    let id = d["id"].as_i64().unwrap();
+    let path = format!("/v1/decisions/{id}/actions");
+    let (st, v) = s.json(
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(&json!({"act": "held", "date": "2025-11-10"})),
+    );
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["field"], "confirm_prohibited");
+    let (st, v) = s.json(
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(&json!({"act": "held", "date": "2025-11-10", "confirm_prohibited": true})),
+    );
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(v["error"]["field"], "reason");
+    let (st, v) = s.json(
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(&json!({"act": "held", "date": "2025-11-01"})),
+    );
+    assert_eq!(st, StatusCode::BAD_REQUEST, "before the request: {v}");
+    assert_eq!(v["error"]["field"], "date");
+    let body = json!({"act": "held", "date": "2025-11-10", "confirm_prohibited": true, "reason": "ordered by the warden"});
+    let before = entries(&s);
+    let (st, a) = post_keyed(&s, &path, &clerk, "press-0001-abcdef", &body);
+    assert_eq!(st, StatusCode::CREATED, "{a}");
+    assert_eq!(a["against_decision"], true);
+    let (st, b) = post_keyed(&s, &path, &clerk, "press-0001-abcdef", &body);
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(entries(&s), before + 1, "two presses, one action");
+    let (st, _) = s.json(
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(&json!({"act": "declined", "date": "2025-11-11"})),
+    );
+    assert_eq!(st, StatusCode::CREATED);
+    let (_, got) = s.json("GET", &format!("/v1/decisions/{id}"), Some(&clerk), None);
+    let acts: Vec<&Value> = got["actions"].as_array().unwrap().iter().collect();
+    assert_eq!(acts.len(), 2);
+    assert_eq!(acts[0]["acts"], json!(["held"]));
+    assert_eq!(acts[0]["reason"], "ordered by the warden");
+    assert_eq!(acts[0]["against_decision"], true);
+    let (_, list) = s.json("GET", "/v1/decisions", Some(&clerk), None);
+    assert_eq!(list["decisions"][0]["acts"], json!(["held", "declined"]));
+}
+
+/// A case reference counts a person once and never reaches the log in the clear.
+#[test]
+fn case_ref_is_kept_only_as_a_keyed_hash() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "c");
+    let mut a = example();
+    a["case_ref"] = json!("BK-2025-000417");
+    let mut b = example();
+    b["case_ref"] = json!(" bk-2025-000417 ");
+    b["date"] = json!("2025-11-12");
+    let da = s.decide(&clerk, &a);
+    let db = s.decide(&clerk, &b);
+    let (_, ga) = s.json(
+        "GET",
+        &format!("/v1/decisions/{}", da["id"]),
+        Some(&clerk),
+        None,
+    );
+    let (_, gb) = s.json(
+        "GET",
+        &format!("/v1/decisions/{}", db["id"]),
+        Some(&clerk),
+        None,
+    );
+    assert!(ga["subject_key"].is_string());
+    assert_eq!(ga["subject_key"], gb["subject_key"], "one person");
+    let dump: Vec<String> = s
+        .db()
+        .prepare("SELECT body FROM log_entries")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(!dump.iter().any(|b| b.to_lowercase().contains("000417")));
+    let mut bad = example();
+    bad["case_ref"] = json!(17);
+    let (st, v) = s.json("POST", "/v1/decisions", Some(&clerk), Some(&bad));
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "case_ref");
+}
+
 #[test]
 fn verify_endpoint_names_a_tampered_entry() {
     let s = Server::start();
     let clerk = s.token("clerk", "c");
     let auditor = s.token("auditor", "a");
-    for _ in 0..5 {
-        s.decide(&clerk, &example());
-    }
+    let ids: Vec<i64> = (0..5)
+        .map(|_| s.decide(&clerk, &example())["id"].as_i64().unwrap())
+        .collect();
     let (_, v) = s.json("GET", "/v1/log/verify", Some(&auditor), None);
     assert_eq!(v["ok"], true);
-    assert_eq!(v["entries"], 5);
-    s.db().execute("UPDATE log_entries SET body = replace(body, '\"prohibited\"', '\"permitted\"') WHERE seq = 3", []).unwrap();
+    // Five decisions after three token creations (the first admin, c, a).
+    assert_eq!(v["entries"], 8);
+    s.db().execute("UPDATE log_entries SET body = replace(body, '\"prohibited\"', '\"permitted\"') WHERE seq = ?1", [ids[2]]).unwrap();
     let (_, v) = s.json("GET", "/v1/log/verify", Some(&auditor), None);
     assert_eq!(v["ok"], false);
-    assert_eq!(v["first_bad"]["seq"], 3, "{v}");
+    assert_eq!(v["first_bad"]["seq"], ids[2], "{v}");
 }
 
 #[test]
@@ -844,7 +1093,8 @@ fn concurrent_decisions_are_each_logged_once_before_the_answer() {
         .flat_map(|t| t.join().unwrap())
         .collect();
     ids.sort();
-    assert_eq!(ids, (1..=200).collect::<Vec<i64>>());
+    // Entries 1 and 2 record the creation of the first admin and the clerk token.
+    assert_eq!(ids, (3..=202).collect::<Vec<i64>>());
     let auditor = s.token("auditor", "a");
     let (_, v) = s.json("GET", "/v1/log/verify", Some(&auditor), None);
     assert_eq!(v["ok"], true);
@@ -888,6 +1138,33 @@ fn compare_and_diff_laws() {
         "the 2014 and 2017 local laws changed NYC's answers"
     );
     assert!(!d["regions"].as_array().unwrap().is_empty());
+    // The diff opens with what changed, by provision: every provision of every
+    // region is in the summary, and its region count adds up.
+    let summary = d["summary"].as_array().unwrap();
+    assert!(!summary.is_empty());
+    assert!(
+        summary.len() < d["regions"].as_array().unwrap().len(),
+        "a summary is shorter than the regions"
+    );
+    for r in d["regions"].as_array().unwrap() {
+        for p in r["a"]["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(r["b"]["provisions"].as_array().unwrap())
+        {
+            assert!(
+                summary.iter().any(|c| c["citation"] == p["citation"]),
+                "{p}"
+            );
+        }
+    }
+    assert!(
+        summary
+            .iter()
+            .any(|c| c["citation"].as_str().unwrap().contains("9-131") && c["side"] == "b"),
+        "{summary:?}"
+    );
     let same = json!({ "a": { "jurisdiction": "us-ny-nyc", "date": "2025-11-09" }, "b": { "jurisdiction": "us-ny-nyc", "date": "2025-11-09" } });
     let (_, d) = s.json("POST", "/v1/diff", Some(&clerk), Some(&same));
     assert_eq!(d["equivalent"], true);
@@ -898,4 +1175,132 @@ fn compare_and_diff_laws() {
         s.json("GET", "/v1/compare", None, None).0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A clerk who pastes the rap-sheet line whole ("NY PL 120.05 Juan Perez DOB
+/// …") gets a decision, and the log keeps only the code brightline read.
+#[test]
+fn only_the_normalised_offense_code_is_logged() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "c");
+    let mut r = example();
+    r["subject"]["convictions"][0]["offense"] =
+        json!("NY PL 120.05 Zebedee Pomfret DOB 1990-01-01");
+    r["subject"]["pending_charges"][0]["offense"] = json!("Zebedee's own words");
+    let d = s.decide(&clerk, &r);
+    let id = d["id"].as_i64().unwrap();
+    let (_, v) = s.json("GET", &format!("/v1/decisions/{id}"), Some(&clerk), None);
+    let subj = &v["request"]["subject"];
+    assert_eq!(subj["convictions"][0]["offense"], "NY PL 120.05", "{v}");
+    assert_eq!(subj["pending_charges"][0]["offense"], "(unread)", "{v}");
+    assert!(!v.to_string().contains("Zebedee"), "{v}");
+    assert!(!v.to_string().contains("Pomfret"), "{v}");
+}
+
+/// The memo of a logged decision, as HTML and as a PDF read back: the facts,
+/// the outcome, the statute's words, the law version and the log entry's hash.
+#[test]
+fn decision_memo_as_html_and_pdf() {
+    let s = Server::start();
+    let clerk = s.token("clerk", "front desk");
+    let mut req = example();
+    req["case_ref"] = json!("BK-77");
+    let d = s.decide(&clerk, &req);
+    let id = d["id"].as_i64().unwrap();
+    let (st, _) = s.json(
+        "POST",
+        &format!("/v1/decisions/{id}/actions"),
+        Some(&clerk),
+        Some(&json!({"act": "declined", "date": "2025-11-09"})),
+    );
+    assert_eq!(st, StatusCode::CREATED);
+    let quote = d["decision"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|r| r["quote"].as_str())
+        .expect("a reason quotes its statute")
+        .to_string();
+    let hash = d["entry_hash"].as_str().unwrap().to_string();
+    let r = s.req(
+        "GET",
+        &format!("/v1/decisions/{id}/memo"),
+        Some(&clerk),
+        None,
+    );
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().unwrap();
+    assert!(html.contains("@media print"));
+    assert!(html.contains(&hash));
+    assert!(html.contains("PROHIBITED"));
+    assert!(html.contains("declined"));
+    assert!(!html.contains("BK-77"));
+    let r = s.req(
+        "GET",
+        &format!("/v1/decisions/{id}/memo.pdf"),
+        Some(&clerk),
+        None,
+    );
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert_eq!(pages.len(), 1, "one page");
+    let text = doc.extract_text(&pages).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&format!("Recorded decision #{id}")), "{flat}");
+    assert!(flat.contains(&hash), "the entry hash: {flat}");
+    assert!(flat.contains("PROHIBITED"));
+    let words: String = quote
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(&words), "statute words `{words}` in {flat}");
+    assert!(flat.contains("law in force on: 2025-11-09"), "{flat}");
+    // Another clerk gets no memo of it.
+    let other = s.token("clerk", "other");
+    assert_eq!(
+        s.req(
+            "GET",
+            &format!("/v1/decisions/{id}/memo.pdf"),
+            Some(&other),
+            None
+        )
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A shared draft memo: the request in the link, no identifiers, nothing logged.
+    let before = entries(&s);
+    let url = format!(
+        "{}/v1/memo?request={}",
+        s.base,
+        form_urlencode(&req.to_string())
+    );
+    let html = s
+        .http
+        .get(url)
+        .bearer_auth(&other)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("Draft"), "{html}");
+    assert!(html.contains("PROHIBITED"));
+    assert!(!html.contains("BK-77"));
+    assert_eq!(entries(&s), before);
+}
+
+fn form_urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -49,6 +49,8 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            signing_key: None,
+            identifier_key: Some(dir.join("identifier.key")),
             limits: Default::default(),
         };
         let lib = brightline::bundled().unwrap();
@@ -230,7 +232,10 @@ impl Browser {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1280,1000",
-                         format!("--user-data-dir={}", profile.display())]
+                         format!("--user-data-dir={}", profile.display())],
+                // Exports the console offers land in the throwaway profile, not ~/Downloads.
+                "prefs": { "download.default_directory": profile.join("downloads").to_string_lossy(),
+                           "download.prompt_for_download": false }
             }
         }}});
         let r: Value = http
@@ -282,6 +287,15 @@ impl Browser {
             "POST",
             "/execute/sync",
             Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Runs `script`, which must call `arguments[arguments.length - 1]` with its result.
+    fn js_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
         )
     }
 
@@ -457,6 +471,19 @@ impl Browser {
         let p = dir.join(format!("{name}.png"));
         std::fs::write(&p, png).unwrap();
         p
+    }
+
+    /// The page as the browser prints it (WebDriver "Print Page"), read back:
+    /// its page count and text.
+    fn print(&self, name: &str) -> (usize, String) {
+        let data = self.cmd("POST", "/print", Some(json!({"background": false})));
+        let pdf = base64_decode(data.as_str().unwrap_or_default());
+        let _ = std::fs::create_dir_all(screenshot_dir());
+        std::fs::write(screenshot_dir().join(format!("{name}.pdf")), &pdf).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let text = doc.extract_text(&pages).unwrap_or_default();
+        (pages.len(), text)
     }
 
     /// Resizes the window to the page's height first, so the whole page is captured.
@@ -738,19 +765,41 @@ fn clerk_decides_a_nyc_doc_detainer_and_cannot_open_the_log() {
     png_ok(&b.screenshot("02-clerk-decision"));
     png_ok(&b.screenshot_full("03-clerk-decision-full"));
 
-    // The decision was logged under the clerk's token.
+    // "Decide" is a draft: nothing is logged.
+    assert!(b.visible("#draft-note"), "the answer says it is a draft");
     let (s, v) = server.call("GET", "/v1/decisions", &clerk, None);
     assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 0, "{v}");
+    // "Decide and record" logs it, once, however often it is pressed.
+    b.click("#record-btn");
+    b.wait(
+        "the record",
+        "return document.getElementById('recorded-note')",
+    );
+    b.click("#record-btn");
+    b.wait("the record again", "return document.getElementById('recorded-note') && !document.getElementById('record-btn').disabled");
+    let (_, v) = server.call("GET", "/v1/decisions", &clerk, None);
     assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["decisions"][0]["outcome"], "prohibited");
 
-    // The clerk records what the agency did.
-    b.click("#act-acted");
-    b.click("#action-form button[type=submit]");
-    let ok = b.wait("the action recorded", "return document.querySelector('#action-form .ok') && document.querySelector('#action-form .ok').textContent");
-    assert!(ok.as_str().unwrap().contains("Recorded"), "{ok}");
+    // Recording a hold the decision prohibited asks for a confirmation and a reason.
+    pick(&b, "#act-kind", "held");
+    assert!(b.visible("#act-warning"));
+    b.click("#act-record");
+    b.wait(
+        "the refusal",
+        "return document.querySelector('#act-msg .error')",
+    );
+    b.click("#act-confirm");
+    b.type_into("#act-reason", "the supervisor ordered it");
+    b.click("#act-record");
+    let ok = b.wait(
+        "the action recorded",
+        "return document.getElementById('act-ok') && document.getElementById('act-ok').textContent",
+    );
+    assert!(ok.as_str().unwrap().contains("flagged"), "{ok}");
     let (_, v) = server.call("GET", "/v1/decisions", &clerk, None);
-    assert_eq!(v["decisions"][0]["acted"], true, "{v}");
+    assert_eq!(v["decisions"][0]["acts"], json!(["held"]), "{v}");
 
     // No link to the log or the reports, and the page itself refuses.
     let nav = b.js(
@@ -809,10 +858,11 @@ fn auditor_and_counsel_open_the_log_and_the_reports() {
     );
     let verdict = b.wait("the verification", "return document.getElementById('verify-verdict') && document.getElementById('verify-verdict').textContent");
     assert!(verdict.as_str().unwrap().contains("intact"), "{verdict}");
-    assert!(verdict.as_str().unwrap().contains("3 entries"), "{verdict}");
+    // Four token creations (the first admin and three) precede the three decisions.
+    assert!(verdict.as_str().unwrap().contains("7 entries"), "{verdict}");
     let first = b.text("#log-table tbody tr:first-child");
     assert!(
-        first.contains("#3") && first.contains("us-ny-nyc") && first.contains("detainer"),
+        first.contains("#7") && first.contains("us-ny-nyc") && first.contains("detainer"),
         "{first}"
     );
     assert!(first.to_lowercase().contains("prohibited"), "{first}");
@@ -823,7 +873,7 @@ fn auditor_and_counsel_open_the_log_and_the_reports() {
         "the decision detail",
         "return document.getElementById('detail-h')",
     );
-    assert_eq!(b.text("#detail-h"), "Decision #3");
+    assert_eq!(b.text("#detail-h"), "Decision #7");
     b.click("#log-detail button.secondary");
     let replay = b.wait("the replay", "return document.querySelector('#log-detail .ok') && document.querySelector('#log-detail .ok').textContent");
     assert!(
@@ -928,7 +978,8 @@ fn keyboard_alone_completes_the_decision_form() {
     );
     b.tab_to("f-kind", 4);
     b.choose_by_typing("D", "detainer");
-    b.tab_to("f-request-warrant", 1);
+    // The optional case reference sits between the kind and the request's facts.
+    b.tab_to("f-request-warrant", 2);
     b.choose_by_typing("A", "administrative");
     b.tab_to("f-request-place", 1);
     b.choose_by_typing("J", "jail");
@@ -1062,6 +1113,15 @@ fn law_browser_compare_and_diff() {
             cmp["kinds"].as_array().unwrap().len() + 1
         );
         png_ok(&b.screenshot_full("11-compare"));
+        // Counsel's picker: one jurisdiction, and the export buttons.
+        b.click("#cmp-jurisdictions input[value='us-ny-nyc']");
+        b.click("#view-compare form button[type=submit]");
+        b.wait(
+            "one row",
+            "return document.querySelectorAll('#matrix tbody tr').length === 1",
+        );
+        assert_eq!(b.count("#cmp-csv"), 1);
+        assert_eq!(b.count("#cmp-html"), 1);
     } else {
         let (s, _) = server.call("GET", "/v1/compare", &clerk, None);
         assert_eq!(
@@ -1080,6 +1140,13 @@ fn law_browser_compare_and_diff() {
             "{h}"
         );
         png_ok(&b.screenshot("12-diff"));
+        if h.as_str().unwrap().contains("decide differently") {
+            assert!(
+                b.visible("#diff-summary"),
+                "the diff opens with its summary"
+            );
+            assert_eq!(b.count("#diff-csv"), 1);
+        }
     } else {
         let (s, _) = server.call("POST", "/v1/diff", &clerk, Some(json!({})));
         assert_eq!(
@@ -1088,6 +1155,166 @@ fn law_browser_compare_and_diff() {
             "the server has /v1/diff but the console does not link it"
         );
     }
+}
+
+/// The fill of every state on the map, and the date and kind it shows.
+fn map_state(b: &Browser) -> (Vec<String>, String) {
+    let v = b.js(
+        "const m = document.getElementById('us-map');
+         return [[...m.querySelectorAll('path.state')].map(p => p.getAttribute('fill')), m.dataset.date];",
+        json!([]),
+    );
+    let fills = v[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap_or_default().to_string())
+        .collect();
+    (fills, v[1].as_str().unwrap_or_default().to_string())
+}
+
+/// The bytes of the last export the map offered (its blob: link), read in the page.
+fn exported(b: &Browser, kind: &str) -> Vec<u8> {
+    b.wait(
+        &format!("the {kind} export"),
+        &format!("const a = document.getElementById('map-download'); return a && !a.hidden && a.dataset.type === '{kind}'"),
+    );
+    let v = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         fetch(document.getElementById('map-download').href).then(r => r.blob()).then(blob => {
+           const f = new FileReader();
+           f.onload = () => done(f.result.split(',')[1]);
+           f.readAsDataURL(blob);
+         }).catch(e => done('error: ' + e));",
+    );
+    base64_decode(v.as_str().unwrap())
+}
+
+#[test]
+fn compare_map_slides_through_dates_opens_a_state_and_exports() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "map reader");
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &clerk);
+    b.click("#nav-compare");
+    b.wait(
+        "the map",
+        "const m = document.getElementById('us-map'); return m && m.dataset.date && m.querySelectorAll('path.state').length",
+    );
+    assert_eq!(b.count("#us-map path.state"), 51, "50 states and D.C.");
+    assert_eq!(b.count("#map-table tbody tr"), 51, "the text alternative");
+    assert_eq!(b.count("#us-map path.state > title"), 51);
+    // One tab stop for the map; the arrows move between states.
+    assert_eq!(b.count("#us-map path.state[tabindex='0']"), 1);
+    assert!(b.count("#map-legend li") >= 7);
+    let (now_fills, now_date) = map_state(&b);
+    let (_, idx) = server.call("GET", "/v1/map", &clerk, None);
+    let dates: Vec<&str> = idx["dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(dates.contains(&now_date.as_str()), "{now_date}");
+
+    // Each state's colour is its cell from the API for that date and kind (detainer).
+    let check = |date: &str| {
+        let (_, m) = server.call(
+            "GET",
+            &format!("/v1/compare?date={date}&jurisdictions=us-ca,us-tx,us-dc"),
+            &clerk,
+            None,
+        );
+        for row in m["rows"].as_array().unwrap() {
+            let j = row[0]["jurisdiction"].as_str().unwrap();
+            let shown = b.js(
+                &format!("return document.getElementById('map-{j}').dataset.class"),
+                json!([]),
+            );
+            assert_eq!(shown, row[0]["class"], "{j} on {date}");
+        }
+    };
+    check(&now_date);
+
+    // The slider, by keyboard: Home goes to the first stop, 2011-01-01.
+    b.js("document.getElementById('map-date').focus()", json!([]));
+    b.keys(&["\u{E011}"]);
+    b.wait(
+        "the map of 2011-01-01",
+        "return document.getElementById('us-map').dataset.date === '2011-01-01'",
+    );
+    let (old_fills, _) = map_state(&b);
+    assert_ne!(old_fills, now_fills, "the colours change with the date");
+    assert_eq!(b.text("#map-date-label"), "2011-01-01");
+    check("2011-01-01");
+    // End returns to the last stop.
+    b.keys(&["\u{E010}"]);
+    let last = dates.last().unwrap().to_string();
+    b.wait(
+        "the last stop",
+        &format!("return document.getElementById('us-map').dataset.date === '{last}'"),
+    );
+    png_ok(&b.screenshot_full("13-map"));
+
+    // A click on California opens its cell with its citations.
+    b.click("#map-us-ca");
+    b.wait(
+        "California's cell",
+        "const h = document.getElementById('map-cell-h'); return h && h.textContent.startsWith('California')",
+    );
+    let (_, m) = server.call(
+        "GET",
+        &format!("/v1/compare?date={last}&jurisdictions=us-ca"),
+        &clerk,
+        None,
+    );
+    let cites = m["rows"][0][0]["citations"].as_array().unwrap();
+    assert!(!cites.is_empty());
+    assert_eq!(b.count("#map-cell-citations li"), cites.len());
+    assert!(b.text("#map-cell").contains(cites[0].as_str().unwrap()));
+    // The keyboard opens a state too: from Delaware, the next state in alphabetical
+    // order is the District of Columbia; Enter opens it.
+    b.js("document.getElementById('map-us-de').focus()", json!([]));
+    b.keys(&["\u{E014}"]);
+    assert_eq!(b.active_id(), "map-us-dc");
+    assert!(b.focus_ring().1, "a focused state shows a focus ring");
+    assert_eq!(b.count("#us-map path.state[tabindex='0']"), 1);
+    b.keys(&[ENTER]);
+    b.wait(
+        "D.C.'s cell",
+        "const h = document.getElementById('map-cell-h'); return h && h.textContent.startsWith('District of Columbia')",
+    );
+
+    // Another kind recolours the map without a new date.
+    pick(&b, "#map-kind", "287g");
+    b.wait(
+        "the 287(g) map",
+        "return document.getElementById('us-map').dataset.kind === '287g'",
+    );
+
+    // Export: an SVG that stands alone, and a PNG drawn from it on a canvas.
+    b.click("#map-svg");
+    let svg = String::from_utf8(exported(&b, "image/svg+xml")).unwrap();
+    assert!(svg.starts_with("<?xml"), "{}", &svg[..svg.len().min(200)]);
+    assert_eq!(svg.matches("class=\"state").count(), 51);
+    assert!(svg.contains("data-kind=\"287g\"") && svg.contains("what each state"));
+    assert!(!svg.contains("href="), "the SVG links nothing");
+    b.click("#map-png");
+    let png = exported(&b, "image/png");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
+        "a real PNG ({} bytes)",
+        png.len()
+    );
+    // PNG width and height (IHDR): twice the SVG's viewBox.
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((w, h), (1950, 1380));
+    let dir = screenshot_dir();
+    std::fs::write(dir.join("14-map-export.svg"), &svg).unwrap();
+    std::fs::write(dir.join("14-map-export.png"), &png).unwrap();
 }
 
 // ------------------------------------------------------------------ without a browser
@@ -1248,9 +1475,228 @@ fn console_assets_are_served_self_contained() {
             );
         }
         println!("asset {name}: {} bytes", body.len());
+        // The state boundaries are data, generated once (scripts/us-states-svg.mjs), with their own budget.
+        if name == "us-states.js" {
+            assert!(
+                body.len() < 150_000,
+                "the map data grew to {} bytes",
+                body.len()
+            );
+            continue;
+        }
         total += body.len();
     }
     println!("assets total: {total} bytes");
     assert!(total < 120_000, "the console grew to {total} bytes");
     assert!(html.contains("/assets/app.js") && html.contains("/assets/style.css"));
+}
+
+/// Logs a pack's report fixture through the API (corrections and confirmed
+/// acts included), as the API tests do.
+fn log_fixture(server: &Server, clerk: &str, pack: &str) {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../laws/{pack}/reports-fixture.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let fx: Value = serde_json::from_str(&text).unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for e in fx["entries"].as_array().unwrap() {
+        let path = match e["supersedes"].as_i64() {
+            Some(old) => format!("/v1/decisions?supersedes={}", ids[&old]),
+            None => "/v1/decisions".to_string(),
+        };
+        let (st, d) = server.call("POST", &path, clerk, Some(e["request"].clone()));
+        assert_eq!(st, StatusCode::OK, "{d}");
+        let id = d["id"].as_i64().unwrap();
+        ids.insert(e["id"].as_i64().unwrap(), id);
+        for a in e["acts"].as_array().into_iter().flatten() {
+            let mut body = json!({ "act": a["act"], "date": a["date"] });
+            if let Some(r) = a["reason"].as_str() {
+                body["confirm_prohibited"] = json!(true);
+                body["reason"] = json!(r);
+            }
+            let (st, v) = server.call(
+                "POST",
+                &format!("/v1/decisions/{id}/actions"),
+                clerk,
+                Some(body),
+            );
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+        }
+    }
+}
+
+#[test]
+fn clerk_records_once_reopens_and_adds_a_transfer() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &clerk);
+    b.wait(
+        "the decision form",
+        "return document.getElementById('f-jurisdiction')",
+    );
+    pick(&b, "#f-jurisdiction", "us-ny-nyc");
+    pick(&b, "#f-agency", "doc");
+    pick(&b, "#f-kind", "detainer");
+    b.clear_and_type("#f-date", "11092025");
+    pick(&b, "#f-request-warrant", "judicial");
+    pick(&b, "#f-request-purpose", "civil_immigration");
+    pick(&b, "#f-subject-tsdb-match", "true");
+    pick(&b, "#conv-has", "none");
+    b.type_into("#f-case-ref", "BK-2025-0917");
+    b.click("#decide-btn");
+    b.wait("the draft", "return document.getElementById('draft-note')");
+    assert!(
+        b.text("#outcome").to_lowercase().contains("permitted"),
+        "{}",
+        b.text("#outcome")
+    );
+    b.click("#record-btn");
+    b.wait(
+        "the record",
+        "return document.getElementById('recorded-note')",
+    );
+    // The hold is recorded with a double press: one action.
+    pick(&b, "#act-kind", "held");
+    b.js(
+        "const x = document.getElementById('act-record'); x.click(); x.click(); return true",
+        json!([]),
+    );
+    b.wait(
+        "the action recorded",
+        "return document.getElementById('act-ok')",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, v) = server.call("GET", "/v1/decisions", &clerk, None);
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
+    let id = v["decisions"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        v["decisions"][0]["acts"],
+        json!(["held"]),
+        "Record pressed twice leaves one action: {v}"
+    );
+    // Printing the answer gives the answer: no navigation, no form, no action form.
+    let (pages, text) = b.print("clerk-decision-print");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.to_lowercase().contains("permitted"), "{flat}");
+    assert!(!flat.contains("Record what your agency did"), "{flat}");
+    assert!(
+        !flat.contains("Who is asked, and when"),
+        "the form is not printed: {flat}"
+    );
+    assert!(pages <= 2, "{pages} pages");
+    // Later: My decisions, reopen, add the transfer.
+    b.click("#nav-mine");
+    b.wait(
+        "my decisions",
+        "return document.querySelectorAll('#mine-table tbody tr').length === 1",
+    );
+    assert!(b.text("#mine-table tbody tr").contains("held"));
+    png_ok(&b.screenshot("10-clerk-my-decisions"));
+    b.click(&format!("#mine-row-{id} a"));
+    b.wait(
+        "the reopened decision",
+        "return document.getElementById('mine-h2') && document.getElementById('mine-act-kind')",
+    );
+    pick(&b, "#mine-act-kind", "transferred");
+    b.click("#mine-act-record");
+    b.wait(
+        "the transfer recorded",
+        "return document.getElementById('mine-act-ok')",
+    );
+    b.wait("the list reloaded", "return document.getElementById('mine-action-list') && document.getElementById('mine-action-list').textContent.includes('transferred')");
+    png_ok(&b.screenshot_full("11-clerk-reopened-transfer"));
+    let (_, v) = server.call("GET", &format!("/v1/decisions/{id}"), &clerk, None);
+    let acts: Vec<Value> = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["acts"][0].clone())
+        .collect();
+    assert_eq!(acts, vec![json!("held"), json!("transferred")], "{v}");
+    // The booking number is nowhere in what the server returns.
+    assert!(!v.to_string().contains("0917"));
+}
+
+#[test]
+fn counsel_produces_the_annual_report_of_the_fixture_and_opens_a_memo() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "front desk");
+    let counsel = server.token("counsel", "law department");
+    log_fixture(&server, &clerk, "us-ny-nyc");
+    let lib = brightline::bundled().unwrap();
+    let reports = brightline_server::reports::load(lib).unwrap();
+    let doc = reports
+        .iter()
+        .find(|r| r.id == "doc-annual-detainers")
+        .unwrap();
+    let ex = &doc.examples[0];
+    assert_eq!(
+        (ex.from.as_str(), ex.to.as_str()),
+        ("2024-07-01", "2025-06-30")
+    );
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &counsel);
+    b.click("#nav-reports");
+    b.wait(
+        "the reports",
+        "return document.getElementById('rep-doc-annual-detainers-year')",
+    );
+    b.clear_and_type("#rep-doc-annual-detainers-year", "2025");
+    b.click("#rep-doc-annual-detainers-h ~ form button[type=submit]");
+    b.wait(
+        "the report",
+        "return document.querySelector('#rep-doc-annual-detainers-h ~ div tr[data-field]')",
+    );
+    for (name, want) in &ex.expect {
+        let got = b.js(
+            "const r = document.querySelector(`#rep-doc-annual-detainers-h ~ div tr[data-field=\"${arguments[0]}\"] .value`); return r && r.textContent",
+            json!([name]),
+        );
+        assert_eq!(got, json!(want.to_string()), "{name}");
+    }
+    let flagged = b.text("#rep-doc-annual-detainers-flagged");
+    assert!(flagged.contains("supervisor ordered the hold"), "{flagged}");
+    png_ok(&b.screenshot_full("12-counsel-annual-report"));
+    // Counsel opens a decision's memo from the log.
+    b.click("#nav-log");
+    b.wait(
+        "the log table",
+        "return document.querySelectorAll('#log-table tbody tr').length > 0",
+    );
+    let (_, list) = server.call("GET", "/v1/decisions?limit=1", &counsel, None);
+    let id = list["decisions"][0]["id"].as_i64().unwrap();
+    let (_, d) = server.call("GET", &format!("/v1/decisions/{id}"), &counsel, None);
+    b.go(&format!("{}/#log/{id}", server.base));
+    b.wait(
+        "the decision detail",
+        "return document.getElementById('detail-h')",
+    );
+    b.click("#log-detail a.button");
+    let memo = b.wait("the memo", "const f = document.getElementById('memo-frame'); return f && f.srcdoc && f.srcdoc.length > 0 && f.srcdoc");
+    let memo = memo.as_str().unwrap();
+    assert!(memo.contains(&format!("Recorded decision #{id}")), "{memo}");
+    assert!(memo.contains(d["entry_hash"].as_str().unwrap()));
+    let share = b.js(
+        "return document.getElementById('memo-share').value",
+        json!([]),
+    );
+    assert!(share.as_str().unwrap().contains("#memo/r."), "{share}");
+    png_ok(&b.screenshot_full("13-counsel-memo"));
+    // The shared link opens the same answer as a draft, with no identifier.
+    b.go(share.as_str().unwrap());
+    let draft = b.wait("the shared memo", "const f = document.getElementById('memo-frame'); return f && f.srcdoc.includes('Draft') && f.srcdoc");
+    assert!(draft.as_str().unwrap().contains(
+        d["decision"]["outcome"]
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .as_str()
+    ));
 }

@@ -47,6 +47,8 @@ impl Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: dir.clone(),
             database: None,
+            signing_key: None,
+            identifier_key: Some(dir.join("identifier.key")),
             limits: limits.clone(),
         };
         let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
@@ -197,12 +199,14 @@ fn duplicate_json_keys_are_refused_naming_the_key() {
             .contains("more than once"),
         "{e}"
     );
-    // Nothing was logged.
+    // Nothing was logged (the log holds only the clerk token's creation).
     let n: i64 = s
         .db()
-        .query_row("SELECT count(*) FROM log_entries WHERE seq > 0", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM log_entries WHERE kind = 'decision'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(n, 0);
 
@@ -213,10 +217,10 @@ fn duplicate_json_keys_are_refused_naming_the_key() {
         "POST",
         &format!("/v1/decisions/{id}/actions"),
         &clerk,
-        Some(r#"{"acted": false, "transferred": false, "acted": true}"#),
+        Some(r#"{"act": "declined", "date": "2025-11-10", "act": "held"}"#),
     );
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
-    assert_eq!(e["error"]["field"], "acted", "{e}");
+    assert_eq!(e["error"]["field"], "act", "{e}");
     let (st, e) = s.json(
         "POST",
         "/v1/tokens",
@@ -444,17 +448,31 @@ fn actions_per_decision_are_capped_and_paged() {
     let id = d["id"].as_i64().unwrap();
     let path = format!("/v1/decisions/{id}/actions");
     let mut ids = Vec::new();
-    for i in 0..3 {
-        let body = json!({ "acted": i % 2 == 0, "transferred": false }).to_string();
+    // The third is sent with an idempotency key, to be repeated at the cap.
+    let keyed = |date: &str| {
+        s.http
+            .post(format!("{}{path}", s.base))
+            .bearer_auth(&clerk)
+            .header("Idempotency-Key", "hardening-cap-0001")
+            .header("Content-Type", "application/json")
+            .body(json!({ "act": "declined", "date": date }).to_string())
+            .send()
+            .unwrap()
+    };
+    for i in 0..2 {
+        let body = json!({ "act": "declined", "date": format!("2025-11-1{i}") }).to_string();
         let (st, a) = s.json("POST", &path, &clerk, Some(&body));
         assert_eq!(st, StatusCode::CREATED, "{a}");
         ids.push(a["id"].as_i64().unwrap());
     }
+    let r = keyed("2025-11-12");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    ids.push(r.json::<Value>().unwrap()["id"].as_i64().unwrap());
     let (st, e) = s.json(
         "POST",
         &path,
         &clerk,
-        Some(r#"{"acted": true, "transferred": true}"#),
+        Some(r#"{"act": "declined", "date": "2025-11-11"}"#),
     );
     assert_eq!(st, StatusCode::CONFLICT, "{e}");
     assert!(
@@ -464,6 +482,12 @@ fn actions_per_decision_are_capped_and_paged() {
             .contains("already has 3 actions"),
         "{e}"
     );
+    // A repeat of a key already recorded is answered with its action, cap or not.
+    let r = keyed("2025-11-12");
+    assert_eq!(r.status(), StatusCode::OK);
+    let again: Value = r.json().unwrap();
+    assert_eq!(again["id"], ids[2], "{again}");
+    assert_eq!(again["replayed"], true, "{again}");
 
     let (st, p1) = s.json(
         "GET",
@@ -520,6 +544,8 @@ fn the_first_admin_token_goes_to_a_file_only_its_owner_can_read() {
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
         data: dir.clone(),
         database: None,
+        signing_key: None,
+        identifier_key: Some(dir.join("identifier.key")),
         limits: Limits::default(),
     };
     let lib = brightline::bundled().unwrap();

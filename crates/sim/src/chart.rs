@@ -57,33 +57,159 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// What a chart shows, said on the chart itself: a chart copied out of its
+/// folder must still name its source, its rows, its filters and its assumptions.
+#[derive(Clone, Debug, Default)]
+pub struct Caption {
+    pub input: String,
+    pub profile: String,
+    /// Rows that passed the filters.
+    pub rows: u64,
+    pub filters: Vec<String>,
+    pub assumptions: Vec<String>,
+}
+
+impl Caption {
+    /// `unmapped`: per law, rows that could not be put to it.
+    fn lines(&self, unmapped: &[u64]) -> Vec<String> {
+        let most = unmapped.iter().copied().max().unwrap_or(0);
+        let mut l = vec![format!(
+            "Source: {} (profile {}). N = {} rows{}.",
+            self.input,
+            self.profile,
+            self.rows,
+            if most == 0 {
+                String::new()
+            } else if unmapped.iter().all(|u| *u == most) {
+                format!("; {most} could not be put to a law and are not drawn (see methods.md)")
+            } else {
+                format!(
+                    "; up to {most} per law could not be put to it and are not drawn (see methods.md)"
+                )
+            }
+        )];
+        l.push(format!(
+            "Filters: {}.",
+            if self.filters.is_empty() {
+                "none".to_string()
+            } else {
+                self.filters.join(", ")
+            }
+        ));
+        l.push(format!(
+            "Assumptions (see methods.md): {}.",
+            if self.assumptions.is_empty() {
+                "none".to_string()
+            } else {
+                self.assumptions.join(", ")
+            }
+        ));
+        l
+    }
+}
+
+const CAPTION_H: u32 = 72;
+
+fn draw_caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+) -> Result<(), String> {
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            (12, 8 + 20 * i as i32),
+            ("sans-serif", 13).into_font().color(&RGBColor(60, 60, 60)),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Puts `<title>` and `<desc>` first inside the SVG's root element, for screen
+/// readers and for anyone who opens the file alone.
+fn label_svg(path: &Path, title: &str, desc: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(err)?;
+    let start = text.find("<svg").ok_or("no <svg> element")?;
+    let end = start
+        + text[start..]
+            .find('>')
+            .ok_or("unterminated <svg> element")?
+        + 1;
+    let mut out = String::with_capacity(text.len() + title.len() + desc.len() + 40);
+    out.push_str(&text[..end]);
+    out.push_str(&format!(
+        "\n<title>{}</title>\n<desc>{}</desc>",
+        escape(title),
+        escape(desc)
+    ));
+    out.push_str(&text[end..]);
+    std::fs::write(path, out).map_err(err)
+}
+
 /// Draws both charts in both formats; returns the files written and notes.
 pub fn charts(
     dir: &Path,
     shares: &[(String, [u64; 5])],
     monthly: &BTreeMap<(usize, i32, u8), u64>,
     labels: &[String],
+    caption: &Caption,
 ) -> Result<(Vec<String>, Vec<String>), String> {
     // Text layout needs font metrics even for SVG.
     ensure_font()?;
     let mut files = Vec::new();
     let notes = Vec::new();
-    let h = 140 + 50 * shares.len() as u32;
+    let unmapped: Vec<u64> = shares.iter().map(|(_, c)| c[4]).collect();
+    let lines = caption.lines(&unmapped);
+    let h = 140 + 50 * shares.len() as u32 + CAPTION_H;
+    let mh = 60 + 300 * labels.len().max(1) as u32 + CAPTION_H;
+    let title = format!("Outcome shares by law: {}", caption.input);
+    let mtitle = format!("Rows by month and outcome: {}", caption.input);
+    let mut desc = lines.join(" ");
+    for (l, c) in shares {
+        let decided: u64 = c[..4].iter().sum();
+        desc.push_str(&format!(" Under {l}, of {decided} rows put to the law:"));
+        for (i, o) in OUTCOMES[..4].iter().enumerate() {
+            if c[i] > 0 {
+                desc.push_str(&format!(
+                    " {o} {} ({:.1}%);",
+                    c[i],
+                    100.0 * c[i] as f64 / decided.max(1) as f64
+                ));
+            }
+        }
+    }
     let svg = dir.join("outcomes.svg");
-    shares_chart(SVGBackend::new(&svg, (960, h)).into_drawing_area(), shares)?;
+    shares_chart(
+        SVGBackend::new(&svg, (960, h)).into_drawing_area(),
+        shares,
+        &title,
+        &lines,
+    )?;
+    label_svg(&svg, &title, &desc)?;
     files.push(svg.display().to_string());
     let svg = dir.join("monthly.svg");
-    let mh = 60 + 300 * labels.len().max(1) as u32;
     monthly_chart(
         SVGBackend::new(&svg, (960, mh)).into_drawing_area(),
         monthly,
         labels,
+        &mtitle,
+        &lines,
     )?;
+    label_svg(&svg, &mtitle, &lines.join(" "))?;
     files.push(svg.display().to_string());
     let png = dir.join("outcomes.png");
     shares_chart(
         BitMapBackend::new(&png, (960, h)).into_drawing_area(),
         shares,
+        &title,
+        &lines,
     )?;
     files.push(png.display().to_string());
     let png = dir.join("monthly.png");
@@ -91,22 +217,41 @@ pub fn charts(
         BitMapBackend::new(&png, (960, mh)).into_drawing_area(),
         monthly,
         labels,
+        &mtitle,
+        &lines,
     )?;
     files.push(png.display().to_string());
     Ok((files, notes))
 }
 
+/// Shares of the rows put to each law (unmapped rows are a count in the caption, not a bar:
+/// a bar of them would crowd out the rows the law decides).
 fn shares_chart<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     shares: &[(String, [u64; 5])],
+    title: &str,
+    caption: &[String],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
+    let (root, foot) =
+        root.split_vertically(root.dim_in_pixel().1.saturating_sub(CAPTION_H) as i32);
+    draw_caption(&foot, caption)?;
+    let labelled: Vec<String> = shares
+        .iter()
+        .map(|(l, c)| format!("{l} (n={})", c[..4].iter().sum::<u64>()))
+        .collect();
+    let shares: Vec<(String, [u64; 5])> = labelled
+        .into_iter()
+        .zip(shares)
+        .map(|(l, (_, c))| (l, [c[0], c[1], c[2], c[3], 0]))
+        .collect();
+    let shares = &shares[..];
     // The key goes in a strip of its own so that it never covers a bar.
     let (plot, key) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(170) as i32);
     let n = shares.len();
     let longest = shares.iter().map(|(l, _)| l.len()).max().unwrap_or(10) as u32;
     let mut chart = ChartBuilder::on(&plot)
-        .caption("Outcome shares by law", ("sans-serif", 22))
+        .caption(title, ("sans-serif", 20))
         .margin(12)
         .margin_right(24)
         .x_label_area_size(36)
@@ -116,7 +261,7 @@ fn shares_chart<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("% of rows")
+        .x_desc("% of rows put to the law, under the stated assumptions")
         .y_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => shares.get(*i).map(|s| s.0.clone()).unwrap_or_default(),
             _ => String::new(),
@@ -125,7 +270,7 @@ fn shares_chart<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     let mut keyed = 0;
-    for (oi, o) in OUTCOMES.iter().enumerate() {
+    for (oi, o) in OUTCOMES[..4].iter().enumerate() {
         if shares.iter().all(|(_, c)| c[oi] == 0) {
             continue;
         }
@@ -169,8 +314,20 @@ fn monthly_chart<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     monthly: &BTreeMap<(usize, i32, u8), u64>,
     labels: &[String],
+    title: &str,
+    caption: &[String],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
+    let (root, foot) =
+        root.split_vertically(root.dim_in_pixel().1.saturating_sub(CAPTION_H) as i32);
+    draw_caption(&foot, caption)?;
+    // Unmapped rows are counted in the caption, not drawn.
+    let monthly: BTreeMap<(usize, i32, u8), u64> = monthly
+        .iter()
+        .filter(|(k, _)| (k.2 as usize) < 4)
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    let monthly = &monthly;
     let (lo, hi) = monthly
         .keys()
         .fold((i32::MAX, i32::MIN), |(a, b), (_, m, _)| {
@@ -182,9 +339,7 @@ fn monthly_chart<DB: DrawingBackend>(
         (lo, hi.max(lo + 1))
     };
     let ymax = monthly.values().copied().max().unwrap_or(1).max(1);
-    let root = root
-        .titled("Rows by month and outcome", ("sans-serif", 22))
-        .map_err(err)?;
+    let root = root.titled(title, ("sans-serif", 20)).map_err(err)?;
     let panels = root.split_evenly((labels.len().max(1), 1));
     for (li, (label, panel)) in labels.iter().zip(panels).enumerate() {
         let mut chart = ChartBuilder::on(&panel)
@@ -203,7 +358,7 @@ fn monthly_chart<DB: DrawingBackend>(
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(err)?;
-        for (oi, o) in OUTCOMES.iter().enumerate() {
+        for (oi, o) in OUTCOMES[..4].iter().enumerate() {
             let pts: Vec<(i32, u64)> = (lo..=hi)
                 .map(|m| (m, monthly.get(&(li, m, oi as u8)).copied().unwrap_or(0)))
                 .collect();

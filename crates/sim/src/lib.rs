@@ -8,15 +8,20 @@
 //! not grow with the number of rows; only the aggregate tables grow, with the
 //! number of distinct group values.
 
+pub mod batch;
+pub mod bounds;
 pub mod chart;
 pub mod map;
+pub mod methods;
 pub mod out;
 pub mod profile;
 pub mod read;
 pub mod run;
 
 pub use profile::Profile;
-pub use run::{simulate, LawSpec, Options, RowsOut, Summary};
+pub use run::{
+    decide_rows, simulate, simulate_with, LawSpec, Options, RowResults, RowsOut, Summary,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {

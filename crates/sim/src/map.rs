@@ -98,7 +98,38 @@ pub struct Mapped {
     pub assumed: u32,
     /// The conviction list built from the record, kept aside when an assumption governs it.
     pub cells_for_groups: Vec<u32>,
+    /// The row of the profile's facility table that placed this row.
+    pub facility: Option<u32>,
+    /// The source cells `--keep` names, in its order.
+    pub kept: Vec<String>,
 }
+
+/// A profile's facility table bound to the file's columns.
+pub struct CFacilities {
+    cols: Vec<usize>,
+    index: HashMap<String, u32>,
+    pub rows: Vec<crate::profile::FacilityRow>,
+    jur: Vec<Option<u16>>,
+    agency: Vec<Option<u16>>,
+    place: Vec<Option<i64>>,
+    place_slot: usize,
+    /// Rows of the file each table row placed.
+    pub hits: Vec<u64>,
+    /// Logical column that counts the keys the table lacks.
+    stat_col: usize,
+    pub reason: Option<String>,
+    key: String,
+}
+
+/// Distinct values of one filtered column, for naming the closest ones when nothing matches.
+#[derive(Default, Clone, Debug)]
+pub struct SeenValues {
+    pub counts: HashMap<String, u64>,
+    /// Rows whose value was not remembered (past the first 10,000 distinct values).
+    pub other: u64,
+}
+
+const MAX_SEEN: usize = 10_000;
 
 pub struct Mapper {
     /// Logical column names, in profile order, and their positions in the file.
@@ -113,7 +144,15 @@ pub struct Mapper {
     pub assumptions: Vec<CAssumption>,
     pub jurisdiction: Option<CChoice>,
     pub agency: Option<CChoice>,
+    pub facilities: Option<CFacilities>,
     pub stats: Vec<ColumnStats>,
+    /// Per filter: (logical column, accepted values, rows matching each value).
+    pub filter_report: Vec<(String, Vec<String>, Vec<u64>)>,
+    /// Per filter column: every value seen (before any filter dropped the row).
+    pub filter_seen: Vec<SeenValues>,
+    /// File positions of the `--keep` columns.
+    keep: Vec<usize>,
+    pub keep_names: Vec<String>,
     /// Group columns (logical indices) and the interned values of each.
     group_cols: Vec<usize>,
     pub group_values: Vec<Vec<String>>,
@@ -221,6 +260,7 @@ impl Mapper {
         lib: &Library,
         extra_filter: &[(String, Vec<String>)],
         group_by: &[String],
+        keep: Option<&[String]>,
     ) -> Result<Mapper, SimError> {
         let mut logical = Vec::new();
         let mut pos = Vec::new();
@@ -243,6 +283,34 @@ impl Mapper {
                 }
             }
         }
+        // `--keep`: the file's own headers (or a profile column's logical name); empty keeps all.
+        let (keep_pos, keep_names) = match keep {
+            None => (Vec::new(), Vec::new()),
+            Some([]) => ((0..headers.len()).collect(), headers.to_vec()),
+            Some(names) => {
+                let mut kp = Vec::new();
+                let mut kn = Vec::new();
+                for n in names {
+                    let at = headers
+                        .iter()
+                        .position(|h| h == n)
+                        .or_else(|| logical.iter().position(|l| l == n).map(|i| pos[i]));
+                    match at {
+                        Some(i) => {
+                            kp.push(i);
+                            kn.push(headers[i].clone());
+                        }
+                        None => {
+                            return Err(SimError::Input(format!(
+                                "--keep `{n}`: not a column of the file; it has: {}",
+                                headers.join(", ")
+                            )))
+                        }
+                    }
+                }
+                (kp, kn)
+            }
+        };
         let col = |name: &str, what: &str| -> Result<usize, SimError> {
             logical.iter().position(|l| l == name).ok_or_else(|| {
                 bad(format!(
@@ -274,14 +342,24 @@ impl Mapper {
             )));
         }
         let mut filter = Vec::new();
+        let mut filter_report = Vec::new();
         for (c, vals) in p
             .filter
             .iter()
             .map(|(c, v)| (c.clone(), v.clone()))
             .chain(extra_filter.iter().cloned())
         {
-            filter.push((col(&c, "a filter")?, vals));
+            let at = col(&c, "a filter").map_err(|_| {
+                SimError::Input(format!(
+                    "--where `{c}`: not a column of profile `{}`; use one of: {}",
+                    p.name,
+                    logical.join(", ")
+                ))
+            })?;
+            filter_report.push((c.clone(), vals.clone(), vec![0; vals.len()]));
+            filter.push((at, vals));
         }
+        let filter_seen = vec![SeenValues::default(); filter.len()];
         let mut fields = Vec::new();
         for f in &p.fields {
             let scalar = schema::scalar(&f.field).ok_or_else(|| {
@@ -454,7 +532,110 @@ impl Mapper {
                 })?;
             }
         }
-        let agency = choice(&p.agency, "[agency]")?;
+        let mut agency = choice(&p.agency, "[agency]")?;
+        let mut jurisdiction = jurisdiction;
+        let facilities = match &p.facilities {
+            None => None,
+            Some(f) => {
+                if jurisdiction.is_some() || agency.is_some() {
+                    return Err(bad(format!(
+                        "profile `{}`: [facilities] places rows itself; drop [jurisdiction] and [agency]",
+                        p.name
+                    )));
+                }
+                let rows = f.load(p.base.as_deref())?;
+                let cols = f
+                    .key
+                    .iter()
+                    .map(|k| col(k, "[facilities] key"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut jv: Vec<String> = Vec::new();
+                let mut av: Vec<String> = Vec::new();
+                let intern = |vals: &mut Vec<String>, v: &str| -> Option<u16> {
+                    if v.is_empty() {
+                        return None;
+                    }
+                    Some(match vals.iter().position(|x| x == v) {
+                        Some(i) => i as u16,
+                        None => {
+                            vals.push(v.to_string());
+                            (vals.len() - 1) as u16
+                        }
+                    })
+                };
+                let mut index = HashMap::new();
+                let (mut jur, mut ag, mut place) = (Vec::new(), Vec::new(), Vec::new());
+                for (i, r) in rows.iter().enumerate() {
+                    index.insert(r.key.join("\u{1f}"), i as u32);
+                    if !r.jurisdiction.is_empty() {
+                        let pack = lib.jurisdiction(&r.jurisdiction).map_err(|e| {
+                            bad(format!(
+                                "profile `{}`: [facilities] `{}`: {}",
+                                p.name,
+                                r.key.join(" / "),
+                                e.message
+                            ))
+                        })?;
+                        lib.agency(pack, &r.agency).map_err(|e| {
+                            bad(format!(
+                                "profile `{}`: [facilities] `{}`: {}",
+                                p.name,
+                                r.key.join(" / "),
+                                e.message
+                            ))
+                        })?;
+                    }
+                    jur.push(intern(&mut jv, &r.jurisdiction));
+                    ag.push(if r.jurisdiction.is_empty() {
+                        None
+                    } else {
+                        intern(&mut av, &r.agency)
+                    });
+                    place.push(if r.place.is_empty() {
+                        None
+                    } else {
+                        Some(
+                            schema::value_index(schema::PLACES, &r.place).ok_or_else(|| {
+                                bad(format!(
+                                    "profile `{}`: [facilities] `{}`: place `{}` is not one of {}",
+                                    p.name,
+                                    r.key.join(" / "),
+                                    r.place,
+                                    schema::PLACES.join(", ")
+                                ))
+                            })? as i64,
+                        )
+                    });
+                }
+                jurisdiction = Some(CChoice {
+                    fixed: None,
+                    col: None,
+                    map: HashMap::new(),
+                    values: jv,
+                });
+                agency = Some(CChoice {
+                    fixed: None,
+                    col: None,
+                    map: HashMap::new(),
+                    values: av,
+                });
+                let stat_col = *cols.last().expect("a key has a column");
+                Some(CFacilities {
+                    place_slot: schema::scalar("request.place")
+                        .ok_or_else(|| bad("the contract has no request.place"))?,
+                    hits: vec![0; rows.len()],
+                    cols,
+                    index,
+                    rows,
+                    jur,
+                    agency: ag,
+                    place,
+                    stat_col,
+                    reason: f.reason.clone(),
+                    key: String::new(),
+                })
+            }
+        };
         let mut group_cols = Vec::new();
         for g in group_by {
             if matches!(g.as_str(), "month" | "jurisdiction" | "agency" | "law") {
@@ -478,7 +659,12 @@ impl Mapper {
             assumptions,
             jurisdiction,
             agency,
+            facilities,
             stats: vec![ColumnStats::default(); n],
+            filter_report,
+            filter_seen,
+            keep: keep_pos,
+            keep_names,
             group_values: vec![Vec::new(); group_cols.len()],
             group_index: vec![HashMap::new(); group_cols.len()],
             group_cols,
@@ -506,12 +692,26 @@ impl Mapper {
     pub fn map(&mut self, cells: &Cells<'_>, lib: &Library, out: &mut Mapped) -> bool {
         self.rows_read += 1;
         out.row = self.rows_read;
-        for (c, vals) in &self.filter {
+        let mut keep = true;
+        for fi in 0..self.filter.len() {
+            let (c, vals) = &self.filter[fi];
             let v = self.cell(cells, *c);
-            if !vals.iter().any(|x| x == v) {
-                self.rows_filtered += 1;
-                return false;
+            let seen = &mut self.filter_seen[fi];
+            if let Some(n) = seen.counts.get_mut(v) {
+                *n += 1;
+            } else if seen.counts.len() < MAX_SEEN {
+                seen.counts.insert(v.to_string(), 1);
+            } else {
+                seen.other += 1;
             }
+            match vals.iter().position(|x| x == v) {
+                Some(i) => self.filter_report[fi].2[i] += 1,
+                None => keep = false,
+            }
+        }
+        if !keep {
+            self.rows_filtered += 1;
+            return false;
         }
         out.facts.scalars = [MISSING; schema::SCALARS.len()];
         out.facts.lists = Default::default();
@@ -545,6 +745,11 @@ impl Mapper {
         }
         if self.conviction.is_some() {
             self.map_conviction(cells, lib, out);
+        }
+        // The facility table is part of the record's own evidence, so it goes before assumptions.
+        out.facility = None;
+        if self.facilities.is_some() {
+            self.place(cells, out);
         }
         for (ai, a) in self.assumptions.iter().enumerate() {
             let day = out.date.map(brightline_core::facts::date_value);
@@ -580,16 +785,22 @@ impl Mapper {
                 }
             }
         }
-        out.jurisdiction = if self.use_jurisdiction {
-            self.choose(cells, true)
-        } else {
-            None
-        };
-        out.agency = if self.use_agency {
-            self.choose(cells, false)
-        } else {
-            None
-        };
+        if self.facilities.is_none() {
+            out.jurisdiction = if self.use_jurisdiction {
+                self.choose(cells, true)
+            } else {
+                None
+            };
+            out.agency = if self.use_agency {
+                self.choose(cells, false)
+            } else {
+                None
+            };
+        }
+        out.kept.clear();
+        for &k in &self.keep {
+            out.kept.push(cells.get(k).to_string());
+        }
         out.cells_for_groups.clear();
         for gi in 0..self.group_cols.len() {
             let v = self.cell(cells, self.group_cols[gi]);
@@ -605,6 +816,54 @@ impl Mapper {
             out.cells_for_groups.push(id);
         }
         true
+    }
+
+    /// Places the row through the facility table: jurisdiction, agency, and the place
+    /// when the record does not state one.
+    fn place(&mut self, cells: &Cells<'_>, out: &mut Mapped) {
+        let mut key = match self.facilities.as_mut() {
+            Some(f) => std::mem::take(&mut f.key),
+            None => return,
+        };
+        key.clear();
+        let Some(f) = self.facilities.as_ref() else {
+            return;
+        };
+        for (i, &c) in f.cols.iter().enumerate() {
+            if i > 0 {
+                key.push('\u{1f}');
+            }
+            key.push_str(self.cell(cells, c));
+        }
+        let found = f.index.get(&key).copied();
+        let stat_col = f.stat_col;
+        match found {
+            Some(i) => {
+                let f = self.facilities.as_mut().expect("checked above");
+                f.hits[i as usize] += 1;
+                out.facility = Some(i);
+                out.jurisdiction = f.jur[i as usize];
+                out.agency = f.agency[i as usize];
+                if let Some(pl) = f.place[i as usize] {
+                    if out.facts.scalars[f.place_slot] == MISSING {
+                        out.facts.scalars[f.place_slot] = pl;
+                    }
+                }
+            }
+            None => {
+                out.jurisdiction = None;
+                out.agency = None;
+                let v = self.cell(cells, stat_col).to_string();
+                if v.is_empty() {
+                    self.stats[stat_col].blank += 1;
+                } else if self.use_jurisdiction {
+                    self.stats[stat_col].unknown(&v);
+                }
+            }
+        }
+        if let Some(f) = self.facilities.as_mut() {
+            f.key = key;
+        }
     }
 
     fn choose(&mut self, cells: &Cells<'_>, jurisdiction: bool) -> Option<u16> {
@@ -706,6 +965,29 @@ impl Mapper {
         }
     }
 
+    /// The scalar slots this mapper can set, the request's date and agency first:
+    /// the columns of the batch path.
+    pub fn scalar_slots(&self) -> Vec<usize> {
+        let mut s = vec![schema::DATE, schema::AGENCY];
+        let mut add = |x: usize| {
+            if !s.contains(&x) {
+                s.push(x);
+            }
+        };
+        for f in &self.fields {
+            add(f.scalar);
+        }
+        for a in &self.assumptions {
+            if let ATarget::Scalar(x) = a.target {
+                add(x);
+            }
+        }
+        if let Some(f) = &self.facilities {
+            add(f.place_slot);
+        }
+        s
+    }
+
     pub fn group_cols(&self) -> &[usize] {
         &self.group_cols
     }
@@ -735,6 +1017,8 @@ impl Mapped {
             agency: None,
             assumed: 0,
             cells_for_groups: Vec::new(),
+            facility: None,
+            kept: Vec::new(),
         }
     }
 }

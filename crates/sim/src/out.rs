@@ -38,20 +38,49 @@ pub fn write_csv(
     Ok(path.display().to_string())
 }
 
-const SCHEMA: &str = "message decisions {
-  required int64 row;
-  required binary law (UTF8);
-  required binary outcome (UTF8);
-  required binary provisions (UTF8);
-  required binary missing_facts (UTF8);
-  required binary note (UTF8);
-}";
+/// The text columns of a per-row decision, after `row` and before the kept source columns.
+const TEXT: [&str; 6] = [
+    "law",
+    "outcome",
+    "provisions",
+    "missing_facts",
+    "possible_outcomes",
+    "note",
+];
+
+fn schema(kept: &[String]) -> parquet::schema::types::Type {
+    use parquet::basic::{ConvertedType, Repetition, Type as Phys};
+    use parquet::schema::types::Type;
+    let mut fields = vec![Arc::new(
+        Type::primitive_type_builder("row", Phys::INT64)
+            .with_repetition(Repetition::REQUIRED)
+            .build()
+            .expect("a fixed column"),
+    )];
+    for name in TEXT
+        .iter()
+        .map(|s| s.to_string())
+        .chain(kept.iter().cloned())
+    {
+        fields.push(Arc::new(
+            Type::primitive_type_builder(&name, Phys::BYTE_ARRAY)
+                .with_repetition(Repetition::REQUIRED)
+                .with_converted_type(ConvertedType::UTF8)
+                .build()
+                .expect("a text column"),
+        ));
+    }
+    Type::group_type_builder("decisions")
+        .with_fields(fields)
+        .build()
+        .expect("a flat schema")
+}
 
 struct Pq {
     path: std::path::PathBuf,
     w: SerializedFileWriter<BufWriter<File>>,
     row: Vec<i64>,
-    text: [Vec<ByteArray>; 5],
+    text: Vec<Vec<ByteArray>>,
 }
 
 pub struct RowWriter {
@@ -60,20 +89,24 @@ pub struct RowWriter {
 }
 
 impl RowWriter {
-    pub fn create(dir: &Path, rows: RowsOut) -> Result<RowWriter, SimError> {
+    /// `kept`: the source columns carried along, by their header in the input.
+    pub fn create(dir: &Path, rows: RowsOut, kept: &[String]) -> Result<RowWriter, SimError> {
+        for k in kept {
+            if k == "row" || TEXT.contains(&k.as_str()) {
+                return Err(SimError::Input(format!(
+                    "--keep `{k}`: the per-row output has a column of that name already"
+                )));
+            }
+        }
         let csv = if rows.csv {
             let path = dir.join("decisions.csv");
             let f = File::create(&path).map_err(|e| io(&path, e))?;
             let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, f));
-            w.write_record([
-                "row",
-                "law",
-                "outcome",
-                "provisions",
-                "missing_facts",
-                "note",
-            ])
-            .map_err(|e| io(&path, e))?;
+            let header: Vec<&str> = std::iter::once("row")
+                .chain(TEXT)
+                .chain(kept.iter().map(String::as_str))
+                .collect();
+            w.write_record(&header).map_err(|e| io(&path, e))?;
             Some((path, w))
         } else {
             None
@@ -81,9 +114,7 @@ impl RowWriter {
         let pq = if rows.parquet {
             let path = dir.join("decisions.parquet");
             let f = File::create(&path).map_err(|e| io(&path, e))?;
-            let schema = Arc::new(
-                parquet::schema::parser::parse_message_type(SCHEMA).map_err(|e| io(&path, e))?,
-            );
+            let schema = Arc::new(schema(kept));
             let props = Arc::new(
                 WriterProperties::builder()
                     .set_created_by(format!("brightline {}", brightline::ENGINE_VERSION))
@@ -95,7 +126,7 @@ impl RowWriter {
                 path,
                 w,
                 row: Vec::with_capacity(BATCH),
-                text: Default::default(),
+                text: vec![Vec::new(); TEXT.len() + kept.len()],
             })
         } else {
             None
@@ -103,6 +134,7 @@ impl RowWriter {
         Ok(RowWriter { csv, pq })
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn write(
         &mut self,
         row: u64,
@@ -110,24 +142,26 @@ impl RowWriter {
         outcome: &str,
         provisions: &str,
         missing: &str,
+        possible: &str,
         note: &str,
+        kept: &[String],
     ) -> Result<(), SimError> {
+        let fixed = [law, outcome, provisions, missing, possible, note];
         if let Some((path, w)) = &mut self.csv {
             let b = row.to_string();
-            w.write_record([
-                b.as_bytes(),
-                law.as_bytes(),
-                outcome.as_bytes(),
-                provisions.as_bytes(),
-                missing.as_bytes(),
-                note.as_bytes(),
-            ])
-            .map_err(|e| io(path, e))?;
+            for f in std::iter::once(b.as_str())
+                .chain(fixed)
+                .chain(kept.iter().map(String::as_str))
+            {
+                w.write_field(f).map_err(|e| io(path, e))?;
+            }
+            w.write_record(None::<&[u8]>).map_err(|e| io(path, e))?;
         }
         if let Some(pq) = &mut self.pq {
             pq.row.push(row as i64);
-            for (i, s) in [law, outcome, provisions, missing, note]
+            for (i, s) in fixed
                 .into_iter()
+                .chain(kept.iter().map(String::as_str))
                 .enumerate()
             {
                 pq.text[i].push(ByteArray::from(s));

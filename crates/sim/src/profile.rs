@@ -45,6 +45,127 @@ pub struct Profile {
     /// Columns to group the aggregate by when the command line names none.
     #[serde(default)]
     pub group_by: Vec<String>,
+    /// A reviewed table of facilities: jurisdiction, agency and place by the row's facility.
+    #[serde(default)]
+    pub facilities: Option<Facilities>,
+    /// The folder of the profile file (relative `facilities.file` paths are read from there).
+    #[serde(skip)]
+    pub base: Option<std::path::PathBuf>,
+}
+
+/// `[facilities]`: the row's facility (with its state, since names repeat across states)
+/// looked up in a CSV of `state,facility,…,jurisdiction,agency,place,operator,source,note`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facilities {
+    /// Logical columns whose values, in order, are the key: e.g. `["state", "facility"]`.
+    pub key: Vec<String>,
+    /// The CSV's own headers for the key, in the same order.
+    pub key_headers: Vec<String>,
+    /// The table: a path relative to the profile, or the name of a shipped table.
+    pub file: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One reviewed row of a facility table.
+#[derive(Debug, Clone)]
+pub struct FacilityRow {
+    pub key: Vec<String>,
+    /// Empty when the facility is known but bound by no law the packs encode.
+    pub jurisdiction: String,
+    pub agency: String,
+    pub place: String,
+    pub operator: String,
+    pub source: String,
+    pub note: String,
+}
+
+/// Facility tables shipped with the bundled profiles.
+pub const BUNDLED_TABLES: &[(&str, &str)] = &[(
+    "facilities/ice-lesa-new-york.csv",
+    include_str!("../../../profiles/facilities/ice-lesa-new-york.csv"),
+)];
+
+impl Facilities {
+    /// Reads the table (`#` lines are comments); every row must have its key and the named columns.
+    pub fn load(&self, base: Option<&Path>) -> Result<Vec<FacilityRow>, SimError> {
+        let text = match base.map(|b| b.join(&self.file)).filter(|p| p.is_file()) {
+            Some(p) => std::fs::read_to_string(&p)
+                .map_err(|e| SimError::Io(format!("{}: {e}", p.display())))?,
+            None => match BUNDLED_TABLES.iter().find(|(n, _)| *n == self.file) {
+                Some((_, t)) => t.to_string(),
+                None => {
+                    return Err(SimError::Profile(format!(
+                    "[facilities] file `{}`: not found beside the profile, and not a shipped table",
+                    self.file
+                )))
+                }
+            },
+        };
+        let bad = |m: String| SimError::Profile(format!("[facilities] {}: {m}", self.file));
+        let mut r = csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(text.as_bytes());
+        let headers = r.headers().map_err(|e| bad(e.to_string()))?.clone();
+        let pos = |h: &str| {
+            headers
+                .iter()
+                .position(|x| x == h)
+                .ok_or_else(|| bad(format!("no column `{h}`")))
+        };
+        let keys = self
+            .key_headers
+            .iter()
+            .map(|h| pos(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.len() != self.key.len() {
+            return Err(bad("`key` and `key_headers` differ in length".into()));
+        }
+        let cols = [
+            "jurisdiction",
+            "agency",
+            "place",
+            "operator",
+            "source",
+            "note",
+        ]
+        .map(pos);
+        let mut cp = [0usize; 6];
+        for (i, c) in cols.into_iter().enumerate() {
+            cp[i] = c?;
+        }
+        let mut out: Vec<FacilityRow> = Vec::new();
+        for (n, rec) in r.records().enumerate() {
+            let rec = rec.map_err(|e| bad(e.to_string()))?;
+            let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+            let row = FacilityRow {
+                key: keys.iter().map(|&i| get(i)).collect(),
+                jurisdiction: get(cp[0]),
+                agency: get(cp[1]),
+                place: get(cp[2]),
+                operator: get(cp[3]),
+                source: get(cp[4]),
+                note: get(cp[5]),
+            };
+            if !row.jurisdiction.is_empty() && (row.agency.is_empty() || row.source.is_empty()) {
+                return Err(bad(format!(
+                    "row {}: `{}` names a jurisdiction without an agency or a source",
+                    n + 1,
+                    row.key.join(" / ")
+                )));
+            }
+            if out.iter().any(|o| o.key == row.key) {
+                return Err(bad(format!(
+                    "row {}: `{}` is listed twice",
+                    n + 1,
+                    row.key.join(" / ")
+                )));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,7 +258,9 @@ impl Profile {
     pub fn load(path: &Path) -> Result<Profile, SimError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SimError::Io(format!("{}: {e}", path.display())))?;
-        Profile::from_toml(&text, &path.display().to_string())
+        let mut p = Profile::from_toml(&text, &path.display().to_string())?;
+        p.base = path.parent().map(Path::to_path_buf);
+        Ok(p)
     }
 }
 

@@ -7,6 +7,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::SimError;
 
@@ -66,15 +68,56 @@ fn io(path: &Path, e: impl std::fmt::Display) -> SimError {
     SimError::Io(format!("{}: {e}", path.display()))
 }
 
+/// Bytes of the file read so far (compressed bytes for .gz), shared with a progress bar.
+#[derive(Clone, Default)]
+pub struct ByteCount(Arc<AtomicU64>);
+
+impl ByteCount {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+struct Counting<R> {
+    inner: R,
+    count: Option<ByteCount>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(c) = &self.count {
+            c.0.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
 /// Reads every row of the file, in order, into the visitor.
 pub fn read(path: &Path, sheet: Option<&str>, v: &mut dyn Visitor) -> Result<(), SimError> {
+    read_counted(path, sheet, v, None)
+}
+
+/// [`read`], counting the bytes of CSV and gzip'd CSV files as they are read.
+pub fn read_counted(
+    path: &Path,
+    sheet: Option<&str>,
+    v: &mut dyn Visitor,
+    count: Option<ByteCount>,
+) -> Result<(), SimError> {
     match Format::of(path)? {
         Format::Csv => {
-            let f = File::open(path).map_err(|e| io(path, e))?;
+            let f = Counting {
+                inner: File::open(path).map_err(|e| io(path, e))?,
+                count,
+            };
             read_csv(path, BufReader::with_capacity(1 << 16, f), v)
         }
         Format::CsvGz => {
-            let f = File::open(path).map_err(|e| io(path, e))?;
+            let f = Counting {
+                inner: File::open(path).map_err(|e| io(path, e))?,
+                count,
+            };
             let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f));
             read_csv(path, BufReader::with_capacity(1 << 16, gz), v)
         }

@@ -11,6 +11,8 @@ use brightline::{LawVersion, Library, Outcome};
 use serde::Serialize;
 use time::Date;
 
+use crate::batch::{decide_columns, Columns};
+use crate::bounds::{Bounds, Engine, OutcomeSet, Possible};
 use crate::map::{ColumnStats, Mapped, Mapper};
 use crate::out::{self, RowWriter};
 use crate::profile::Profile;
@@ -95,6 +97,8 @@ pub struct Options {
     pub rows: RowsOut,
     pub charts: bool,
     pub progress: bool,
+    /// Source columns to carry into the per-row output: `None` none, an empty list all.
+    pub keep: Option<Vec<String>>,
 }
 
 /// The full decision of one distinct fact tuple, reduced to what rows report.
@@ -104,6 +108,9 @@ struct Detail {
     prov_id: u32,
     missing: Vec<String>,
     missing_joined: Arc<str>,
+    possible: OutcomeSet,
+    possible_joined: Arc<str>,
+    exact: bool,
 }
 
 #[derive(Serialize, Default, Clone)]
@@ -127,6 +134,13 @@ pub struct LawSummary {
     pub assumptions: Vec<AssumptionCount>,
     /// Rows where the fast path and the full decision disagree (must be 0).
     pub engine_disagreements: u64,
+    /// Lowest and highest share of each outcome over every completion of the missing facts.
+    pub bounds: Bounds,
+    /// The same, by the jurisdiction whose law decided the rows.
+    pub bounds_by_jurisdiction: BTreeMap<String, Bounds>,
+    /// Rows the profile places in another jurisdiction, decided here as if they were not
+    /// (the law names a jurisdiction): that jurisdiction -> rows.
+    pub decided_as_if_here: BTreeMap<String, u64>,
 }
 
 #[derive(Serialize, Clone)]
@@ -164,6 +178,15 @@ pub struct Summary {
     pub peak_rss_kib: Option<u64>,
     pub files: Vec<String>,
     pub notes: Vec<String>,
+    /// Things the reader must know before trusting the numbers (also printed to stderr).
+    pub warnings: Vec<String>,
+    /// The row filters, as COLUMN=V1|V2.
+    pub filters: Vec<String>,
+    /// The profile's source note.
+    pub source: Option<String>,
+    /// Rows placed by each row of the profile's facility table (facility, jurisdiction, agency, rows).
+    pub facilities_used: Vec<(String, String, String, u64)>,
+    pub kept_columns: Vec<String>,
 }
 
 struct LawCtx<'a> {
@@ -209,7 +232,20 @@ struct Sim<'a> {
     akey: Vec<u32>,
     monthly: BTreeMap<(usize, i32, u8), u64>,
     impact: HashMap<(usize, u8, u8, u32, u32), u64>,
-    writer: RowWriter,
+    writer: Option<RowWriter>,
+    possible: &'a dyn Possible,
+    /// Rows whose profile agency `--agency` replaced: the profile's agency -> rows.
+    agency_overridden: BTreeMap<String, u64>,
+    bytes: Option<read::ByteCount>,
+    /// Per-row results kept in memory (the batch path), instead of files.
+    collect: Option<RowResults>,
+    /// The chunk's facts by column, for the decision step, and where each column row came from.
+    cols: Columns,
+    col_rows: Vec<usize>,
+    col_law: Vec<&'a LawVersion>,
+    col_out: Vec<Outcome>,
+    /// Rows that take the row path (list facts, or slots the columns do not hold).
+    row_path: Vec<(usize, &'a LawVersion)>,
     decide_time: Duration,
     decisions: u64,
     evaluated: u64,
@@ -228,6 +264,17 @@ pub fn simulate(
     input: &Path,
     opts: &Options,
 ) -> Result<Summary, SimError> {
+    simulate_with(lib, profile, input, opts, &Engine)
+}
+
+/// [`simulate`] with the source of each row's possible outcomes (for the bounds) named.
+pub fn simulate_with(
+    lib: &Library,
+    profile: &Profile,
+    input: &Path,
+    opts: &Options,
+    possible: &dyn Possible,
+) -> Result<Summary, SimError> {
     if opts.laws.is_empty() {
         return Err(SimError::Input(
             "name at least one --law JURISDICTION@DATE (or @row)".into(),
@@ -236,79 +283,16 @@ pub fn simulate(
     let started = Instant::now();
     std::fs::create_dir_all(&opts.out_dir)
         .map_err(|e| SimError::Io(format!("{}: {e}", opts.out_dir.display())))?;
-    let mut laws = Vec::new();
-    for spec in &opts.laws {
-        let pack = match &spec.jurisdiction {
-            Some(j) => {
-                Some(lib.jurisdiction(j).map_err(|e| {
-                    SimError::Input(format!("--law `{}`: {}", spec.label, e.message))
-                })?)
-            }
-            None => {
-                if profile.jurisdiction.is_none() {
-                    return Err(SimError::Input(format!(
-                        "--law `{}`: profile `{}` maps no jurisdiction; name one, e.g. us-ny-nyc@row",
-                        spec.label, profile.name
-                    )));
-                }
-                None
-            }
-        };
-        laws.push(LawCtx {
-            spec: spec.clone(),
-            pack,
-            choice_packs: Vec::new(),
-            roles: HashMap::new(),
-            fixed_law: HashMap::new(),
-            last: None,
-            sum: LawSummary {
-                law: spec.label.clone(),
-                ..Default::default()
-            },
-        });
-    }
-    let progress = if opts.progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let p = indicatif::ProgressBar::new_spinner();
-        p.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        p
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let n = laws.len();
-    let writer = RowWriter::create(&opts.out_dir, opts.rows)?;
-    let mut sim = Sim {
+    let mut sim = Sim::new(
         lib,
         profile,
         opts,
-        mapper: None,
-        chunk: (0..CHUNK).map(|_| Mapped::new()).collect(),
-        fill: 0,
-        laws,
-        targets: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
-        outcomes: vec![Vec::with_capacity(CHUNK); n],
-        details: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
-        cache: HashMap::new(),
-        key: Vec::new(),
-        prov_names: Vec::new(),
-        prov_index: HashMap::new(),
-        distinct: 0,
-        agg: HashMap::new(),
-        akey: Vec::new(),
-        monthly: BTreeMap::new(),
-        impact: HashMap::new(),
-        writer,
-        decide_time: Duration::ZERO,
-        decisions: 0,
-        evaluated: 0,
-        progress,
-        jur_values: Vec::new(),
-    };
-    read::read(input, profile.sheet.as_deref(), &mut sim)?;
+        possible,
+        progress_bar(opts.progress, input),
+    )?;
+    let counter = read::ByteCount::default();
+    sim.bytes = Some(counter.clone());
+    read::read_counted(input, profile.sheet.as_deref(), &mut sim, Some(counter))?;
     if sim.mapper.is_none() {
         return Err(SimError::Input(format!(
             "{}: no header row",
@@ -317,7 +301,250 @@ pub fn simulate(
     }
     sim.flush()?;
     sim.progress.finish_and_clear();
+    if let Some(msg) = sim.mapper.as_ref().and_then(no_match) {
+        // Nothing was decided: leave no half-written per-row files behind.
+        if let Some(w) = sim.writer.take() {
+            for f in w.finish()? {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+        return Err(SimError::Input(msg));
+    }
     sim.finish(input, started)
+}
+
+/// Per-row results of [`decide_rows`], in input order (rows a filter dropped are absent).
+#[derive(Default, Debug, Clone)]
+pub struct RowResults {
+    /// 1-based position of each row in the input.
+    pub row: Vec<u64>,
+    /// Per law: the outcome of each row, an index into [`OUTCOMES`].
+    pub outcome: Vec<Vec<u8>>,
+    /// Per law: the outcomes some completion of the row's missing facts reaches
+    /// (bits of [`crate::bounds::OutcomeSet`]; 0 for an unmapped row).
+    pub possible: Vec<Vec<u8>>,
+    /// Per law: the jurisdiction whose law decided the row (empty when unmapped).
+    pub jurisdiction: Vec<Vec<String>>,
+}
+
+/// Decides rows held in memory (a header and its rows of cells), with no files
+/// written: the batch path behind the Python package's `decide_batch`.
+pub fn decide_rows<'r>(
+    lib: &Library,
+    profile: &Profile,
+    opts: &Options,
+    headers: &[String],
+    rows: impl Iterator<Item = &'r [String]>,
+) -> Result<RowResults, SimError> {
+    let mut o = opts.clone();
+    o.rows = RowsOut {
+        csv: false,
+        parquet: false,
+    };
+    o.charts = false;
+    let mut sim = Sim::new(lib, profile, &o, &Engine, indicatif::ProgressBar::hidden())?;
+    sim.collect = Some(RowResults {
+        outcome: vec![Vec::new(); o.laws.len()],
+        possible: vec![Vec::new(); o.laws.len()],
+        jurisdiction: vec![Vec::new(); o.laws.len()],
+        ..Default::default()
+    });
+    sim.header(headers)?;
+    for r in rows {
+        sim.row(&Cells::Strings(r))?;
+    }
+    sim.flush()?;
+    Ok(sim.collect.take().unwrap_or_default())
+}
+
+impl<'a> Sim<'a> {
+    fn new(
+        lib: &'a Library,
+        profile: &'a Profile,
+        opts: &'a Options,
+        possible: &'a dyn Possible,
+        progress: indicatif::ProgressBar,
+    ) -> Result<Sim<'a>, SimError> {
+        if opts.laws.is_empty() {
+            return Err(SimError::Input(
+                "name at least one --law JURISDICTION@DATE (or @row)".into(),
+            ));
+        }
+        let mut laws = Vec::new();
+        for spec in &opts.laws {
+            let pack = match &spec.jurisdiction {
+                Some(j) => Some(lib.jurisdiction(j).map_err(|e| {
+                    SimError::Input(format!("--law `{}`: {}", spec.label, e.message))
+                })?),
+                None => {
+                    if profile.jurisdiction.is_none() && profile.facilities.is_none() {
+                        return Err(SimError::Input(format!(
+                        "--law `{}`: profile `{}` maps no jurisdiction; name one, e.g. us-ny-nyc@row",
+                        spec.label, profile.name
+                    )));
+                    }
+                    None
+                }
+            };
+            laws.push(LawCtx {
+                spec: spec.clone(),
+                pack,
+                choice_packs: Vec::new(),
+                roles: HashMap::new(),
+                fixed_law: HashMap::new(),
+                last: None,
+                sum: LawSummary {
+                    law: spec.label.clone(),
+                    ..Default::default()
+                },
+            });
+        }
+        let n = laws.len();
+        Ok(Sim {
+            lib,
+            profile,
+            opts,
+            mapper: None,
+            chunk: (0..CHUNK).map(|_| Mapped::new()).collect(),
+            fill: 0,
+            laws,
+            targets: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
+            outcomes: vec![Vec::with_capacity(CHUNK); n],
+            details: (0..n).map(|_| Vec::with_capacity(CHUNK)).collect(),
+            cache: HashMap::new(),
+            key: Vec::new(),
+            prov_names: Vec::new(),
+            prov_index: HashMap::new(),
+            distinct: 0,
+            agg: HashMap::new(),
+            akey: Vec::new(),
+            monthly: BTreeMap::new(),
+            impact: HashMap::new(),
+            writer: None,
+            possible,
+            agency_overridden: BTreeMap::new(),
+            bytes: None,
+            decide_time: Duration::ZERO,
+            decisions: 0,
+            evaluated: 0,
+            progress,
+            jur_values: Vec::new(),
+            collect: None,
+            cols: Columns::default(),
+            col_rows: Vec::new(),
+            col_law: Vec::new(),
+            col_out: Vec::new(),
+            row_path: Vec::new(),
+        })
+    }
+}
+
+/// A bar over the bytes of the input file: percentage, rows per second and ETA. Only on a
+/// terminal, so logs and pipes get no control characters.
+fn progress_bar(wanted: bool, input: &Path) -> indicatif::ProgressBar {
+    if !wanted || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    let counted = matches!(
+        read::Format::of(input),
+        Ok(read::Format::Csv | read::Format::CsvGz)
+    );
+    if size == 0 || !counted {
+        // xlsx and Parquet are read through libraries that do not say how far they are.
+        let p = indicatif::ProgressBar::new_spinner();
+        p.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        return p;
+    }
+    let p = indicatif::ProgressBar::new(size);
+    p.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {percent:>3}%  {binary_bytes}/{binary_total_bytes}  {msg}  ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    p
+}
+
+/// Levenshtein distance over characters, for naming the closest values a filter missed.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The values present in a filtered column closest to `want`, with their row counts.
+pub fn closest(seen: &crate::map::SeenValues, want: &str, n: usize) -> Vec<(String, u64)> {
+    let w = want.to_lowercase();
+    let mut all: Vec<(usize, &String, u64)> = seen
+        .counts
+        .iter()
+        .map(|(v, c)| {
+            let l = v.to_lowercase();
+            let d = if l == w {
+                0
+            } else if l.contains(&w) || (!l.is_empty() && w.contains(&l)) {
+                1 + l.len().abs_diff(w.len()).min(1)
+            } else {
+                2 + distance(&l, &w)
+            };
+            (d, v, *c)
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
+    all.into_iter()
+        .take(n)
+        .map(|(_, v, c)| (v.clone(), c))
+        .collect()
+}
+
+/// The error for filters that together let no row through, naming the closest values present.
+fn no_match(m: &Mapper) -> Option<String> {
+    if m.filter_report.is_empty() || m.rows_read == 0 || m.rows_read > m.rows_filtered {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (fi, (col, vals, hits)) in m.filter_report.iter().enumerate() {
+        for (v, h) in vals.iter().zip(hits) {
+            if *h > 0 {
+                continue;
+            }
+            let near: Vec<String> = closest(&m.filter_seen[fi], v, 5)
+                .into_iter()
+                .map(|(x, c)| format!("`{x}` ({c} rows)"))
+                .collect();
+            parts.push(format!(
+                "`{col}={v}` matches no row; closest values present: {}",
+                if near.is_empty() {
+                    "none".to_string()
+                } else {
+                    near.join(", ")
+                }
+            ));
+        }
+    }
+    if parts.is_empty() {
+        parts.push(
+            "each filter matches some rows, but no row passes all of them together".to_string(),
+        );
+    }
+    Some(format!(
+        "the filters keep none of the {} rows: {}",
+        m.rows_read,
+        parts.join("; ")
+    ))
 }
 
 impl Visitor for Sim<'_> {
@@ -333,9 +560,18 @@ impl Visitor for Sim<'_> {
             self.lib,
             &self.opts.filters,
             group_by,
+            self.opts.keep.as_deref(),
         )?;
+        // The mapping is read even when a law or `--agency` overrides it, so the override
+        // can be counted; its unknown values are counted only when the run relies on it.
         m.use_jurisdiction = self.laws.iter().any(|l| l.pack.is_none());
-        m.use_agency = self.opts.agency.is_none();
+        m.use_agency = true;
+        self.cols = Columns::new(m.scalar_slots());
+        self.writer = Some(RowWriter::create(
+            &self.opts.out_dir,
+            self.opts.rows,
+            &m.keep_names,
+        )?);
         self.jur_values = m
             .jurisdiction
             .as_ref()
@@ -372,7 +608,20 @@ impl<'a> Sim<'a> {
         let row = &self.chunk[r];
         let l = &mut self.laws[li];
         let pack = match l.pack {
-            Some(p) => p,
+            Some(p) => {
+                // A row the profile places elsewhere is decided as the law asks, and counted.
+                if let Some(j) = row.jurisdiction {
+                    if let Some(Some(home)) = l.choice_packs.get(j as usize) {
+                        if !lib.chain(*home).contains(&p) {
+                            *l.sum
+                                .decided_as_if_here
+                                .entry(lib.packs[*home].id.clone())
+                                .or_default() += 1;
+                        }
+                    }
+                }
+                p
+            }
             None => match row.jurisdiction {
                 None => return unmapped("the profile maps no jurisdiction for this row"),
                 Some(j) => match l.choice_packs.get(j as usize).copied().flatten() {
@@ -381,7 +630,19 @@ impl<'a> Sim<'a> {
                 },
             },
         };
-        let agency_key = if self.opts.agency.is_some() {
+        let agency_key = if let Some(over) = &self.opts.agency {
+            if li == 0 {
+                if let Some(a) = row.agency {
+                    let mapped = self
+                        .mapper
+                        .as_ref()
+                        .and_then(|m| m.agency.as_ref())
+                        .and_then(|c| c.values.get(a as usize));
+                    if let Some(m) = mapped.filter(|m| *m != over) {
+                        *self.agency_overridden.entry(m.clone()).or_default() += 1;
+                    }
+                }
+            }
             Some(u16::MAX)
         } else {
             row.agency
@@ -453,7 +714,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn detail(&mut self, pack: usize, r: usize) -> Arc<Detail> {
+    fn detail(&mut self, pack: usize, law: &LawVersion, r: usize) -> Arc<Detail> {
         let facts = &self.chunk[r].facts;
         self.key.clear();
         self.key.push(pack as i64);
@@ -515,12 +776,20 @@ impl<'a> Sim<'a> {
             }
         };
         let missing_joined: Arc<str> = Arc::from(missing.join(";"));
+        let (possible, exact) = if outcome == Outcome::Undetermined {
+            self.possible.possible(law, &self.chunk[r].facts)
+        } else {
+            (OutcomeSet::one(outcome), true)
+        };
         let d = Arc::new(Detail {
             outcome,
             provisions,
             prov_id,
             missing,
             missing_joined,
+            possible,
+            possible_joined: Arc::from(possible.names().join("|")),
+            exact,
         });
         if self.cache.len() >= CACHE_MAX {
             self.cache.clear();
@@ -544,24 +813,50 @@ impl<'a> Sim<'a> {
             for r in 0..n {
                 t.push(self.target(li, r));
             }
-            // The decision step: the fast path over mapped facts, nothing else.
+            // The chunk's facts, by column (the row path for rows with list facts).
             let o = &mut self.outcomes[li];
             o.clear();
-            let start = Instant::now();
+            o.resize(n, UNMAPPED);
+            self.cols.clear();
+            self.col_rows.clear();
+            self.col_law.clear();
+            self.row_path.clear();
             for (r, tg) in t.iter().enumerate() {
-                match tg {
-                    Target::Law {
-                        law, date, role, ..
-                    } => {
-                        let f = &mut self.chunk[r].facts;
-                        f.scalars[schema::DATE] = *date;
-                        f.scalars[schema::AGENCY] = *role;
-                        o.push(code(brightline::outcome(law, f)));
+                if let Target::Law {
+                    law, date, role, ..
+                } = tg
+                {
+                    let f = &mut self.chunk[r].facts;
+                    f.scalars[schema::DATE] = *date;
+                    f.scalars[schema::AGENCY] = *role;
+                    if self.cols.push(f) {
+                        self.col_rows.push(r);
+                        self.col_law.push(law);
+                    } else {
+                        self.row_path.push((r, law));
                     }
-                    Target::Unmapped(_) => o.push(UNMAPPED),
                 }
             }
+            // The decision step: the fast path over the columns, run by run of one law.
+            let start = Instant::now();
+            self.col_out.clear();
+            let mut s = 0;
+            while s < self.cols.len {
+                let law = self.col_law[s];
+                let mut e = s + 1;
+                while e < self.cols.len && std::ptr::eq(self.col_law[e], law) {
+                    e += 1;
+                }
+                decide_columns(law, &self.cols, s..e, &mut self.col_out);
+                s = e;
+            }
+            for &(r, law) in &self.row_path {
+                o[r] = code(brightline::outcome(law, &self.chunk[r].facts));
+            }
             self.decide_time += start.elapsed();
+            for (k, &r) in self.col_rows.iter().enumerate() {
+                o[r] = code(self.col_out[k]);
+            }
             self.decisions += t.iter().filter(|x| matches!(x, Target::Law { .. })).count() as u64;
             // Full decisions (cached), assumptions, aggregates.
             let mut det = std::mem::take(&mut self.details[li]);
@@ -578,9 +873,20 @@ impl<'a> Sim<'a> {
                         let f = &mut self.chunk[r].facts;
                         f.scalars[schema::DATE] = *date;
                         f.scalars[schema::AGENCY] = *role;
-                        let d = self.detail(*pack, r);
+                        let d = self.detail(*pack, law, r);
                         if code(d.outcome) != oc {
                             self.laws[li].sum.engine_disagreements += 1;
+                        }
+                        let sum = &mut self.laws[li].sum;
+                        sum.bounds.add(d.possible, d.exact);
+                        let id = &self.lib.packs[*pack].id;
+                        match sum.bounds_by_jurisdiction.get_mut(id) {
+                            Some(b) => b.add(d.possible, d.exact),
+                            None => {
+                                let mut b = Bounds::default();
+                                b.add(d.possible, d.exact);
+                                sum.bounds_by_jurisdiction.insert(id.clone(), b);
+                            }
                         }
                         if oc == 3 {
                             for m in &d.missing {
@@ -648,26 +954,59 @@ impl<'a> Sim<'a> {
                 *self.impact.entry((li, a, b, pa, pb)).or_default() += 1;
             }
         }
-        for r in 0..n {
-            for li in 0..nl {
-                let (prov, missing, note): (&str, &str, &str) =
-                    match (&self.details[li][r], &self.targets[li][r]) {
-                        (Some(d), _) => (&d.provisions, &d.missing_joined, ""),
-                        (None, Target::Unmapped(why)) => ("", "", why),
-                        (None, _) => ("", "", ""),
+        if let Some(c) = self.collect.as_mut() {
+            for r in 0..n {
+                c.row.push(self.chunk[r].row);
+                for li in 0..nl {
+                    c.outcome[li].push(self.outcomes[li][r]);
+                    let (p, j) = match (&self.details[li][r], &self.targets[li][r]) {
+                        (Some(d), Target::Law { pack, .. }) => {
+                            (d.possible.0, self.lib.packs[*pack].id.clone())
+                        }
+                        _ => (0, String::new()),
                     };
-                self.writer.write(
-                    self.chunk[r].row,
-                    &self.laws[li].spec.label,
-                    OUTCOMES[self.outcomes[li][r] as usize],
-                    prov,
-                    missing,
-                    note,
-                )?;
+                    c.possible[li].push(p);
+                    c.jurisdiction[li].push(j);
+                }
+            }
+        }
+        if let Some(w) = self.writer.as_mut() {
+            for r in 0..n {
+                for li in 0..nl {
+                    let (prov, missing, possible, note): (&str, &str, &str, &str) =
+                        match (&self.details[li][r], &self.targets[li][r]) {
+                            (Some(d), _) => {
+                                (&d.provisions, &d.missing_joined, &d.possible_joined, "")
+                            }
+                            (None, Target::Unmapped(why)) => ("", "", "", why),
+                            (None, _) => ("", "", "", ""),
+                        };
+                    w.write(
+                        self.chunk[r].row,
+                        &self.laws[li].spec.label,
+                        OUTCOMES[self.outcomes[li][r] as usize],
+                        prov,
+                        missing,
+                        possible,
+                        note,
+                        &self.chunk[r].kept,
+                    )?;
+                }
             }
         }
         self.evaluated += n as u64;
-        self.progress.inc(n as u64);
+        match &self.bytes {
+            Some(b) if self.progress.length().is_some() => {
+                self.progress.set_position(b.get());
+                let secs = self.progress.elapsed().as_secs_f64();
+                let read = self.mapper.as_ref().map_or(0, |m| m.rows_read);
+                if secs > 0.0 {
+                    self.progress
+                        .set_message(format!("{read} rows  {:.0} rows/s", read as f64 / secs));
+                }
+            }
+            _ => self.progress.tick(),
+        }
         self.fill = 0;
         Ok(())
     }
@@ -714,7 +1053,10 @@ impl<'a> Sim<'a> {
 
     fn finish(mut self, input: &Path, started: Instant) -> Result<Summary, SimError> {
         let mapper = self.mapper.take().expect("header seen");
-        let mut files = self.writer.finish()?;
+        let mut files = match self.writer.take() {
+            Some(w) => w.finish()?,
+            None => Vec::new(),
+        };
         let group_by: Vec<String> = if self.opts.group_by.is_empty() {
             self.profile.group_by.clone()
         } else {
@@ -842,6 +1184,82 @@ impl<'a> Sim<'a> {
             )?);
         }
         let mut notes = Vec::new();
+        let mut warnings = Vec::new();
+        if let Some(a) = &self.opts.agency {
+            let n: u64 = self.agency_overridden.values().sum();
+            if n > 0 {
+                warnings.push(format!(
+                    "--agency {a} overrides the profile's agency for {n} rows ({})",
+                    self.agency_overridden
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        for l in &self.laws {
+            let n: u64 = l.sum.decided_as_if_here.values().sum();
+            if n > 0 {
+                warnings.push(format!(
+                    "{} decides {n} rows the profile places in another jurisdiction as if they were in {} ({}); use `--law profile@...` to decide each row under its own",
+                    l.spec.label,
+                    l.spec.jurisdiction.as_deref().unwrap_or("?"),
+                    l.sum
+                        .decided_as_if_here
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        for (col, vals, hits) in &mapper.filter_report {
+            for (v, h) in vals.iter().zip(hits) {
+                if *h == 0 {
+                    warnings.push(format!("--where {col}={v} matches no row"));
+                }
+            }
+        }
+        let filters: Vec<String> = mapper
+            .filter_report
+            .iter()
+            .map(|(c, v, _)| format!("{c}={}", v.join("|")))
+            .collect();
+        let facilities_used: Vec<(String, String, String, u64)> = mapper
+            .facilities
+            .as_ref()
+            .map(|f| {
+                f.rows
+                    .iter()
+                    .zip(&f.hits)
+                    .filter(|(_, h)| **h > 0)
+                    .map(|(r, h)| {
+                        (
+                            r.key.join(" / "),
+                            r.jurisdiction.clone(),
+                            r.agency.clone(),
+                            *h,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let caption = crate::chart::Caption {
+            input: input
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            profile: self.profile.name.clone(),
+            rows: self.evaluated,
+            filters: filters.clone(),
+            assumptions: self
+                .profile
+                .assumptions
+                .iter()
+                .map(|a| a.id.clone())
+                .collect(),
+        };
         if self.opts.charts {
             let shares: Vec<(String, [u64; 5])> = self
                 .laws
@@ -854,7 +1272,13 @@ impl<'a> Sim<'a> {
                     (l.spec.label.clone(), c)
                 })
                 .collect();
-            match crate::chart::charts(&self.opts.out_dir, &shares, &self.monthly, &labels) {
+            match crate::chart::charts(
+                &self.opts.out_dir,
+                &shares,
+                &self.monthly,
+                &labels,
+                &caption,
+            ) {
                 Ok((f, mut n)) => {
                     files.extend(f);
                     notes.append(&mut n);
@@ -902,7 +1326,18 @@ impl<'a> Sim<'a> {
             peak_rss_kib: peak_rss_kib(),
             files,
             notes,
+            warnings,
+            filters,
+            source: self.profile.source.clone(),
+            facilities_used,
+            kept_columns: mapper.keep_names.clone(),
         };
+        let methods = self.opts.out_dir.join("methods.md");
+        out::write_file(
+            &methods,
+            crate::methods::methods(&summary, self.profile, &mapper).as_bytes(),
+        )?;
+        summary.files.push(methods.display().to_string());
         summary
             .files
             .push(self.opts.out_dir.join("summary.json").display().to_string());
@@ -932,6 +1367,12 @@ impl Summary {
         use std::fmt::Write;
         let mut s = String::new();
         let _ = writeln!(s, "Simulation of `{}` over {}", self.profile, self.input);
+        for w in &self.warnings {
+            let _ = writeln!(s, "WARNING: {w}");
+        }
+        if !self.filters.is_empty() {
+            let _ = writeln!(s, "filters: {}", self.filters.join(", "));
+        }
         let _ = writeln!(
             s,
             "engine {}, law packs {}",
@@ -963,6 +1404,38 @@ impl Summary {
                     "  assumption {}: applied to {} rows, decided {} (outcome changes without it)",
                     a.id, a.applied, a.decided
                 );
+            }
+            if l.bounds.rows > 0 {
+                let _ = writeln!(
+                    s,
+                    "  over every completion of the missing facts ({} rows put to the law{}):",
+                    l.bounds.rows,
+                    if l.bounds.inexact_rows > 0 {
+                        format!(
+                            "; for {} the range may be wider than exact",
+                            l.bounds.inexact_rows
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                let mut parts: Vec<(String, &Bounds)> = vec![("all".into(), &l.bounds)];
+                if l.bounds_by_jurisdiction.len() > 1 {
+                    parts.extend(l.bounds_by_jurisdiction.iter().map(|(j, b)| (j.clone(), b)));
+                }
+                for (j, b) in parts {
+                    for (i, name) in crate::bounds::SET_NAMES.iter().enumerate() {
+                        if b.upper[i] == 0 {
+                            continue;
+                        }
+                        let (lo, hi) = b.share(i);
+                        let _ = writeln!(
+                            s,
+                            "    {j:<10} {name:<21} between {lo:5.1}% and {hi:5.1}% of {}",
+                            b.rows
+                        );
+                    }
+                }
             }
             if l.engine_disagreements > 0 {
                 let _ = writeln!(

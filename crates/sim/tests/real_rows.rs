@@ -71,6 +71,7 @@ fn opts(
         },
         charts: false,
         progress: false,
+        keep: None,
     }
 }
 
@@ -305,7 +306,7 @@ fn shipped_profiles_load_and_name_only_contract_values() {
         assert_eq!(&p.name, name);
         // Binding to its own column names checks every field, value and assumption against the contract.
         let headers: Vec<String> = p.columns.values().map(|v| v[0].clone()).collect();
-        brightline_sim::map::Mapper::new(&p, &headers, lib, &[], &p.group_by)
+        brightline_sim::map::Mapper::new(&p, &headers, lib, &[], &p.group_by, None)
             .expect("profile binds");
     }
     let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles"))
@@ -480,6 +481,7 @@ fn parquet_decisions_read_back_through_the_parquet_reader() {
             "outcome",
             "provisions",
             "missing_facts",
+            "possible_outcomes",
             "note"
         ]
     );
@@ -489,5 +491,201 @@ fn parquet_decisions_read_back_through_the_parquet_reader() {
         .collect();
     assert_eq!(c.1.len(), 22);
     assert_eq!(c.1, from_csv);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Facility -> jurisdiction, read straight from the reviewed table (comments skipped).
+fn facility_table() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../profiles/facilities/ice-lesa-new-york.csv"),
+    )
+    .expect("table");
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut r = csv::Reader::from_reader(body.as_bytes());
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            (rec[1].to_string(), rec[3].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn new_york_rows_are_decided_under_the_law_of_their_own_facility() {
+    needs_data!();
+    let out = out_dir("facilities");
+    let s = run(
+        FY2015_CSV,
+        "ice-lesa-fy2015",
+        &opts(
+            &["profile@2014-12-14"],
+            None,
+            &[("state", "NEW YORK")],
+            &["jurisdiction"],
+            out.clone(),
+        ),
+    );
+    // Independently: each New York row's facility looked up in the table.
+    let table = facility_table();
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for rec in csv::Reader::from_reader(text.as_bytes()).records() {
+        let rec = rec.expect("record");
+        if &rec[3] == "NEW YORK" {
+            let j = table
+                .get(&rec[2])
+                .cloned()
+                .expect("every NY facility is in the table");
+            *want.entry(j).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        want["us-ny-nyc"], 838,
+        "NYC DOC jails and NYPD central booking"
+    );
+    assert_eq!(
+        want["us"], 467,
+        "federal prisons, marshals, ICE's own centres"
+    );
+    let mut got: BTreeMap<String, u64> = BTreeMap::new();
+    for r in csv_rows(&out.join("aggregate.csv")) {
+        *got.entry(r["jurisdiction"].clone()).or_default() += r["rows"].parse::<u64>().unwrap_or(0);
+    }
+    // Unplaced rows (children's homes) have no jurisdiction: the empty key.
+    assert_eq!(got.remove("").unwrap_or(0), want.remove("").unwrap_or(0));
+    assert_eq!(got, want);
+    let law = &s.laws[0];
+    assert_eq!(law.outcomes.get("unmapped"), Some(&5));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    // Only NYC's rows can be prohibited by NYC's law; federal rows stay permitted.
+    let nyc = &law.bounds_by_jurisdiction["us-ny-nyc"];
+    assert_eq!(nyc.rows, 838);
+    assert_eq!(law.bounds_by_jurisdiction["us"].lower[0], 467);
+    // Bounds bracket the point shares: lowest <= decided <= highest, and the open rows
+    // are exactly the gap between them.
+    let b = &law.bounds;
+    let und = law.outcomes.get("undetermined").copied().unwrap_or(0);
+    for (i, o) in ["permitted", "prohibited", "required"].iter().enumerate() {
+        let n = law.outcomes.get(*o).copied().unwrap_or(0);
+        assert_eq!(b.lower[i], n, "{o}: a decided row is a point");
+        assert!(b.upper[i] >= n && b.upper[i] <= n + und, "{o}");
+    }
+    assert!(
+        b.upper[0] > b.lower[0],
+        "conviction facts could make NYPD rows honorable"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn agency_and_jurisdiction_overrides_are_counted_and_said() {
+    needs_data!();
+    let out = out_dir("override");
+    let s = run(
+        FY2015_CSV,
+        "ice-lesa-fy2015",
+        &opts(
+            &["us-ny-nyc@row"],
+            Some("doc"),
+            &[("state", "NEW YORK")],
+            &[],
+            out.clone(),
+        ),
+    );
+    let law = &s.laws[0];
+    assert_eq!(
+        law.decided_as_if_here.values().sum::<u64>(),
+        2_700 - 838 - 5,
+        "{:?}",
+        law.decided_as_if_here
+    );
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("--agency doc overrides") && w.contains("nypd: 506")),
+        "{:?}",
+        s.warnings
+    );
+    assert!(s
+        .warnings
+        .iter()
+        .any(|w| w.contains("1857 rows the profile places")));
+    let methods = std::fs::read_to_string(out.join("methods.md")).expect("methods.md");
+    assert!(methods.contains("## Read this first"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_filter_matching_nothing_is_an_error_naming_the_closest_values() {
+    needs_data!();
+    let out = out_dir("nomatch");
+    let lib = brightline::bundled().expect("bundled packs load");
+    let p = resolve("ice-lesa-fy2015").expect("profile");
+    let e = simulate(
+        lib,
+        &p,
+        &data(FY2015_CSV),
+        &opts(
+            &["profile@row"],
+            None,
+            &[("state", "New York")],
+            &[],
+            out.clone(),
+        ),
+    )
+    .err()
+    .expect("no row matches");
+    let msg = e.to_string();
+    assert!(matches!(e, brightline_sim::SimError::Input(_)));
+    assert!(msg.contains("`state=New York` matches no row"), "{msg}");
+    assert!(msg.contains("`NEW YORK` (2700 rows)"), "{msg}");
+    assert!(
+        !out.join("decisions.csv").exists(),
+        "no half-written output"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn kept_source_columns_join_back_to_the_input() {
+    needs_data!();
+    let out = out_dir("keep");
+    let mut o = opts(
+        &["profile@row"],
+        None,
+        &[("state", "NEW YORK")],
+        &[],
+        out.clone(),
+    );
+    o.keep = Some(vec![
+        "detainer_detention_facility".into(),
+        "prepare_date".into(),
+    ]);
+    run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let src: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("record"))
+        .collect();
+    let rows = csv_rows(&out.join("decisions.csv"));
+    assert_eq!(rows.len(), 2_700);
+    for r in &rows {
+        let i: usize = r["row"].parse().expect("row");
+        assert_eq!(r["detainer_detention_facility"], &src[i - 1][2]);
+        assert_eq!(r["prepare_date"], &src[i - 1][0]);
+    }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -45,8 +45,32 @@ fn write(v: &Value, out: &mut String) {
     }
 }
 
-/// The hash of one entry: SHA-256 over its fields, each length-prefixed so
-/// that no shift of bytes between fields keeps the hash.
+/// The bytes an entry is hashed as (by the chain and as a Merkle leaf): its
+/// fields, each length-prefixed so that no shift of bytes between fields keeps the hash.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_bytes(
+    prev: &str,
+    seq: i64,
+    kind: &str,
+    logged_at: &str,
+    token_id: &str,
+    law_hash: &str,
+    engine: &str,
+    body: &str,
+) -> Vec<u8> {
+    let seq = seq.to_string();
+    let parts = [
+        prev, &seq, kind, logged_at, token_id, law_hash, engine, body,
+    ];
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
+    for part in parts {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
+}
+
+/// The chain hash of one entry: SHA-256 of its bytes, as hex.
 #[allow(clippy::too_many_arguments)]
 pub fn entry_hash(
     prev: &str,
@@ -58,22 +82,22 @@ pub fn entry_hash(
     engine: &str,
     body: &str,
 ) -> String {
-    let mut h = Sha256::new();
-    let seq = seq.to_string();
-    for part in [
-        prev, &seq, kind, logged_at, token_id, law_hash, engine, body,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    hex(&h.finalize())
+    hash_hex(&entry_bytes(
+        prev, seq, kind, logged_at, token_id, law_hash, engine, body,
+    ))
+}
+
+/// SHA-256 as hex: the chain hash of an entry's bytes.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Columns kept beside the body for queries. They are not hashed; `verify`
 /// checks that they agree with the hashed body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
-    /// For an action: the decision it is about.
+    /// For an action: the decision it is about. For a decision that corrects
+    /// an earlier one: the decision it supersedes.
     pub ref_seq: Option<i64>,
     pub jurisdiction: Option<String>,
     pub agency: Option<String>,
@@ -85,11 +109,17 @@ pub struct Meta {
 /// Derives the index columns from an entry's body.
 pub fn meta_of(kind: &str, body: &Value) -> Meta {
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    // A sealed body carries its index in the clear (crate::privacy).
+    if crate::privacy::is_sealed_kind(kind) {
+        if let Some(m) = crate::privacy::index_of(body) {
+            return m;
+        }
+    }
     match kind {
         "decision" => {
             let req = body.get("request");
             Meta {
-                ref_seq: None,
+                ref_seq: body.get("supersedes").and_then(Value::as_i64),
                 jurisdiction: s(req.and_then(|r| r.get("jurisdiction"))),
                 agency: s(req.and_then(|r| r.get("agency"))),
                 req_kind: s(req

@@ -9,9 +9,11 @@
 
 use postgres::{Client, Row};
 
-use crate::chain::{entry_hash, meta_of, Meta};
+use crate::chain::{entry_bytes, hash_hex, meta_of, Meta};
+use crate::checkpoint::Signed;
+use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
+use crate::{Appended, Conn, Entry, ListQuery, Prepared, Result, StoreError, ENTRY_COLS};
 
 pub struct Pg {
     c: Client,
@@ -52,7 +54,21 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS entry_keys (
+    seq BIGINT PRIMARY KEY,
+    key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL,
+    note TEXT NOT NULL
+);
 ";
+
+/// True unless the row is the only admin token not revoked.
+const NOT_LAST_ADMIN: &str = "(role <> 'admin' OR (SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)";
+
+const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 /// Arbitrary constant naming the advisory lock that serialises schema setup
 /// when several instances start at once.
@@ -98,6 +114,33 @@ pub fn connect(conn: &str, schema: Option<&str>) -> Result<Pg> {
     })
 }
 
+/// A session whose every transaction is read-only (the server refuses writes).
+pub fn connect_ro(conn: &str, schema: Option<&str>) -> Result<Pg> {
+    let mut c = open(conn, schema)?;
+    c.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+    Ok(Pg { c })
+}
+
+fn checkpoint_row_of(tx: &mut postgres::Transaction<'_>) -> Result<Option<(i64, String)>> {
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('log_checkpoint') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !exists {
+        return Ok(None);
+    }
+    let rows = tx.query("SELECT size, note FROM log_checkpoint WHERE id = 1", &[])?;
+    rows.first()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()
+}
+
+fn scan_range(tx: &mut postgres::Transaction<'_>, after: i64, upto: i64) -> Result<Vec<Entry>> {
+    entries(tx.query(
+        &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq"),
+        &[&after, &upto],
+    )?)
+}
+
 fn entry(r: &Row) -> Result<Entry> {
     Ok(Entry {
         seq: r.try_get(0)?,
@@ -117,6 +160,7 @@ fn entry(r: &Row) -> Result<Entry> {
             outcome: r.try_get(13)?,
             req_date: r.try_get(14)?,
         },
+        plain: None,
     })
 }
 
@@ -136,7 +180,12 @@ fn token(r: &Row) -> Result<TokenInfo> {
 }
 
 impl Conn for Pg {
-    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>> {
+    fn append(
+        &mut self,
+        batch: &[Prepared],
+        now: &str,
+        seal: Option<&Seal>,
+    ) -> Result<(Vec<Appended>, Option<Signed>)> {
         let mut tx = self.c.transaction()?;
         let head = tx.query_one(
             "SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE",
@@ -144,10 +193,16 @@ impl Conn for Pg {
         )?;
         let (mut seq, mut prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
         let ins = tx.prepare(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))?;
+        let head = seq;
+        if let Some(s) = seal {
+            s.check_head(head)?;
+        }
         let mut out = Vec::with_capacity(batch.len());
-        for (e, body) in batch {
+        let mut leaves = Vec::new();
+        let key_ins = tx.prepare("INSERT INTO entry_keys (seq, key) VALUES ($1, $2)")?;
+        for (e, body, key) in batch {
             seq += 1;
-            let h = entry_hash(
+            let bytes = entry_bytes(
                 &prev,
                 seq,
                 &e.kind,
@@ -157,6 +212,10 @@ impl Conn for Pg {
                 &e.engine_version,
                 body,
             );
+            let h = hash_hex(&bytes);
+            if seal.is_some() {
+                leaves.push(tlog_tiles::record_hash(&bytes));
+            }
             let m = meta_of(&e.kind, &e.body);
             tx.execute(
                 &ins,
@@ -178,8 +237,12 @@ impl Conn for Pg {
                     &m.req_date,
                 ],
             )?;
+            if let Some(k) = key {
+                tx.execute(&key_ins, &[&seq, &crate::chain::hex(k)])?;
+            }
             out.push(Appended {
                 seq,
+                leaf_index: seq as u64 - 1,
                 logged_at: now.to_string(),
                 entry_hash: h.clone(),
             });
@@ -189,8 +252,74 @@ impl Conn for Pg {
             "UPDATE log_head SET seq = $1, hash = $2 WHERE id = 1",
             &[&seq, &prev],
         )?;
+        let signed = match seal {
+            Some(s) => {
+                let tx = std::cell::RefCell::new(&mut tx);
+                let signed = s.extend(
+                    head,
+                    &mut |a, u| scan_range(&mut tx.borrow_mut(), a, u),
+                    &mut || checkpoint_row_of(&mut tx.borrow_mut()),
+                    &leaves,
+                )?;
+                let tx = tx.into_inner();
+                tx.execute(SAVE_CHECKPOINT, &[&seq, &signed.note])?;
+                Some(signed)
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(out)
+        Ok((out, signed))
+    }
+
+    fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
+        let mut tx = self.c.transaction()?;
+        let r = checkpoint_row_of(&mut tx)?;
+        tx.commit()?;
+        Ok(r)
+    }
+
+    fn keys_for(&mut self, seqs: &[i64]) -> Result<Vec<(i64, String)>> {
+        let ids: Vec<i64> = seqs.to_vec();
+        self.c
+            .query(
+                "SELECT seq, key FROM entry_keys WHERE seq = ANY($1)",
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    fn erase_key(&mut self, seq: i64) -> Result<bool> {
+        // The dead row stays in its page until VACUUM reclaims it (docs/privacy.md).
+        let n = self
+            .c
+            .execute("DELETE FROM entry_keys WHERE seq = $1", &[&seq])?;
+        Ok(n > 0)
+    }
+
+    fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>> {
+        self.c
+            .query(
+                "SELECT e.seq FROM log_entries e JOIN entry_keys k ON k.seq = e.seq WHERE e.kind = 'decision' AND e.logged_at < $1 ORDER BY e.seq",
+                &[&cutoff],
+            )?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
+        let mut tx = self.c.transaction()?;
+        let head: i64 = tx
+            .query_one("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE", &[])?
+            .try_get(0)?;
+        if head != size {
+            return Ok(false);
+        }
+        tx.execute(SAVE_CHECKPOINT, &[&size, &note])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
@@ -221,9 +350,12 @@ impl Conn for Pg {
         )?)
     }
 
-    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
+    fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
         let ids: Vec<i64> = decisions.to_vec();
-        entries(self.c.query(&format!("SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq = ANY($1) ORDER BY seq"), &[&ids])?)
+        entries(self.c.query(
+            &format!("SELECT {ENTRY_COLS} FROM log_entries WHERE ref_seq = ANY($1) ORDER BY seq"),
+            &[&ids],
+        )?)
     }
 
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>> {
@@ -279,10 +411,43 @@ impl Conn for Pg {
     }
 
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>> {
-        self.c.execute(
-            "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        // The admin rows are locked first, so that two revocations at once
+        // cannot both count the other's token as still there.
+        let mut tx = self.c.transaction()?;
+        tx.query(
+            "SELECT id FROM tokens WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE",
+            &[],
+        )?;
+        tx.execute(
+            &format!("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND {NOT_LAST_ADMIN}"),
             &[&id, &now],
         )?;
+        tx.commit()?;
+        let rows = self.c.query(
+            "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = $1",
+            &[&id],
+        )?;
+        rows.first().map(token).transpose()
+    }
+
+    fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>> {
+        let mut tx = self.c.transaction()?;
+        tx.query(
+            "SELECT id FROM tokens WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE",
+            &[],
+        )?;
+        if role == Role::Admin {
+            tx.execute(
+                "UPDATE tokens SET role = $2 WHERE id = $1",
+                &[&id, &role.as_str()],
+            )?;
+        } else {
+            tx.execute(
+                &format!("UPDATE tokens SET role = $2 WHERE id = $1 AND (revoked_at IS NOT NULL OR {NOT_LAST_ADMIN})"),
+                &[&id, &role.as_str()],
+            )?;
+        }
+        tx.commit()?;
         let rows = self.c.query(
             "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = $1",
             &[&id],

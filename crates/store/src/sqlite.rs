@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use crate::chain::{entry_hash, meta_of, Meta};
+use crate::chain::{entry_bytes, hash_hex, meta_of, Meta};
+use crate::checkpoint::Signed;
+use crate::seal::Seal;
 use crate::tokens::{Role, TokenInfo};
-use crate::{Appended, Conn, Entry, ListQuery, NewEntry, Result, StoreError, ENTRY_COLS};
+use crate::{Appended, Conn, Entry, ListQuery, Prepared, Result, StoreError, ENTRY_COLS};
 
 pub struct Sqlite {
     c: Connection,
@@ -49,7 +51,21 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS entry_keys (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);
 ";
+
+/// True unless the row is the only admin token not revoked.
+const NOT_LAST_ADMIN: &str = "(role <> 'admin' OR (SELECT count(*) FROM tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)";
+
+const SAVE_CHECKPOINT: &str = "INSERT INTO log_checkpoint (id, size, note) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note";
 
 fn open(path: &Path) -> Result<Connection> {
     let c = Connection::open(path)?;
@@ -62,11 +78,13 @@ fn open(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    c.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    // secure_delete overwrites an erased entry key's bytes in the page it leaves.
+    c.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")?;
     Ok(c)
 }
 
 pub fn init(path: &Path) -> Result<()> {
+    private_file(path)?;
     let c = open(path)?;
     c.execute_batch(SCHEMA)?;
     Ok(())
@@ -74,6 +92,77 @@ pub fn init(path: &Path) -> Result<()> {
 
 pub fn connect(path: &Path) -> Result<Sqlite> {
     Ok(Sqlite { c: open(path)? })
+}
+
+/// The database file, created empty with mode 0600 if new (SQLite gives its
+/// WAL and shared-memory files the database file's mode), or narrowed to 0600.
+fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        let meta = std::fs::metadata(path)?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        for ext in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(ext);
+            let p = std::path::PathBuf::from(p);
+            if let Ok(m) = std::fs::metadata(&p) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// A connection that cannot write (`mode=ro`): no schema is created, no
+/// journal mode set, nothing written, even by a log that does not exist.
+pub fn connect_ro(path: &Path) -> Result<Sqlite> {
+    use rusqlite::OpenFlags;
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    Ok(Sqlite { c })
+}
+
+fn checkpoint_row_of(c: &Connection) -> Result<Option<(i64, String)>> {
+    // A log made before checkpoints existed has no such table; read-only
+    // connections cannot create it, and need not.
+    let exists: i64 = c.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_checkpoint'",
+        [],
+        |r| r.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    Ok(c.query_row(
+        "SELECT size, note FROM log_checkpoint WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
+}
+
+fn scan_range(c: &Connection, after: i64, upto: i64) -> Result<Vec<Entry>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ENTRY_COLS} FROM log_entries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+    ))?;
+    let rows = st.query_map([after, upto], entry)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
@@ -95,6 +184,7 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
             outcome: r.get(13)?,
             req_date: r.get(14)?,
         },
+        plain: None,
     })
 }
 
@@ -111,7 +201,12 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 }
 
 impl Conn for Sqlite {
-    fn append(&mut self, batch: &[(NewEntry, String)], now: &str) -> Result<Vec<Appended>> {
+    fn append(
+        &mut self,
+        batch: &[Prepared],
+        now: &str,
+        seal: Option<&Seal>,
+    ) -> Result<(Vec<Appended>, Option<Signed>)> {
         // IMMEDIATE takes the write lock before reading the head, so two
         // processes on one file cannot both extend the same head.
         let tx = self
@@ -121,12 +216,19 @@ impl Conn for Sqlite {
             tx.query_row("SELECT seq, hash FROM log_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
+        let head = seq;
+        if let Some(s) = seal {
+            s.check_head(head)?;
+        }
         let mut out = Vec::with_capacity(batch.len());
+        let mut leaves = Vec::new();
         {
             let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
-            for (e, body) in batch {
+            let mut key_ins =
+                tx.prepare_cached("INSERT INTO entry_keys (seq, key) VALUES (?1, ?2)")?;
+            for (e, body, key) in batch {
                 seq += 1;
-                let h = entry_hash(
+                let bytes = entry_bytes(
                     &prev,
                     seq,
                     &e.kind,
@@ -136,6 +238,10 @@ impl Conn for Sqlite {
                     &e.engine_version,
                     body,
                 );
+                let h = hash_hex(&bytes);
+                if seal.is_some() {
+                    leaves.push(tlog_tiles::record_hash(&bytes));
+                }
                 let m = meta_of(&e.kind, &e.body);
                 ins.execute(params![
                     seq,
@@ -154,8 +260,12 @@ impl Conn for Sqlite {
                     m.outcome,
                     m.req_date
                 ])?;
+                if let Some(k) = key {
+                    key_ins.execute(params![seq, crate::chain::hex(k)])?;
+                }
                 out.push(Appended {
                     seq,
+                    leaf_index: seq as u64 - 1,
                     logged_at: now.to_string(),
                     entry_hash: h.clone(),
                 });
@@ -166,8 +276,66 @@ impl Conn for Sqlite {
             "UPDATE log_head SET seq = ?1, hash = ?2 WHERE id = 1",
             params![seq, prev],
         )?;
+        let signed = match seal {
+            Some(s) => {
+                let signed = s.extend(
+                    head,
+                    &mut |a, u| scan_range(&tx, a, u),
+                    &mut || checkpoint_row_of(&tx),
+                    &leaves,
+                )?;
+                tx.execute(SAVE_CHECKPOINT, params![seq, signed.note])?;
+                Some(signed)
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(out)
+        Ok((out, signed))
+    }
+
+    fn checkpoint_row(&mut self) -> Result<Option<(i64, String)>> {
+        checkpoint_row_of(&self.c)
+    }
+
+    fn keys_for(&mut self, seqs: &[i64]) -> Result<Vec<(i64, String)>> {
+        let ids = serde_json::to_string(seqs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut st = self.c.prepare_cached(
+            "SELECT seq, key FROM entry_keys WHERE seq IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = st.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn erase_key(&mut self, seq: i64) -> Result<bool> {
+        let n = self
+            .c
+            .execute("DELETE FROM entry_keys WHERE seq = ?1", [seq])?;
+        // The WAL still holds the page as it was before; copy it into the
+        // database (where secure_delete zeroed the key) and empty the WAL.
+        self.c
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(n > 0)
+    }
+
+    fn keyed_before(&mut self, cutoff: &str) -> Result<Vec<i64>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT e.seq FROM log_entries e JOIN entry_keys k ON k.seq = e.seq WHERE e.kind = 'decision' AND e.logged_at < ?1 ORDER BY e.seq",
+        )?;
+        let rows = st.query_map([cutoff], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn save_checkpoint(&mut self, size: i64, note: &str) -> Result<bool> {
+        let tx = self
+            .c
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head: i64 = tx.query_row("SELECT seq FROM log_head WHERE id = 1", [], |r| r.get(0))?;
+        if head != size {
+            return Ok(false);
+        }
+        tx.execute(SAVE_CHECKPOINT, params![size, note])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn get(&mut self, seq: i64) -> Result<Option<Entry>> {
@@ -202,11 +370,11 @@ impl Conn for Sqlite {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn actions_for(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
+    fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {
         let ids =
             serde_json::to_string(decisions).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut st = self.c.prepare_cached(&format!(
-            "SELECT {ENTRY_COLS} FROM log_entries WHERE kind = 'action' AND ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
+            "SELECT {ENTRY_COLS} FROM log_entries WHERE ref_seq IN (SELECT value FROM json_each(?1)) ORDER BY seq"
         ))?;
         let rows = st.query_map([ids], entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -268,10 +436,27 @@ impl Conn for Sqlite {
     }
 
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>> {
+        // One statement, so that two revocations at once cannot both pass the count.
         self.c.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            &format!("UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL AND {NOT_LAST_ADMIN}"),
             params![id, now],
         )?;
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE id = ?1",
+            )?
+            .query_row([id], token)
+            .optional()?)
+    }
+
+    fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>> {
+        let sql = if role == Role::Admin {
+            "UPDATE tokens SET role = ?2 WHERE id = ?1".to_string()
+        } else {
+            format!("UPDATE tokens SET role = ?2 WHERE id = ?1 AND (revoked_at IS NOT NULL OR {NOT_LAST_ADMIN})")
+        };
+        self.c.execute(&sql, params![id, role.as_str()])?;
         Ok(self
             .c
             .prepare_cached(

@@ -16,10 +16,19 @@ pub enum Role {
     Auditor,
     /// Manages tokens.
     Admin,
+    /// Reads signed checkpoints and consistency proofs, nothing else (an
+    /// outside witness: docs/witness.md).
+    Witness,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Clerk, Role::Counsel, Role::Auditor, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Clerk,
+        Role::Counsel,
+        Role::Auditor,
+        Role::Admin,
+        Role::Witness,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +36,7 @@ impl Role {
             Role::Counsel => "counsel",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::Witness => "witness",
         }
     }
 

@@ -71,10 +71,13 @@ fn append_and_query(h: &Harness) {
     assert_eq!(e.token_id, "tok_a");
     assert_eq!(e.meta.req_date.as_deref(), Some("2025-01-03"));
     assert_eq!(e.body_json()["request"]["jurisdiction"], "us-ny-nyc");
+    // Stored sealed, read decrypted; both canonical (sorted keys).
+    assert!(e.body.starts_with("{\"index\":"), "{}", e.body);
+    assert!(!e.body.contains("us-ny-nyc\",\"request\""), "{}", e.body);
+    let plain = e.plain.as_deref().expect("decrypted");
     assert!(
-        e.body.starts_with("{\"decision\":"),
-        "body is canonical (sorted keys): {}",
-        e.body
+        plain.starts_with("{\"decision\":"),
+        "body is canonical (sorted keys): {plain}"
     );
     assert!(s.get(99).unwrap().is_none());
 
@@ -150,6 +153,35 @@ fn append_and_query(h: &Harness) {
         8
     );
     assert!(s.verify().unwrap().ok);
+}
+
+/// A corrected decision names the one it supersedes; the log finds it, with
+/// the actions, among the entries that refer to the first, and verify
+/// re-derives the reference from the hashed body.
+fn superseding_decisions_refer_back(h: &Harness) {
+    let s = filled(h, 3);
+    s.append(action("tok_a", 2, false)).unwrap();
+    let mut corrected = decision("tok_a", "prohibited", "detainer", "2025-01-02");
+    corrected.body["supersedes"] = json!(2);
+    let c = s.append(corrected).unwrap();
+    assert_eq!(c.seq, 5);
+    let e = s.get(5).unwrap().unwrap();
+    assert_eq!(e.meta.ref_seq, Some(2));
+    let refs = s.referring(&[2]).unwrap();
+    assert_eq!(
+        refs.iter()
+            .map(|e| (e.seq, e.kind.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(4, "action"), (5, "decision")]
+    );
+    assert_eq!(s.actions_for(&[2]).unwrap().len(), 1);
+    assert!(s.referring(&[1, 3]).unwrap().is_empty());
+    let v = s.verify().unwrap();
+    assert!(v.ok, "{v:?}");
+    // Pointing the index column at another decision is caught.
+    h.raw()
+        .exec("UPDATE log_entries SET ref_seq = 1 WHERE seq = 5");
+    assert_eq!(bad_seq(&s).0, 5);
 }
 
 fn empty_log_verifies(h: &Harness) {
@@ -396,10 +428,14 @@ fn failed_commit_is_not_acknowledged(h: &Harness) {
     }
     let (tx, rx) = mpsc::channel();
     for i in 0..300 {
-        let mut e = decision("tok_a", "permitted", "detainer", "2025-03-01");
-        if i % 50 == 7 {
-            e.body["decision"]["summary"] = json!("poison");
-        }
+        // Decision bodies are sealed, so the poison rides in an action's note.
+        let e = if i % 50 == 7 {
+            let mut a = action("tok_a", 1, false);
+            a.body["note"] = json!("poison");
+            a
+        } else {
+            decision("tok_a", "permitted", "detainer", "2025-03-01")
+        };
         let tx = tx.clone();
         s.append_with(e, move |r| {
             let _ = tx.send(r);
@@ -495,6 +531,7 @@ fn tokens_are_hashed_and_revocable(h: &Harness) {
 
 both!(
     append_and_query,
+    superseding_decisions_refer_back,
     empty_log_verifies,
     detects_edited_body,
     detects_edited_index_column,
