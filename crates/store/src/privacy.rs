@@ -41,13 +41,17 @@ pub fn seal(meta: &Meta, body: &Value) -> Result<(String, [u8; 32])> {
         .map_err(|_| StoreError::Invalid("encryption failed".into()))?;
     let mut sealed = nonce.to_vec();
     sealed.extend_from_slice(&ct);
-    let envelope = json!({
-        "index": {
-            "jurisdiction": meta.jurisdiction, "agency": meta.agency, "kind": meta.req_kind,
-            "outcome": meta.outcome, "date": meta.req_date,
-        },
-        "sealed": b64().encode(sealed),
+    let mut index = json!({
+        "jurisdiction": meta.jurisdiction, "agency": meta.agency, "kind": meta.req_kind,
+        "outcome": meta.outcome, "date": meta.req_date,
     });
+    // A correction names the decision it supersedes outside the seal, so the
+    // chain of corrections outlives an erasure. Absent otherwise, so that
+    // envelopes without one keep the bytes they always had.
+    if let Some(r) = meta.ref_seq {
+        index["supersedes"] = json!(r);
+    }
+    let envelope = json!({ "index": index, "sealed": b64().encode(sealed) });
     Ok((canonical(&envelope), key))
 }
 
@@ -57,7 +61,7 @@ pub fn index_of(body: &Value) -> Option<Meta> {
     let ix = body.get("index")?;
     let s = |k: &str| ix.get(k).and_then(Value::as_str).map(str::to_string);
     Some(Meta {
-        ref_seq: None,
+        ref_seq: ix.get("supersedes").and_then(Value::as_i64),
         jurisdiction: s("jurisdiction"),
         agency: s("agency"),
         req_kind: s("kind"),
