@@ -28,10 +28,14 @@ ST="$VENV/bin/st"
 cargo build -q -p brightline-cli
 BIN=target/debug/brightline
 DATA=$(mktemp -d /tmp/brightline-st.XXXXXX)
+# A signing key, so the checkpoint and proof operations answer (an unsigned
+# service answers them 503); the identifier key inside the temporary folder.
+"$BIN" log keygen --out "$DATA/keys" --origin st.test/brightline >/dev/null 2>&1
 # The rate limit is raised so every generated case reaches its handler; 429 is
 # still described on every authenticated operation and tested in
 # crates/server/tests/hardening.rs.
-"$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --rate-limit 100000 --rate-burst 100000 2>"$DATA/serve.log" &
+"$BIN" serve --data "$DATA" --signing-key "$DATA/keys/log.key" --identifier-key "$DATA/identifier.key" \
+    --listen "127.0.0.1:$PORT" --rate-limit 100000 --rate-burst 100000 2>"$DATA/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 

@@ -133,9 +133,10 @@ fn check_identifiers(lib: &Library, v: &Value) -> Result<(), RequestError> {
             ));
         }
     }
-    // Offence codes are read only when a rule asks about the offence (and an
-    // `equivalent` only when the code is another scheme's): a malformed code
-    // must not be logged just because no rule happened to read it.
+    // An offense is the record's text, read leniently (what cannot be read is
+    // unknown, and the log keeps only the code read, or `(unread)`). An
+    // `equivalent` is read only when the code is another scheme's, and then
+    // must be a code: a malformed one is refused even where no rule reads it.
     for list in schema::LISTS {
         let key = list.path.trim_start_matches("subject.");
         let Some(Value::Array(items)) = s.get(key) else {
@@ -146,7 +147,7 @@ fn check_identifiers(lib: &Library, v: &Value) -> Result<(), RequestError> {
                 let field = || format!("subject.{key}[{i}].{f}");
                 match it.get(f) {
                     None | Some(Value::Null) => {}
-                    Some(Value::String(c)) if c.is_empty() => {}
+                    Some(Value::String(c)) if c.is_empty() || f == "offense" => {}
                     Some(Value::String(c)) => {
                         brightline_core::tables::OffenseCode::parse(c, &lib.scheme_names)
                             .map_err(|m| RequestError::new(field(), m))?;

@@ -2,7 +2,10 @@
 //!
 //! The console loads its scripts and styles from /assets only, so a policy of
 //! `default-src 'self'` costs it nothing and stops injected markup from running
-//! or loading anything; `frame-ancestors 'none'` stops clickjacking. Everything
+//! or loading anything; `frame-ancestors 'none'` stops clickjacking. The map's
+//! exports are blobs the page itself makes: the PNG is drawn from the SVG's
+//! blob URL (`img-src blob:`) and a download may be read back (`connect-src
+//! blob:`); only same-origin script can make a blob URL. Everything
 //! but the static assets may hold personal data (decisions, subjects' keys,
 //! tokens), so nothing else may be kept by a browser or proxy cache.
 
@@ -11,7 +14,8 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'";
+pub const CSP: &str =
+    "default-src 'self'; img-src 'self' blob:; connect-src 'self' blob:; frame-ancestors 'none'";
 
 pub async fn secure(req: Request, next: Next) -> Response {
     let static_asset = req.uri().path().starts_with("/assets/");

@@ -93,6 +93,15 @@ fn param_schema(path: &str, name: &str, ctx: &Ctx) -> Option<Value> {
     Some(match (path, name) {
         // compare answers any date, saying where no law was in force then.
         ("/v1/compare", "date") => any_date(),
+        // Tree sizes, at most the latest checkpoint's (a bound OpenAPI cannot state).
+        ("/v1/log/consistency", "from" | "to") => int(Some(0), None),
+        ("/v1/memo", "format") => strings(&["html", "pdf"]),
+        ("/v1/decisions", "dry_run") => json!({ "type": "boolean" }),
+        ("/v1/decisions", "supersedes") => int(Some(1), None),
+        (_, "Idempotency-Key") => json!({
+            "type": "string", "minLength": 8, "maxLength": 100, "pattern": "^[!-~]+$",
+            "description": "8 to 100 visible ASCII characters, e.g. a random UUID"
+        }),
         (_, "date") => law_date(&ctx.first),
         (_, "from" | "to") => any_date(),
         ("/v1/decisions", "limit") => int(Some(1), Some(500)),
@@ -157,8 +166,9 @@ fn nullable_optionals(s: &mut Value) {
     }
 }
 
-/// Offense codes name a scheme the law packs know: the pattern lists them.
-/// An empty code is read as no code given.
+/// An `equivalent` is a code in a scheme the law packs know: the pattern
+/// lists them. An empty code is read as no code given. (An `offense` is the
+/// record's text, read leniently: any string.)
 fn offense_patterns(s: &mut Value, schemes: &[String]) {
     let names: Vec<String> = schemes
         .iter()
@@ -182,7 +192,7 @@ fn offense_patterns(s: &mut Value, schemes: &[String]) {
         match s {
             Value::Object(o) => {
                 if let Some(Value::Object(props)) = o.get_mut("properties") {
-                    for k in ["offense", "equivalent"] {
+                    for k in ["equivalent"] {
                         if let Some(p) = props.get_mut(k) {
                             p["pattern"] = pattern.into();
                         }
@@ -251,6 +261,19 @@ fn form_kinds(r: &mut Value, lib: &brightline::Library, date: &str) {
     }
 }
 
+/// The request contract with the optional `case_ref` the service takes out
+/// before deciding (a booking or case number, kept only as a keyed hash).
+fn with_case_ref(request: &Value) -> Value {
+    let mut r = request.clone();
+    if r["properties"].is_object() {
+        r["properties"]["case_ref"] = json!({
+            "type": ["string", "null"], "minLength": 1, "maxLength": 100, "pattern": "\\S",
+            "description": "the booking or case number: 1 to 100 characters, not all blank; kept only as a keyed hash"
+        });
+    }
+    r
+}
+
 struct Ctx {
     request: Value,
     max_actions: usize,
@@ -293,13 +316,18 @@ pub fn complete(mut doc: Value, lib: &brightline::Library, max_actions: usize) -
             json!({ "type": "string", "enum": jurisdictions(&request) });
         schemas["DiffSide"]["properties"]["date"] = law_date(&first);
         schemas["TokenBody"]["properties"]["role"] =
-            strings(&["clerk", "counsel", "auditor", "admin"]);
+            strings(&["clerk", "counsel", "auditor", "admin", "witness"]);
         schemas["TokenBody"]["properties"]["name"] = json!({
             "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S",
             "description": "1 to 100 characters, not all blank"
         });
-        schemas["ActionBody"]["properties"]["note"] =
-            json!({ "type": ["string", "null"], "maxLength": 500 });
+        let action = &mut schemas["ActionBody"]["properties"];
+        action["act"] = strings(crate::actions::ACTS);
+        action["date"] = json!({ "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "YYYY-MM-DD: the day the agency did it; not before the request's date, not after today" });
+        action["note"] = json!({ "type": ["string", "null"], "maxLength": 500 });
+        action["reason"] =
+            json!({ "type": ["string", "null"], "maxLength": crate::actions::REASON_MAX });
     }
     let ctx = Ctx {
         request,
@@ -349,9 +377,23 @@ fn complete_op(path: &str, method: &str, op: &mut Map<String, Value>, ctx: &Ctx)
     if path == "/v1/decisions" && method == "post" {
         op.insert(
             "requestBody".into(),
-            json!({ "required": true, "description": "The request contract (schema/request.schema.json)",
-                    "content": { "application/json": { "schema": request } } }),
+            json!({ "required": true, "description": "The request contract (schema/request.schema.json), plus an optional `case_ref`",
+                    "content": { "application/json": { "schema": with_case_ref(request) } } }),
         );
+    }
+    if path == "/v1/memo" {
+        // The draft's request travels in the link, as JSON.
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            for p in params.iter_mut().filter(|p| p["name"] == "request") {
+                if let Some(o) = p.as_object_mut() {
+                    o.remove("schema");
+                    o.insert(
+                        "content".into(),
+                        json!({ "application/json": { "schema": with_case_ref(request) } }),
+                    );
+                }
+            }
+        }
     }
     let r = op
         .entry("responses")

@@ -59,7 +59,7 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 /// Takes the optional `case_ref` (booking or case number) out of a request:
 /// rules never read it, and the log keeps only its keyed hash, as the
 /// subject key, so that reports count a person once.
-fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
+pub(crate) fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
     let Some(obj) = v.as_object_mut() else {
         return Ok(None);
     };
@@ -67,7 +67,8 @@ fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let norm: String = s.split_whitespace().collect::<String>().to_uppercase();
-            if norm.is_empty() || norm.chars().count() > 100 {
+            // The limit is on what was sent, as the OpenAPI description says.
+            if norm.is_empty() || s.chars().count() > 100 {
                 return Err(ApiError::bad("case_ref", "1 to 100 characters"));
             }
             Ok(Some(norm))

@@ -158,7 +158,7 @@ fn every_response_has_the_csp_and_personal_data_is_not_cached() {
         assert_eq!(
             h.get("content-security-policy")
                 .and_then(|v| v.to_str().ok()),
-            Some("default-src 'self'; frame-ancestors 'none'"),
+            Some("default-src 'self'; img-src 'self' blob:; connect-src 'self' blob:; frame-ancestors 'none'"),
             "{path}"
         );
         assert_eq!(
@@ -621,7 +621,7 @@ fn connections_over_the_cap_wait_until_one_closes() {
 /// Found by schemathesis: the request's own fields must survive into the log,
 /// and what the contract forbids is refused even where no rule reads it.
 #[test]
-fn the_log_keeps_strict_and_refuses_malformed_codes_no_rule_reads() {
+fn the_log_keeps_strict_and_refuses_malformed_equivalents_no_rule_reads() {
     let s = Server::start(no_rate_limit());
     let clerk = s.token("clerk");
     let mut v: Value = serde_json::from_str(&example()).unwrap();
@@ -632,16 +632,32 @@ fn the_log_keeps_strict_and_refuses_malformed_codes_no_rule_reads() {
     let (_, got) = s.json("GET", &format!("/v1/decisions/{id}"), &clerk, None);
     assert_eq!(got["request"]["strict"], true, "{got}");
 
-    // A 287(g) question reads no charge; a charge that is not a code is refused all the same.
+    // A 287(g) question reads no charge: a charge's text that is not a code is
+    // logged as unread, never as written; an `equivalent` that is not a code
+    // is refused all the same.
     let body = json!({
         "jurisdiction": "us", "date": "2020-01-01",
         "request": { "kind": "287g" },
         "subject": { "pending_charges": [{ "offense": "Juan Perez DOB 1990-01-01" }] }
     });
+    let (st, d) = s.json("POST", "/v1/decisions", &clerk, Some(&body.to_string()));
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let (_, got) = s.json("GET", &format!("/v1/decisions/{id}"), &clerk, None);
+    assert_eq!(
+        got["request"]["subject"]["pending_charges"][0]["offense"], "(unread)",
+        "{got}"
+    );
+    assert!(!got.to_string().contains("Juan"), "{got}");
+    let body = json!({
+        "jurisdiction": "us", "date": "2020-01-01",
+        "request": { "kind": "287g" },
+        "subject": { "pending_charges": [{ "offense": "NY PL 120.05", "equivalent": "Juan Perez" }] }
+    });
     let (st, e) = s.json("POST", "/v1/decisions", &clerk, Some(&body.to_string()));
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(
-        e["error"]["field"], "subject.pending_charges[0].offense",
+        e["error"]["field"], "subject.pending_charges[0].equivalent",
         "{e}"
     );
     let body = json!({
