@@ -778,7 +778,7 @@ pub fn draft_blocks(
 
 #[utoipa::path(get, path = "/v1/memo", security(("bearer" = [])),
     params(("request" = String, Query, description = "the request contract as JSON; identifiers are dropped"), ("format" = Option<String>, Query, description = "html (default) or pdf")),
-    responses((status = 200, description = "The memo of a draft decision (not logged)", content_type = "text/html"), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The memo of a draft decision (not logged): HTML, or with format=pdf a PDF", content((String = "text/html"), (Vec<u8> = "application/pdf"))), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn draft_memo(
     State(st): State<Shared>,
     headers: HeaderMap,
