@@ -469,10 +469,37 @@ mod tests {
                 n += 1;
             }
         }
-        assert!(n >= 19, "{n} operations");
+        assert!(n >= 26, "{n} operations");
         let body = &doc["paths"]["/v1/decisions"]["post"]["requestBody"]["content"]
             ["application/json"]["schema"];
         assert_eq!(body["required"], json!(["jurisdiction", "date", "request"]));
+        assert_eq!(body["properties"]["case_ref"]["maxLength"], 100);
+        // The records work's parameters carry their exact shapes.
+        let params = |path: &str, method: &str| {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["name"].as_str().unwrap().to_string(), p.clone()))
+                .collect::<std::collections::HashMap<_, _>>()
+        };
+        let post = params("/v1/decisions", "post");
+        assert_eq!(post["dry_run"]["schema"]["type"], "boolean");
+        assert_eq!(post["supersedes"]["schema"]["minimum"], 1);
+        assert_eq!(post["Idempotency-Key"]["schema"]["minLength"], 8);
+        let memo = params("/v1/memo", "get");
+        assert!(
+            memo["request"]["content"]["application/json"]["schema"]["properties"]["request"]
+                .is_object()
+        );
+        assert_eq!(memo["format"]["schema"]["enum"], json!(["html", "pdf"]));
+        let get = params("/v1/decisions/{id}", "get");
+        assert_eq!(get["actions_limit"]["schema"]["maximum"], 100);
+        let cons = params("/v1/log/consistency", "get");
+        assert_eq!(cons["from"]["schema"]["type"], "integer");
+        let act = &doc["components"]["schemas"]["ActionBody"]["properties"]["act"];
+        assert_eq!(act["enum"], json!(crate::actions::ACTS));
+        assert!(doc["paths"]["/v1/decisions/{id}/actions"]["post"]["responses"]["409"].is_object());
     }
 
     #[test]
