@@ -3,7 +3,7 @@
 # then run its tests (decide, decide_batch, simulate, and Dask on two local workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet maturin pyarrow pandas pytest "dask[dataframe]" distributed
+python3 -m pip install --quiet maturin pyarrow pandas polars pytest "dask[dataframe]" distributed
 # CI checks behaviour, not speed: a lighter release profile keeps the build to a few minutes.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
   python3 -m pip install --quiet ./python

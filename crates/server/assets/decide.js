@@ -15,6 +15,14 @@ export const KINDS = {
   assistance: 'Assistance — help with an enforcement action',
   '287g': '287(g) — an agreement to act as immigration officers',
 };
+// The federal forms a request comes on; the form gives the kind of request.
+export const FORMS = {
+  'I-247A': 'I-247A — Immigration detainer, notice of action (from April 2017)',
+  'I-247D': 'I-247D — Immigration detainer, request for voluntary action (2015–2017)',
+  'I-247N': 'I-247N — Request for voluntary notification of release (2015–2017)',
+  'I-247X': 'I-247X — Request for voluntary transfer (2015–2017)',
+  'I-247': 'I-247 — Immigration detainer (before 2015)',
+};
 export const WARRANTS = {
   judicial: 'Judicial warrant — signed by a judge',
   administrative: 'Administrative warrant — ICE form (I-200, I-205)',
@@ -239,7 +247,8 @@ export function decideView(section, ctx) {
   fillAgencies();
   jSel.addEventListener('change', fillAgencies);
   const dateIn = h('input', { id: 'f-date', name: 'date', type: 'date', required: true, value: today(), 'aria-describedby': 'f-date-help' });
-  const kSel = select('f-kind', KINDS, { required: true });
+  const kSel = select('f-kind', KINDS, { notKnown: 'Choose… (or give the form)' });
+  const formSel = select('f-form', FORMS, { notKnown: 'Not on a federal form, or not known', describedby: 'f-form-help' });
   const caseIn = h('input', { id: 'f-case-ref', name: 'case_ref', type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 100, 'aria-describedby': 'f-case-ref-help' });
 
   const convictions = listEditor('conv', 'conviction', CONVICTION_FIELDS);
@@ -257,6 +266,8 @@ export function decideView(section, ctx) {
         h('p', { class: 'help', id: 'f-agency-help' }, 'The law often depends on which agency is asked.')),
       h('div', { class: 'field' }, h('label', { for: 'f-date' }, 'Date of the request'), dateIn,
         h('p', { class: 'help', id: 'f-date-help' }, 'The law in force on this date decides.')),
+      h('div', { class: 'field' }, h('label', { for: 'f-form' }, 'Which form did the request come on?'), formSel,
+        h('p', { class: 'help', id: 'f-form-help' }, 'The form number is printed at the top. The form says what is asked for; an I-247A comes with an administrative warrant unless a judge’s warrant is attached.')),
       h('div', { class: 'field' }, h('label', { for: 'f-kind' }, 'What do federal immigration authorities ask for?'), kSel),
       h('div', { class: 'field' }, h('label', { for: 'f-case-ref' }, 'Booking or case number (optional)'), caseIn,
         h('p', { class: 'help', id: 'f-case-ref-help' }, 'Kept only as a keyed hash, so that reports count a person once. Never shown again.'))),
@@ -275,8 +286,9 @@ export function decideView(section, ctx) {
       h('button', { type: 'submit', class: 'primary', id: 'record-btn', value: 'record' }, 'Decide and record')),
     h('p', { class: 'help' }, 'A draft is not logged: try what-ifs freely. “Decide and record” logs the decision once for this request; recording again after a change logs a correction that replaces it in the reports.'));
 
+  const FORM_KIND = { 'I-247N': 'notification', 'I-247X': 'transfer' };
   const applyKind = () => {
-    const k = kSel.value;
+    const k = kSel.value || (formSel.value ? FORM_KIND[formSel.value] || 'detainer' : '');
     for (const [p, , , , kinds] of ALL_FACTS) {
       const w = $(`#${idOf(p)}-wrap`, form);
       if (w && !w.dataset.needed) w.hidden = !!(kinds && k && !kinds.includes(k));
@@ -284,10 +296,13 @@ export function decideView(section, ctx) {
     $('#subject-facts', form).hidden = k === '287g';
   };
   kSel.addEventListener('change', applyKind);
+  formSel.addEventListener('change', applyKind);
   applyKind();
 
   const build = () => {
-    const req = { jurisdiction: jSel.value, date: dateIn.value, request: { kind: kSel.value } };
+    const req = { jurisdiction: jSel.value, date: dateIn.value, request: {} };
+    if (kSel.value) req.request.kind = kSel.value;
+    if (formSel.value) req.request.form = formSel.value;
     if (aSel.value) req.agency = aSel.value;
     if (caseIn.value.trim()) req.case_ref = caseIn.value.trim();
     for (const [p, , t] of ALL_FACTS) {
@@ -296,7 +311,7 @@ export function decideView(section, ctx) {
       const v = readControl($(`#${idOf(p)}`, form), t);
       if (v !== undefined) setPath(req, p, v);
     }
-    if (kSel.value !== '287g') {
+    if (kSel.value !== '287g' || formSel.value) {
       const c = convictions.read();
       if (c !== undefined) setPath(req, 'subject.convictions', c);
       const pc = charges.read();
@@ -349,7 +364,8 @@ export function decideView(section, ctx) {
     const mode = ev.submitter && ev.submitter.value === 'record' ? 'record' : 'draft';
     clear(formMsg);
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    const missing = [[jSel, 'a jurisdiction'], [dateIn, 'the date'], [kSel, 'what is asked for']].filter(([el]) => !el.value);
+    const missing = [[jSel, 'a jurisdiction'], [dateIn, 'the date']].filter(([el]) => !el.value);
+    if (!kSel.value && !formSel.value) missing.push([kSel, 'what is asked for (or the form it came on)']);
     if (missing.length) {
       missing.forEach(([el]) => el.setAttribute('aria-invalid', 'true'));
       formMsg.append(h('p', { class: 'error', role: 'alert' }, `Please choose ${missing.map((m) => m[1]).join(', ')}.`));
@@ -377,7 +393,11 @@ export function decideView(section, ctx) {
         api(`/v1/laws/${encodeURIComponent(req.jurisdiction)}?date=${encodeURIComponent(req.date)}`).catch(() => null),
       ]);
       if (mode === 'record') recorded = { id: res.id, req: text, key: recorded.key };
-      renderResult(result, live, res, law, { factWords, ifWords, goTo, setFact, request: req });
+      renderResult(result, live, res, law, {
+        factWords, ifWords, valueWords, goTo, setFact, request: req,
+        // Answering a question decides again, as a draft: nothing is logged.
+        redecide: () => form.requestSubmit($('#decide-btn', form)),
+      });
     } catch (e) {
       if (mode === 'record' && recorded && recorded.id === undefined) recorded = recorded.supersedes ? { id: recorded.supersedes, req: '' , key: newKey() } : null;
       formMsg.append(errorBox(e));
@@ -394,7 +414,7 @@ export function decideView(section, ctx) {
 
   clear(section,
     h('h1', { id: 'decide-h' }, 'Decide a request'),
-    h('p', { class: 'lede' }, 'Describe what federal immigration authorities asked for. Leave a question at “Not known” when you do not know: the answer will say which facts it needs.'),
+    h('p', { class: 'lede' }, 'Describe what federal immigration authorities asked for. Leave a question at “Not known” when you do not know: the answer will ask for what it still needs, one question at a time, and say what it assumed.'),
     h('div', { class: 'two' }, form,
       h('div', { class: 'answer' }, h('h2', { id: 'answer-h' }, 'Answer'), live, result)));
   clear(result, h('p', { class: 'muted' }, 'The answer appears here after you press “Decide”.'));
@@ -409,9 +429,10 @@ function groupCounterfactuals(cfs) {
   const groups = [];
   for (const c of cfs) {
     const [[path, v]] = Object.entries(c.if);
-    const g = groups.find((x) => x.path === path && x.outcome === c.outcome && !Array.isArray(v) && typeof v === 'string');
+    const provided = c.provided || [];
+    const g = !provided.length && groups.find((x) => x.path === path && x.outcome === c.outcome && !x.provided.length && !Array.isArray(v) && typeof v === 'string');
     if (g && typeof g.values[0] === 'string') g.values.push(v);
-    else groups.push({ path, outcome: c.outcome, values: [v] });
+    else groups.push({ path, outcome: c.outcome, values: [v], provided });
   }
   return groups;
 }
@@ -420,10 +441,70 @@ function groupCounterfactuals(cfs) {
 function summaryWords(d) {
   const text = d.summary.replace(/^[A-Z]+:\s*/, '');
   const n = (d.missing_facts || []).length;
+  const q = (d.questions || []).length;
+  if (d.outcome === 'undetermined' && q) {
+    return `Not decided yet: the answer turns on ${q === 1 ? 'one question' : `${q} questions`} the request does not answer. They are asked below, one at a time.`;
+  }
   if (d.outcome === 'undetermined' && n && /^needs /.test(text)) {
     return `The answer depends on ${n === 1 ? 'a fact' : `${n} facts`} not given: see “Facts the answer still needs” below.`;
   }
   return text;
+}
+
+// 'tri' for a yes/no fact, the words of an enum fact's values, or null (a
+// date, a number, a set): how a question about the fact can be answered.
+function choicesOf(path) {
+  const m = /^subject\.(convictions|pending_charges)\[\d+\]\.(\w+)$/.exec(path);
+  const f = m
+    ? (m[1] === 'convictions' ? CONVICTION_FIELDS : CHARGE_FIELDS).find((x) => x[0] === m[2])
+    : ALL_FACTS.find((x) => x[0] === path);
+  if (!f) return null;
+  if (f[2] === 'tri') return 'tri';
+  return f[2] === 'enum' ? f[3] : null;
+}
+
+// Set when a question's answer was pressed, so the next answer's question
+// (or the outcome) takes the focus rather than the top of the page.
+let answeredQuestion = false;
+
+// The first open question, with its answers as buttons: pressing one puts
+// the answer in the form and decides again as a draft, so a clerk answers
+// what the law needs one question at a time. What each answer leads to is
+// read from the decision's branches.
+function questionCard(d, f) {
+  const q = d.questions[0];
+  const leads = (answer) => d.branches
+    .filter((b) => b.when.length === 1 && b.when[0].fact === q.fact && !b.when[0].test && JSON.stringify(b.when[0].answer) === JSON.stringify(answer))
+    .map((b) => b.outcome);
+  const choice = (label, value, answer = value) => {
+    const to = leads(answer);
+    return h('button', { type: 'button', class: 'secondary answer-choice', 'data-answer': String(value),
+      onclick: () => { f.setFact(q.fact, value); answeredQuestion = true; f.redecide(); } },
+    label, to.length === 1 ? [' → ', OUTCOME_WORDS[to[0]] || to[0]] : '');
+  };
+  const isList = /^subject\.(convictions|pending_charges)$/.test(q.fact);
+  const kind = choicesOf(q.fact);
+  let answers;
+  if (isList) {
+    answers = [choice('None', 'none', false),
+      h('button', { type: 'button', class: 'secondary', onclick: () => f.setFact(q.fact, 'some') }, 'Yes — list them in the form')];
+  } else if (kind === 'tri') {
+    answers = [choice('Yes', true), choice('No', false)];
+  } else if (kind && typeof kind === 'object') {
+    answers = Object.entries(kind).map(([v, t]) => choice(t, v));
+  } else {
+    answers = [h('button', { type: 'button', class: 'secondary', onclick: () => f.goTo(q.fact) }, 'Answer in the form')];
+  }
+  const branches = (d.branches || []).map((b) => [
+    b.when.map((w, i) => [i ? ' and ' : '', w.question, ' ', h('strong', {}, w.answer === true ? 'yes' : w.answer === false ? 'no' : f.valueWords(w.fact, w.answer))]),
+    ' → ', outcomeBadge(b.outcome)]);
+  return h('section', { 'aria-labelledby': 'question-h', class: 'question card inset', id: 'question' },
+    h('h3', { id: 'question-h', tabindex: '-1' }, d.questions.length > 1 ? `Question 1 of ${d.questions.length}` : 'One question left'),
+    h('p', { class: 'q', id: 'question-text' }, q.question),
+    q.help ? h('p', { class: 'help' }, q.help) : null,
+    h('div', { class: 'choices', role: 'group', 'aria-labelledby': 'question-text' }, answers),
+    branches.length ? h('details', {}, h('summary', {}, 'What the answer turns on'),
+      h('ul', { class: 'plain' }, branches.map((b) => h('li', {}, b)))) : null);
 }
 
 function renderResult(result, live, res, law, f) {
@@ -466,17 +547,31 @@ function renderResult(result, live, res, law, f) {
     sections.push(h('section', { 'aria-labelledby': 'must-h' }, h('h3', { id: 'must-h' }, 'What you must also do'),
       list(d.obligations, (o) => [o.text, ' ', h('span', { class: 'cites' }, '(', cite(o.citation), ')')])));
   }
+  if (d.questions && d.questions.length) sections.push(questionCard(d, f));
   if (d.missing_facts && d.missing_facts.length) {
     sections.push(h('section', { 'aria-labelledby': 'missing-h', class: 'missing' }, h('h3', { id: 'missing-h' }, 'Facts the answer still needs'),
-      h('p', {}, 'Give these and press “Decide” again:'),
+      h('p', {}, 'Answer the question above, or give these in the form and press “Decide” again:'),
       list(d.missing_facts, (p) => h('button', { type: 'button', class: 'link', onclick: () => f.goTo(p) }, f.factWords(p)))));
+  }
+  if (d.assumptions && d.assumptions.length) {
+    sections.push(h('section', { 'aria-labelledby': 'assumed-h', class: 'assumed', id: 'assumptions' }, h('h3', { id: 'assumed-h' }, 'Assumed, not stated'),
+      h('p', {}, 'The request did not say these; the answer takes them as shown. If one is wrong, change it in the form and decide again.'),
+      list(d.assumptions, (a) => [
+        h('strong', {}, f.factWords(a.fact)), ': ', f.valueWords(a.fact, a.value),
+        ` (${a.basis === 'implied' ? 'implied by the request' : 'presumed'}) — ${a.why}`,
+        a.citation ? [' ', h('span', { class: 'cites' }, '(', cite(a.citation), ')')] : null,
+        a.rebutted_by ? ` Shown otherwise by ${a.rebutted_by}.` : '',
+        ' ', h('button', { type: 'button', class: 'link small', onclick: () => f.goTo(a.fact) }, 'Change this')])));
   }
   const cfs = d.counterfactuals || [];
   sections.push(h('section', { 'aria-labelledby': 'cf-h' }, h('h3', { id: 'cf-h' }, 'What would change the outcome'),
-    cfs.length ? list(groupCounterfactuals(cfs), ({ path, values, outcome }) => {
+    cfs.length ? list(groupCounterfactuals(cfs), ({ path, values, outcome, provided }) => {
         const settable = !path.includes('[') && values.length === 1;
         const words = f.ifWords(path, values);
-        return [words, ': the outcome would be ', outcomeBadge(outcome), ' ',
+        // "…, provided that: Was the conviction a youthful-offender adjudication? no"
+        const cond = provided.length ? [', provided that ', provided.map((p, i) => [i ? '; ' : '', p.question, ' ',
+          h('strong', {}, p.answer === true ? 'yes' : p.answer === false ? 'no' : f.valueWords(p.fact, p.answer))])] : '';
+        return [words, ': the outcome would be ', outcomeBadge(outcome), cond, ' ',
           settable ? h('button', { type: 'button', class: 'link small', 'aria-label': `Put this in the form: ${h('span', {}, words).textContent}`,
             onclick: () => f.setFact(path, values[0]) }, 'Put this in the form') : null];
       }) : h('p', {}, 'The engine found no single fact whose change alone would change the outcome.')));
@@ -508,6 +603,11 @@ function renderResult(result, live, res, law, f) {
   }
   clear(result, sections);
   live.scrollIntoView({ block: 'nearest' });
+  if (answeredQuestion) {
+    answeredQuestion = false;
+    const next = $('#question-h', result);
+    if (next) next.focus();
+  }
 }
 
 // A link that carries the request (and no identifier) to a memo anyone with

@@ -315,16 +315,25 @@ impl Browser {
         }
     }
 
+    /// The first element `css` matches, waiting up to 10 s for the console to
+    /// render it (views are drawn after a fetch, so an element may come late).
     fn find(&self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "/element",
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}"))
-            .to_string()
+        let t0 = Instant::now();
+        loop {
+            let v = self.cmd(
+                "POST",
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            );
+            if let Some(e) = v.get(0).and_then(|e| e[ELEMENT].as_str()) {
+                return e.to_string();
+            }
+            if t0.elapsed() > Duration::from_secs(10) {
+                self.screenshot("timeout");
+                panic!("no element {css} after 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn count(&self, css: &str) -> usize {
@@ -1375,6 +1384,7 @@ fn console_choices_match_the_request_schema() {
     let cases = [
         ("KINDS", &req["kind"]["enum"]),
         ("WARRANTS", &req["warrant"]["enum"]),
+        ("FORMS", &req["form"]["enum"]),
         ("INFORMATION", &req["information"]["items"]["enum"]),
         ("PLACES", &req["place"]["enum"]),
         ("PURPOSES", &req["purpose"]["enum"]),
@@ -1525,6 +1535,80 @@ fn log_fixture(server: &Server, clerk: &str, pack: &str) {
             assert_eq!(st, StatusCode::CREATED, "{v}");
         }
     }
+}
+
+/// A clerk holds the detainer form and a judge's warrant, and knows nothing
+/// yet about the person. The console says what it assumed from the form,
+/// then asks what the law needs one question at a time, each answer a button
+/// that decides again as a draft, until the answer is settled.
+#[test]
+fn clerk_answers_the_open_questions_one_at_a_time() {
+    let tools = browser_or_skip!();
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start();
+    let clerk = server.token("clerk", "intake");
+    let b = Browser::start(tools);
+    b.sign_in(&server.base, &clerk);
+    b.wait(
+        "the decision form",
+        "return document.getElementById('f-jurisdiction')",
+    );
+    pick(&b, "#f-jurisdiction", "us-ny-nyc");
+    pick(&b, "#f-agency", "doc");
+    // No kind chosen: the form gives it.
+    pick(&b, "#f-form", "I-247A");
+    b.clear_and_type("#f-date", "11092025");
+    // The warrant question is shown for the detainer the form implies.
+    assert!(b.visible("#f-request-warrant-wrap"));
+    pick(&b, "#f-request-warrant", "judicial");
+    b.click("#decide-btn");
+    b.wait(
+        "the first question",
+        "return document.getElementById('question-text')",
+    );
+    assert!(b.text("#outcome").to_lowercase().contains("undetermined"));
+    let assumed = b.text("#assumptions");
+    assert!(
+        assumed.contains("detainer") && assumed.contains("I-247A"),
+        "{assumed}"
+    );
+    assert!(assumed.contains("8 C.F.R. § 287.7"), "{assumed}");
+    let first = b.text("#question-text");
+    assert!(first.contains("convicted"), "{first}");
+    assert!(
+        b.text("#question-h").contains("1 of 2"),
+        "{}",
+        b.text("#question-h")
+    );
+    png_ok(&b.screenshot("30-clerk-question"));
+    // No convictions: the next question is the TSDB check, and it has the focus.
+    b.click("#question button[data-answer=none]");
+    b.wait(
+        "the second question",
+        "return (document.getElementById('question-text') || {}).textContent.includes('terrorist')",
+    );
+    assert_eq!(
+        b.js("return document.activeElement.id", json!([])),
+        "question-h"
+    );
+    // Each answer says where it leads.
+    let no = b.text("#question button[data-answer=false]");
+    assert!(no.to_lowercase().contains("prohibited"), "{no}");
+    b.click("#question button[data-answer=false]");
+    b.wait(
+        "the settled answer",
+        "return !document.getElementById('question') && document.getElementById('outcome').textContent.toLowerCase().includes('prohibited')",
+    );
+    // The answers went into the form, and nothing was logged.
+    let form = b.js(
+        "return [document.getElementById('conv-has').value, document.getElementById('f-subject-tsdb-match').value]",
+        json!([]),
+    );
+    assert_eq!(form, json!(["none", "false"]));
+    assert!(b.visible("#draft-note"));
+    let (st, v) = server.call("GET", "/v1/decisions", &clerk, None);
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 0, "{v}");
 }
 
 #[test]
