@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use brightline_core::Library;
 
@@ -28,6 +29,30 @@ pub struct ServeArgs {
     /// `<data>.identifier.key` (docs/privacy.md).
     #[arg(long, value_name = "FILE")]
     pub identifier_key: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers (also the keep-alive idle limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a connection may move no byte either way before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Open connections at most; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Log appends that may wait for the writer; beyond this, 503 at once.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub writer_queue: usize,
+    /// Requests per second each token may make, sustained (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub rate_limit: u32,
+    /// Requests each token may make in a burst above --rate-limit.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub rate_burst: u32,
+    /// Actions one decision may have recorded against it.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_actions: usize,
 }
 
 /// The library the server decides with, for the life of the process.
@@ -55,6 +80,16 @@ pub fn run(args: ServeArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure>
         database: args.database,
         signing_key: args.signing_key,
         identifier_key: args.identifier_key,
+        limits: brightline_server::limits::Limits {
+            header_read: Duration::from_secs(args.header_timeout.max(1)),
+            idle: Duration::from_secs(args.idle_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+            request_deadline: Duration::from_secs(args.request_timeout.max(1)),
+            writer_queue: args.writer_queue,
+            rate_per_second: args.rate_limit,
+            rate_burst: args.rate_burst,
+            max_actions: args.max_actions.max(1),
+        },
     };
     match rt.block_on(brightline_server::serve(cfg, lib)) {
         Ok(()) => Ok(ExitCode::SUCCESS),

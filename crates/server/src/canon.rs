@@ -31,6 +31,7 @@ fn keep(src: &Map<String, Value>, allowed: &[&str]) -> Map<String, Value> {
 /// request is refused rather than logged as something it was not.
 pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, RequestError> {
     let (pack, facts) = lib.decode(v)?;
+    check_identifiers(lib, v)?;
     let obj = v
         .as_object()
         .ok_or_else(|| RequestError::new("(request)", "expected a JSON object"))?;
@@ -115,6 +116,56 @@ pub fn canonicalize(lib: &Library, key: &[u8], v: &Value) -> Result<Canonical, R
         pack,
         facts,
     })
+}
+
+/// Rules never read identifiers, so the decoder does not look at them; their
+/// types are the contract's all the same (a name is a string, not an object),
+/// and so are those of fields the decoder reads only sometimes.
+fn check_identifiers(lib: &Library, v: &Value) -> Result<(), RequestError> {
+    let Some(s) = v.get("subject").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for k in ["booking_number", "name"] {
+        if s.get(k).is_some_and(|x| !x.is_null() && !x.is_string()) {
+            return Err(RequestError::new(
+                format!("subject.{k}"),
+                "expected a string",
+            ));
+        }
+    }
+    // An offense is the record's text, read leniently (what cannot be read is
+    // unknown, and the log keeps only the code read, or `(unread)`). An
+    // `equivalent` is read only when the code is another scheme's, and then
+    // must be a code: a malformed one is refused even where no rule reads it.
+    for list in schema::LISTS {
+        let key = list.path.trim_start_matches("subject.");
+        let Some(Value::Array(items)) = s.get(key) else {
+            continue;
+        };
+        for (i, it) in items.iter().enumerate() {
+            for f in ["offense", "equivalent"] {
+                let field = || format!("subject.{key}[{i}].{f}");
+                match it.get(f) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(c)) if c.is_empty() || f == "offense" => {}
+                    Some(Value::String(c)) => {
+                        brightline_core::tables::OffenseCode::parse(c, &lib.scheme_names)
+                            .map_err(|m| RequestError::new(field(), m))?;
+                    }
+                    Some(_) => return Err(RequestError::new(field(), "expected a string")),
+                }
+            }
+        }
+    }
+    if s.get("identifiers")
+        .is_some_and(|x| !x.is_null() && !x.is_object())
+    {
+        return Err(RequestError::new(
+            "subject.identifiers",
+            "expected an object",
+        ));
+    }
+    Ok(())
 }
 
 /// The subject key: HMAC of the most stable identifier sent, so that two

@@ -9,6 +9,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub field: Option<String>,
     pub message: String,
+    /// Seconds, sent as `Retry-After` (429 and 503 answers the client may retry).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -17,7 +19,12 @@ impl ApiError {
             status,
             field: field.map(str::to_string),
             message: message.into(),
+            retry_after: None,
         }
+    }
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
     }
     pub fn bad(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, Some(field), message)
@@ -74,7 +81,12 @@ pub fn body(status: StatusCode, field: Option<&str>, message: &str) -> Response 
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        body(self.status, self.field.as_deref(), &self.message)
+        let mut r = body(self.status, self.field.as_deref(), &self.message);
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 

@@ -5,12 +5,16 @@
 pub mod actions;
 pub mod canon;
 pub mod error;
+pub mod headers;
 pub mod laws;
+pub mod limits;
 pub mod map;
 pub mod memo;
 pub mod metrics;
+pub mod openapi;
 pub mod record;
 pub mod reports;
+pub mod strict;
 mod transparency;
 
 use std::collections::HashMap;
@@ -49,6 +53,9 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     pub reports: Vec<brightline_core::report::ReportDef>,
     records: record::Locks,
+    pub limits: limits::Limits,
+    rate: limits::TokenRate,
+    pub writer_queue: limits::WriterQueue,
     tokens: Mutex<HashMap<String, (TokenInfo, Instant)>>,
 }
 
@@ -64,8 +71,18 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             reports: reports::load(lib)?,
             records: record::Locks::default(),
+            rate: limits::TokenRate::new(&limits::Limits::default()),
+            writer_queue: limits::WriterQueue::new(&limits::Limits::default()),
+            limits: limits::Limits::default(),
             tokens: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub fn with_limits(mut self, l: limits::Limits) -> AppState {
+        self.rate = limits::TokenRate::new(&l);
+        self.writer_queue = limits::WriterQueue::new(&l);
+        self.limits = l;
+        self
     }
 }
 
@@ -79,6 +96,7 @@ pub struct Config {
     pub signing_key: Option<PathBuf>,
     /// The identifier HMAC key; default: brightline_store::default_identifier_key.
     pub identifier_key: Option<PathBuf>,
+    pub limits: limits::Limits,
 }
 
 pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
@@ -91,8 +109,6 @@ pub fn location(data: &std::path::Path, database: Option<&str>) -> Location {
     }
 }
 
-/// Opens the store and creates the first admin token if there is none.
-/// Returns the new admin secret, to be printed once.
 /// The opened log, the identifier key, and the first admin secret if one was just created.
 pub type Opened = (Arc<Store>, Vec<u8>, Option<String>);
 
@@ -125,8 +141,44 @@ pub fn open_store(cfg: &Config) -> Result<Opened, String> {
     Ok((Arc::new(store), key, secret))
 }
 
+/// Where a newly created first admin token is written.
+pub fn admin_token_path(data: &std::path::Path) -> PathBuf {
+    data.join("first-admin-token")
+}
+
+/// Writes the first admin secret to a file only its owner can read: on stderr
+/// it would end up in service logs, journald and CI output.
+pub fn write_admin_token(data: &std::path::Path, secret: &str) -> Result<PathBuf, String> {
+    use std::io::Write;
+    let path = admin_token_path(data);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A file left from an earlier start keeps its old mode through `open`: set it.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    writeln!(f, "{secret}")
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Runs the server until Ctrl-C / SIGTERM; queued log appends are committed before exit.
 pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
+    serve_until(cfg, lib, shutdown()).await
+}
+
+/// `serve`, stopping when `stop` completes.
+pub async fn serve_until(
+    cfg: Config,
+    lib: &'static Library,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     // The PostgreSQL client runs a runtime of its own, which must not start on
     // a thread that is already driving this one.
     let (store, key, secret) = {
@@ -136,11 +188,14 @@ pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
             .map_err(|e| format!("opening the decision log failed: {e}"))??
     };
     if let Some(s) = secret {
+        let path = write_admin_token(&cfg.data, &s)?;
         eprintln!(
-            "brightline: created the first admin token (shown once; store it now):\n\n    {s}\n"
+            "brightline: created the first admin token in {} (mode 0600, readable by this user only); \
+             move it somewhere safe and delete the file",
+            path.display()
         );
     }
-    let state = Arc::new(AppState::new(lib, store.clone(), key)?);
+    let state = Arc::new(AppState::new(lib, store.clone(), key)?.with_limits(cfg.limits.clone()));
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -153,7 +208,7 @@ pub async fn serve(cfg: Config, lib: &'static Library) -> Result<(), String> {
         },
         &state.law_hash[..12]
     );
-    serve_on(listener, state, shutdown()).await?;
+    serve_on(listener, state, stop).await?;
     store.close();
     Ok(())
 }
@@ -164,10 +219,8 @@ pub async fn serve_on(
     state: Shared,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(|e| e.to_string())
+    let limits = state.limits.clone();
+    limits::run(listener, app(state), limits, stop).await
 }
 
 async fn shutdown() {
@@ -220,8 +273,13 @@ pub fn app(state: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.limits.request_deadline,
+            limits::deadline,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn(headers::secure))
         .with_state(state)
 }
 
@@ -269,10 +327,11 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(ApiError::unauthorized)?;
+    // RFC 9110 § 11.1: the auth scheme is case-insensitive.
     let secret = h
-        .strip_prefix("Bearer ")
-        .or_else(|| h.strip_prefix("bearer "))
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, s)| s.trim())
         .ok_or_else(ApiError::unauthorized)?;
     if secret.is_empty() || secret.len() > 200 {
         return Err(ApiError::unauthorized());
@@ -281,7 +340,10 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
     if let Ok(cache) = st.tokens.lock() {
         if let Some((t, at)) = cache.get(&hash) {
             if at.elapsed() < TOKEN_TTL {
-                return Ok(t.clone());
+                let t = t.clone();
+                drop(cache);
+                st.rate.check(&t.id)?;
+                return Ok(t);
             }
         }
     }
@@ -298,6 +360,7 @@ async fn caller(st: &Shared, headers: &HeaderMap) -> Result<TokenInfo, ApiError>
         }
         cache.insert(hash, (t.clone(), Instant::now()));
     }
+    st.rate.check(&t.id)?;
     Ok(t)
 }
 
@@ -336,7 +399,10 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
             ApiError::new(e.status(), None, e.body_text())
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    strict::from_slice(&bytes).map_err(|e| {
+        if let Some(key) = strict::duplicate_key(&e) {
+            return ApiError::bad(&key, format!("the key `{key}` appears more than once"));
+        }
         ApiError::bad(
             "(request)",
             format!(
@@ -366,11 +432,11 @@ async fn healthz(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
-async fn openapi() -> Response {
+async fn openapi(State(st): State<Shared>) -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = brightline::ENGINE_VERSION.to_string();
-    match doc.to_json() {
-        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+    match serde_json::to_value(doc) {
+        Ok(v) => Json(openapi::complete(v, st.lib, st.limits.max_actions)).into_response(),
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
@@ -444,18 +510,51 @@ async fn token_names(st: &Shared) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-#[utoipa::path(get, path = "/v1/decisions/{id}", security(("bearer" = [])), params(("id" = i64, Path, description = "log sequence number")),
+#[utoipa::path(get, path = "/v1/decisions/{id}", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "log sequence number"),
+           ("actions_limit" = Option<i64>, Query, description = "actions per page (default and most: the per-decision action cap)"),
+           ("actions_after" = Option<i64>, Query, description = "the page after this action id (`actions_next_after`)")),
     responses((status = 200, description = "The logged decision with its actions"), (status = 404, body = error::ErrorBody)))]
 async fn get_decision(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let t = reader(&st, &headers).await?;
     let id = parse_id(&id)?;
+    let q = query(q)?;
+    let max = st.limits.max_actions.max(1) as i64;
+    let page = match q.get("actions_limit") {
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::bad("actions_limit", format!("a number from 1 to {max}")))?,
+        None => max,
+    };
+    let after = match q.get("actions_after") {
+        Some(a) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::bad("actions_after", "an action id, 0 or more"))?,
+        None => 0,
+    };
     let e = visible_decision(&st, &t, id).await?;
     let s = st.clone();
     let refs = blocking(move || s.store.referring(&[id])).await?;
+    let superseded_by = refs.iter().find(|r| r.kind == "decision").map(|r| r.seq);
+    let all: Vec<_> = refs.iter().filter(|r| r.kind == "action").collect();
+    let total = all.len();
+    let mut actions: Vec<_> = all.into_iter().filter(|a| a.seq > after).collect();
+    let more = actions.len() as i64 > page;
+    actions.truncate(page as usize);
+    let next_after = if more {
+        actions.last().map(|a| a.seq)
+    } else {
+        None
+    };
     let names = token_names(&st).await;
     let b = e.body_json();
     let kind = e.meta.req_kind.as_deref();
@@ -464,8 +563,9 @@ async fn get_decision(
         "law_hash": e.law_hash, "engine_version": e.engine_version, "law_hash_current": e.law_hash == st.law_hash,
         "request": b["request"], "subject_key": b["subject_key"], "decision": b["decision"],
         "supersedes": b["supersedes"],
-        "superseded_by": refs.iter().find(|r| r.kind == "decision").map(|r| r.seq),
-        "actions": refs.iter().filter(|r| r.kind == "action").map(|a| action_json(a, kind)).collect::<Vec<_>>(),
+        "superseded_by": superseded_by,
+        "actions": actions.iter().map(|a| action_json(a, kind)).collect::<Vec<_>>(),
+        "actions_total": total, "actions_next_after": next_after,
         "prev_hash": e.prev_hash, "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "erased": e.erased(),
     })))
 }
@@ -514,7 +614,11 @@ async fn replay_decision(
     let id = parse_id(&id)?;
     let e = visible_decision(&st, &t, id).await?;
     let q = query(q)?;
-    let force = q.get("force").is_some_and(|v| v == "true" || v == "1");
+    let force = match q.get("force").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::bad("force", "true or false")),
+    };
     Ok(Json(replay(st.lib, &st.law_hash, &e, force)?))
 }
 
@@ -931,8 +1035,15 @@ async fn create_token(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad("name", "1 to 100 characters"));
     }
+    // The creation is an entry of the log: it waits for the writer like any append.
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
-    let (info, secret) = blocking(move || s.store.create_token_by(&admin.id, &name, role)).await?;
+    let (info, secret) = blocking(move || {
+        let r = s.store.create_token_by(&admin.id, &name, role);
+        drop(slot);
+        r
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": info.id, "name": info.name, "role": info.role, "created_at": info.created_at, "token": secret }))).into_response())
 }
 
@@ -944,18 +1055,24 @@ async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let admin = require(&st, &headers, &[Role::Admin], "manage tokens").await?;
+    // The revocation is an entry of the log: it waits for the writer like any append.
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
     let id2 = id.clone();
-    let t = tokio::task::spawn_blocking(move || s.store.revoke_token_by(&admin.id, &id2))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            brightline_store::StoreError::Conflict(m) => {
-                ApiError::new(StatusCode::CONFLICT, Some("id"), m)
-            }
-            e => ApiError::store(e),
-        })?
-        .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
+    let t = tokio::task::spawn_blocking(move || {
+        let r = s.store.revoke_token_by(&admin.id, &id2);
+        drop(slot);
+        r
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        brightline_store::StoreError::Conflict(m) => {
+            ApiError::new(StatusCode::CONFLICT, Some("id"), m)
+        }
+        e => ApiError::store(e),
+    })?
+    .ok_or_else(|| ApiError::not_found(format!("no token `{id}`")))?;
     if let Ok(mut c) = st.tokens.lock() {
         c.retain(|_, (ti, _)| ti.id != t.id);
     }

@@ -778,7 +778,7 @@ pub fn draft_blocks(
 
 #[utoipa::path(get, path = "/v1/memo", security(("bearer" = [])),
     params(("request" = String, Query, description = "the request contract as JSON; identifiers are dropped"), ("format" = Option<String>, Query, description = "html (default) or pdf")),
-    responses((status = 200, description = "The memo of a draft decision (not logged)", content_type = "text/html"), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The memo of a draft decision (not logged): HTML, or with format=pdf a PDF", content((String = "text/html"), (Vec<u8> = "application/pdf"))), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn draft_memo(
     State(st): State<Shared>,
     headers: HeaderMap,
@@ -789,8 +789,12 @@ pub async fn draft_memo(
     let text = q
         .get("request")
         .ok_or_else(|| ApiError::bad("request", "required: the request as JSON"))?;
-    let v: serde_json::Value = serde_json::from_str(text)
+    let v: serde_json::Value = crate::strict::from_slice(text.as_bytes())
         .map_err(|e| ApiError::bad("request", format!("not valid JSON: {e}")))?;
+    // The contract is POST /v1/decisions's: what it refuses, a draft refuses too.
+    let mut checked = v.clone();
+    crate::record::take_case_ref(&mut checked)?;
+    crate::canon::canonicalize(st.lib, &st.key, &checked)?;
     let pdf_wanted = match q.get("format").map(String::as_str) {
         None | Some("html") => false,
         Some("pdf") => true,

@@ -59,7 +59,7 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 /// Takes the optional `case_ref` (booking or case number) out of a request:
 /// rules never read it, and the log keeps only its keyed hash, as the
 /// subject key, so that reports count a person once.
-fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
+pub(crate) fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
     let Some(obj) = v.as_object_mut() else {
         return Ok(None);
     };
@@ -67,7 +67,8 @@ fn take_case_ref(v: &mut Value) -> Result<Option<String>, ApiError> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let norm: String = s.split_whitespace().collect::<String>().to_uppercase();
-            if norm.is_empty() || norm.chars().count() > 100 {
+            // The limit is on what was sent, as the OpenAPI description says.
+            if norm.is_empty() || s.chars().count() > 100 {
                 return Err(ApiError::bad("case_ref", "1 to 100 characters"));
             }
             Ok(Some(norm))
@@ -213,8 +214,11 @@ pub async fn decide(
         engine_version: brightline::ENGINE_VERSION.into(),
         body,
     };
+    let slot = st.writer_queue.slot()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     st.store.append_with(entry, move |r| {
+        // The slot frees when the writer is done, even if the client gave up.
+        drop(slot);
         let _ = tx.send(r);
     });
     let a = rx
@@ -236,7 +240,7 @@ fn today() -> time::Date {
     responses((status = 201, description = "The action, logged: {id, decision, act, date, against_decision, logged_at, entry_hash}"),
               (status = 200, description = "A repeat of an idempotency key: the action logged the first time"),
               (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, description = "The decision said the act is prohibited: confirm and give a reason", body = crate::error::ErrorBody)))]
+              (status = 409, description = "The decision said the act is prohibited (confirm and give a reason), or the decision already has the most actions one may have", body = crate::error::ErrorBody)))]
 pub async fn record_action(
     State(st): State<Shared>,
     headers: HeaderMap,
@@ -287,9 +291,9 @@ pub async fn record_action(
         "decision": id, "act": c.act, "date": c.date.to_string(), "note": c.note,
         "against_decision": c.against_decision, "reason": c.reason,
     });
+    let s = st.clone();
+    let prior = blocking(move || s.store.actions_for(&[id])).await?;
     if let Some(rk) = &rkey {
-        let s = st.clone();
-        let prior = blocking(move || s.store.actions_for(&[id])).await?;
         if let Some(p) = prior
             .iter()
             .find(|p| p.body_json()["request_key"].as_str() == Some(rk))
@@ -307,6 +311,18 @@ pub async fn record_action(
         }
         body["request_key"] = json!(rk);
     }
+    // A repeat of an idempotency key was answered above, even at the cap.
+    let n = prior.len();
+    if n >= st.limits.max_actions {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            None,
+            format!(
+                "decision {id} already has {n} actions, the most one decision may have; \
+                 ask for a new decision if the case went on"
+            ),
+        ));
+    }
     let entry = NewEntry {
         kind: "action".into(),
         token_id: t.id,
@@ -314,8 +330,14 @@ pub async fn record_action(
         engine_version: brightline::ENGINE_VERSION.into(),
         body,
     };
+    let slot = st.writer_queue.slot()?;
     let s = st.clone();
-    let r = blocking(move || s.store.append(entry)).await?;
+    let r = blocking(move || {
+        let r = s.store.append(entry);
+        drop(slot);
+        r
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -51,6 +51,7 @@ impl Server {
             database: None,
             signing_key: None,
             identifier_key: Some(dir.join("identifier.key")),
+            limits: Default::default(),
         };
         let lib = brightline::bundled().unwrap();
         let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();

@@ -21,6 +21,7 @@ mod seal;
 /// The columns of `log_entries`, in the order both backends read and write them.
 const ENTRY_COLS: &str = "seq, kind, logged_at, token_id, law_hash, engine_version, body, prev_hash, entry_hash, ref_seq, jurisdiction, agency, req_kind, outcome, req_date";
 mod pg;
+pub mod pgtls;
 mod pool;
 mod sqlite;
 pub mod tokens;

@@ -7,7 +7,7 @@
 //! Every append transaction locks the head row (`SELECT … FOR UPDATE`), so
 //! appends from all instances serialise into one chain.
 
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, Row};
 
 use crate::chain::{entry_bytes, hash_hex, meta_of, Meta};
 use crate::checkpoint::Signed;
@@ -84,10 +84,7 @@ fn quote_ident(s: &str) -> Result<String> {
 }
 
 fn open(conn: &str, schema: Option<&str>) -> Result<Client> {
-    let config: postgres::Config = conn
-        .parse()
-        .map_err(|e| StoreError::Invalid(format!("PostgreSQL connection string: {e}")))?;
-    let mut c = config.connect(NoTls)?;
+    let mut c = crate::pgtls::connect(conn)?;
     if let Some(s) = schema {
         c.batch_execute(&format!("SET search_path TO {}", quote_ident(s)?))?;
     }
