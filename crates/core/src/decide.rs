@@ -7,19 +7,18 @@ use serde_json::{Map, Value};
 use crate::compile::Ref;
 use crate::eval::{Eval, NoTrace, Seen, Tracer, Tri};
 use crate::facts::{value_date, Facts, RequestError, MISSING};
-use crate::library::{KindPlan, LawVersion, Library};
+use crate::library::{KindPlan, LawVersion, Library, RuleBits, FAST_RULES};
 use crate::load::Outcome;
 use crate::schema::{self, Ty};
 
-const MAX_FAST: usize = 128;
 /// Beyond this many rules with unknown status, the engine does not enumerate.
 const MAX_UNKNOWN: usize = 16;
 
 /// Which rules a selection made decisive, and whether they disagreed.
 struct Selection {
     outcome: Outcome,
-    /// Bit i: plan rule i is among the deciding rules (plans are capped for this at 128).
-    winners: u128,
+    /// Plan positions of the deciding rules, lowest first (any number of them).
+    winners: Vec<usize>,
     conflict: bool,
 }
 
@@ -42,8 +41,14 @@ pub fn sets_aside(pre: Outcome, low: Outcome) -> bool {
 /// preempting rule of a more general layer sets aside is dropped; then the
 /// most specific layer with a rule left decides (a city may restrict what
 /// federal law merely permits); within it the most restrictive outcome wins
-/// and a disagreement is a conflict.
-fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selection {
+/// and a disagreement is a conflict. Each deciding rule is handed to
+/// `winner`, so that the outcome-only path combines without allocating.
+/// Returns the outcome and whether the deciding rules disagreed.
+fn choose(
+    plan: &KindPlan,
+    eff: impl Iterator<Item = usize> + Clone,
+    mut winner: impl FnMut(usize),
+) -> (Outcome, bool) {
     let kept = |i: usize| {
         let r = &plan.rules[i];
         !eff.clone().any(|j| {
@@ -57,14 +62,9 @@ fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selectio
         .map(|i| plan.rules[i].depth)
         .min()
     else {
-        return Selection {
-            outcome: Outcome::Undetermined,
-            winners: 0,
-            conflict: false,
-        };
+        return (Outcome::Undetermined, false);
     };
     let mut outcome = Outcome::Undetermined;
-    let mut winners = 0u128;
     let mut conflict = false;
     for i in eff.clone() {
         let r = &plan.rules[i];
@@ -75,16 +75,26 @@ fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selectio
             if r.outcome.restrictiveness() > outcome.restrictiveness() {
                 outcome = r.outcome;
             }
-            if i < 128 {
-                winners |= 1 << i;
-            }
+            winner(i);
         }
     }
+    (outcome, conflict)
+}
+
+/// `choose`, keeping the deciding rules (for the full decision).
+fn select(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Selection {
+    let mut winners = Vec::new();
+    let (outcome, conflict) = choose(plan, eff, |i| winners.push(i));
     Selection {
         outcome,
         winners,
         conflict,
     }
+}
+
+/// `choose`, for the outcome alone.
+fn select_outcome(plan: &KindPlan, eff: impl Iterator<Item = usize> + Clone) -> Outcome {
+    choose(plan, eff, |_| {}).0
 }
 
 /// Plan positions of the rules marked in a slice.
@@ -93,7 +103,7 @@ fn marked(eff: &[bool]) -> impl Iterator<Item = usize> + Clone + '_ {
 }
 
 /// Positions of the set bits, lowest first.
-fn bits(mut set: u128) -> impl Iterator<Item = usize> + Clone {
+fn bits(mut set: RuleBits) -> impl Iterator<Item = usize> + Clone {
     std::iter::from_fn(move || {
         (set != 0).then(|| {
             let i = set.trailing_zeros() as usize;
@@ -110,29 +120,26 @@ fn effective(plan: &KindPlan, fires: &[bool], eff: &mut [bool]) {
 }
 
 /// How a plan combines when exactly the rules marked in `fires` hold: the
-/// outcome and the plan positions of the deciding rules (the first 128).
+/// outcome and the plan positions of the deciding rules.
 /// Whole-space analyses (`analysis`) call this so that they share the
 /// engine's own semantics of overrides, preemption and layers.
 pub fn combine(plan: &KindPlan, fires: &[bool]) -> (Outcome, Vec<usize>) {
     let mut eff = vec![false; plan.rules.len()];
     effective(plan, fires, &mut eff);
     let s = select(plan, marked(&eff));
-    let winners = (0..plan.rules.len().min(128))
-        .filter(|i| s.winners & (1 << i) != 0)
-        .collect();
-    (s.outcome, winners)
+    (s.outcome, s.winners)
 }
 
-/// The outcome alone: no trace, and for plans of up to 128 rules no allocation
+/// The outcome alone: no trace, and for plans of up to `FAST_RULES` rules no allocation
 /// (after the first use of a small plan, which builds its combination table).
 pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let Some(plan) = plan_of(law, facts) else {
         return Outcome::Undetermined;
     };
-    if plan.rules.len() > MAX_FAST {
+    if plan.rules.len() > FAST_RULES {
         return resolve(plan, facts).0.outcome;
     }
-    let (mut fires, mut unknown) = (plan.always, 0u128);
+    let (mut fires, mut unknown): (RuleBits, RuleBits) = (plan.always, 0);
     let mut quiet = NoTrace;
     let mut ev = Eval::new(facts, &mut quiet);
     for &i in &plan.live {
@@ -160,8 +167,8 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     // `effective` over bit sets: the same combination, without slices.
     let eff = bits(fires)
         .filter(|&i| fires & plan.overridden_by[i] == 0)
-        .fold(0u128, |m, i| m | 1 << i);
-    select(plan, bits(eff)).outcome
+        .fold(0, |m: RuleBits, i| m | 1 << i);
+    select_outcome(plan, bits(eff))
 }
 
 /// The outcomes a request can still have over every completion of the facts
@@ -261,7 +268,7 @@ fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
     }
     let none = || Selection {
         outcome: Outcome::Undetermined,
-        winners: 0,
+        winners: Vec::new(),
         conflict: false,
     };
     let o = complete_facts(plan, facts, &status)
@@ -383,7 +390,7 @@ fn enumerate_rules(plan: &KindPlan, status: &[Tri]) -> Option<Outcome> {
             fires[i] = bits & (1 << j) != 0;
         }
         effective(plan, &fires, &mut eff);
-        let o = select(plan, marked(&eff)).outcome;
+        let o = select_outcome(plan, marked(&eff));
         match result {
             None => result = Some(o),
             Some(r) if r == o => {}
@@ -763,16 +770,15 @@ impl Library {
             }
         }
         // Deciding rules first (most specific layer first), then rules of other layers to the same effect.
+        let mut deciding = vec![false; n];
+        for &i in &sel.winners {
+            deciding[i] = true;
+        }
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| {
-            (
-                !(i < 128 && sel.winners & (1 << i) != 0),
-                plan.rules[i].depth,
-            )
-        });
+        order.sort_by_key(|&i| (!deciding[i], plan.rules[i].depth));
         for i in order {
             let pr = &plan.rules[i];
-            let decisive = i < 128 && sel.winners & (1 << i) != 0;
+            let decisive = deciding[i];
             // Rules of other layers that fired to the same effect support the answer.
             let supporting = eff[i] && pr.outcome == sel.outcome && !decisive;
             if !(decisive || supporting) {

@@ -64,6 +64,17 @@ pub struct Presumption {
     pub rebutted_by: String,
 }
 
+/// A set of plan positions, bit i for plan rule i: the outcome-only path's
+/// rule sets (which rules are settled true, fire, are unknown, override).
+pub type RuleBits = u128;
+
+/// The most rules a plan may hold for the outcome-only path to keep its rule
+/// sets in a `RuleBits`. A larger plan is still decided, and fully, by the
+/// slice-based path (`decide::resolve`), which has no such limit and keeps
+/// every deciding rule; the outcome-only path does not read such a plan's
+/// `always` and `overridden_by` sets.
+pub const FAST_RULES: usize = RuleBits::BITS as usize;
+
 /// A rule of one law version: (pack index, rule index).
 pub type RuleRef = (usize, usize);
 
@@ -87,13 +98,14 @@ pub struct KindPlan {
     /// Each rule's condition with the plan's own kind and role tests settled
     /// (`compile::specialize`): what the outcome-only path evaluates.
     pub fast: Vec<Cond>,
-    /// Rules whose settled condition is simply true (bit i: plan rule i).
-    pub always: u128,
+    /// Rules whose settled condition is simply true (bit i: plan rule i; for
+    /// plans of up to `FAST_RULES` rules).
+    pub always: RuleBits,
     /// Rules whose settled condition still tests something: the only ones the
     /// outcome-only path evaluates (settled-false rules can never fire).
     pub live: Vec<u16>,
-    /// Bit j of entry i: plan rule j overrides rule i (plans of up to 128 rules).
-    pub overridden_by: Vec<u128>,
+    /// Bit j of entry i: plan rule j overrides rule i (plans of up to `FAST_RULES` rules).
+    pub overridden_by: Vec<RuleBits>,
     /// For small plans, the combined outcome of every set of firing rules,
     /// indexed by the set as a bit mask; built on first use.
     pub combined: std::sync::OnceLock<Box<[crate::load::Outcome]>>,
@@ -637,8 +649,8 @@ impl Library {
                     always: fast
                         .iter()
                         .enumerate()
-                        .filter(|(i, c)| *i < 128 && constant(c) == Some(true))
-                        .fold(0u128, |m, (i, _)| m | 1 << i),
+                        .filter(|(i, c)| *i < FAST_RULES && constant(c) == Some(true))
+                        .fold(0, |m: RuleBits, (i, _)| m | 1 << i),
                     live: (0..fast.len() as u16)
                         .filter(|&i| constant(&fast[i as usize]).is_none())
                         .collect(),
@@ -648,8 +660,8 @@ impl Library {
                         .map(|r| {
                             r.overriders
                                 .iter()
-                                .filter(|&&o| o < 128)
-                                .fold(0u128, |m, &o| m | 1 << o)
+                                .filter(|&&o| (o as usize) < FAST_RULES)
+                                .fold(0, |m: RuleBits, &o| m | 1 << o)
                         })
                         .collect(),
                     rules: plan_rules,
