@@ -137,7 +137,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
         return Outcome::Undetermined;
     };
     if plan.rules.len() > FAST_RULES {
-        return resolve(plan, facts).0.outcome;
+        return resolve_outcome(plan, facts);
     }
     let (mut fires, mut unknown): (RuleBits, RuleBits) = (plan.always, 0);
     let mut quiet = NoTrace;
@@ -162,7 +162,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
         }
     }
     if unknown != 0 {
-        return resolve(plan, facts).0.outcome;
+        return resolve_outcome(plan, facts);
     }
     // `effective` over bit sets: the same combination, without slices.
     let eff = bits(fires)
@@ -260,29 +260,45 @@ fn plan_of<'a>(law: &'a LawVersion, facts: &Facts) -> Option<&'a KindPlan> {
 /// Returns the selection and the per-rule status.
 fn resolve(plan: &KindPlan, facts: &Facts) -> (Selection, Vec<Tri>) {
     let status = statuses(plan, facts);
-    if !status.contains(&Tri::U) {
-        let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
-        let mut eff = vec![false; fires.len()];
-        effective(plan, &fires, &mut eff);
-        return (select(plan, marked(&eff)), status);
-    }
-    let none = || Selection {
-        outcome: Outcome::Undetermined,
-        winners: Vec::new(),
-        conflict: false,
-    };
-    let o = complete_facts(plan, facts, &status)
-        .or_else(|| crate::branches::enumerate(plan, facts, &status, RESOLVE_COMBOS).unanimous());
-    let Some(o) = o else {
-        return (none(), status);
-    };
-    // Report the rules that decide when every unknown rule is taken not to fire.
+    // With unknowns, report the rules that decide when every unknown rule is
+    // taken not to fire.
     let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
     let mut eff = vec![false; fires.len()];
     effective(plan, &fires, &mut eff);
     let mut s = select(plan, marked(&eff));
-    s.outcome = o;
+    if status.contains(&Tri::U) {
+        match complete(plan, facts, &status) {
+            Some(o) => s.outcome = o,
+            None => {
+                s = Selection {
+                    outcome: Outcome::Undetermined,
+                    winners: Vec::new(),
+                    conflict: false,
+                }
+            }
+        }
+    }
     (s, status)
+}
+
+/// `resolve` for the outcome alone: what the outcome-only path falls back
+/// to for a plan too large for its bit sets, or for unknown rules the
+/// combination table does not settle.
+fn resolve_outcome(plan: &KindPlan, facts: &Facts) -> Outcome {
+    let status = statuses(plan, facts);
+    if status.contains(&Tri::U) {
+        return complete(plan, facts, &status).unwrap_or(Outcome::Undetermined);
+    }
+    let fires: Vec<bool> = status.iter().map(|s| *s == Tri::T).collect();
+    let mut eff = vec![false; fires.len()];
+    effective(plan, &fires, &mut eff);
+    select_outcome(plan, marked(&eff))
+}
+
+/// The outcome every completion of the facts gives, if there is one.
+fn complete(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Option<Outcome> {
+    complete_facts(plan, facts, status)
+        .or_else(|| crate::branches::enumerate(plan, facts, status, RESOLVE_COMBOS).unanimous())
 }
 
 fn statuses(plan: &KindPlan, facts: &Facts) -> Vec<Tri> {
