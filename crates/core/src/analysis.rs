@@ -23,9 +23,10 @@ use serde_json::{Map, Value};
 use time::Date;
 
 use crate::compile::{key, AtomInfo, Cond, Ref};
-use crate::decide::{combine, show_value};
+use crate::decide::combine;
 use crate::eval::minus_years;
 use crate::expr::{CmpOp, Unit};
+use crate::facts::show_value;
 use crate::facts::{date_value, OffenseLookup, RequestError};
 use crate::library::{KindPlan, LawVersion, Library, RuleRef};
 use crate::load::Outcome;

@@ -11,6 +11,10 @@ use crate::library::{KindPlan, LawVersion, Library, RuleBits, FAST_RULES};
 use crate::load::Outcome;
 use crate::schema::{self, Ty};
 
+// Named here too, where they were first defined.
+pub use crate::compile::fact_ty;
+pub use crate::facts::show_value;
+
 /// Beyond this many rules with unknown status, the engine does not enumerate.
 const MAX_UNKNOWN: usize = 16;
 
@@ -621,43 +625,6 @@ fn tri_str(t: Tri) -> &'static str {
         Tri::T => "true",
         Tri::F => "false",
         Tri::U => "unknown",
-    }
-}
-
-pub fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
-    match r {
-        Ref::Scalar(i) => schema::SCALARS
-            .get(i as usize)
-            .map(|d| (d.path.to_string(), d.ty)),
-        Ref::Field(i) => {
-            let l = schema::LISTS.get(list? as usize)?;
-            l.fields.get(i as usize).map(|d| (d.path.to_string(), d.ty))
-        }
-    }
-}
-
-pub fn show_value(ty: Ty, v: i64) -> Value {
-    if v == MISSING {
-        return Value::Null;
-    }
-    match ty {
-        Ty::Date => value_date(v)
-            .map(|d| Value::String(d.to_string()))
-            .unwrap_or(Value::Null),
-        Ty::Number => Value::from(v),
-        Ty::Bool => Value::Bool(v != 0),
-        Ty::Enum(d) => d
-            .get(v as usize)
-            .map(|s| Value::String(s.to_string()))
-            .unwrap_or(Value::Null),
-        Ty::Set(d) => Value::Array(
-            d.iter()
-                .enumerate()
-                .filter(|(i, _)| v & (1 << i) != 0)
-                .map(|(_, s)| Value::String(s.to_string()))
-                .collect(),
-        ),
-        Ty::Offense => Value::Null,
     }
 }
 

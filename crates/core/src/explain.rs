@@ -5,9 +5,11 @@
 use serde_json::Value;
 
 use crate::branches::{Enumeration, Question as Open};
+use crate::compile::fact_ty;
 use crate::compile::Ref;
-use crate::decide::{fact_ty, show_value, Answer, Assumption, Branch, Question};
+use crate::decide::{Answer, Assumption, Branch, Question};
 use crate::eval::Seen;
+use crate::facts::show_value;
 use crate::facts::Facts;
 use crate::library::{KindPlan, Library, Presumed};
 use crate::schema;
