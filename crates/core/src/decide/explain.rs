@@ -4,15 +4,20 @@
 
 use serde_json::Value;
 
-use crate::branches::{Enumeration, Question as Open};
-use crate::compile::fact_ty;
-use crate::compile::Ref;
-use crate::decide::{Answer, Assumption, Branch, Question};
-use crate::eval::Seen;
-use crate::facts::show_value;
-use crate::facts::Facts;
-use crate::library::{KindPlan, Library, Presumed};
-use crate::schema;
+use serde_json::Map;
+
+use super::branches::{Enumeration, Question as Open};
+use super::combine::{plan_of, statuses};
+use super::{
+    item_path, outcome, Answer, Assumption, Branch, Counterfactual, Question, Recorder,
+    MAX_BRANCHES,
+};
+use crate::compile::{fact_ty, Ref};
+use crate::eval::{Eval, Seen, Tri};
+use crate::facts::{show_value, Facts, MISSING};
+use crate::library::{KindPlan, LawVersion, Library, Presumed};
+use crate::load::Outcome;
+use crate::schema::{self, Ty};
 
 /// `subject.convictions[0]`, and how a person would name it.
 fn item_names(facts: &Facts, list: u8, item: usize) -> (String, String) {
@@ -378,4 +383,260 @@ pub(crate) fn undetermined_summary(branches: &[Branch]) -> Option<String> {
         "UNDETERMINED: {head} unless {}",
         others.join("; or ")
     ))
+}
+
+const COUNTERFACTUAL_COMBOS: usize = 256;
+
+// ---------------------------------------------------------------- trace, missing facts, counterfactuals
+
+impl Library {
+    pub(super) fn describe_seen(
+        &self,
+        seen: Seen,
+        list: Option<u8>,
+        item: Option<usize>,
+        facts: &Facts,
+    ) -> String {
+        match seen {
+            Seen::Value(r, v) => match fact_ty(r, list) {
+                Some((_, Ty::Offense)) => {
+                    let code = item.and_then(|i| {
+                        facts
+                            .lists
+                            .get(list.unwrap_or(0) as usize)?
+                            .as_ref()?
+                            .get(i)?
+                            .offense
+                            .clone()
+                    });
+                    code.unwrap_or_default()
+                }
+                Some((_, ty)) => show_value(ty, v).to_string().trim_matches('"').to_string(),
+                None => v.to_string(),
+            },
+            Seen::Missing(r) => format!(
+                "{} not given",
+                fact_ty(r, list).map(|x| x.0).unwrap_or_default()
+            ),
+            Seen::TableUnknown => {
+                let code = item
+                    .and_then(|i| {
+                        facts
+                            .lists
+                            .get(list.unwrap_or(0) as usize)?
+                            .as_ref()?
+                            .get(i)?
+                            .offense
+                            .clone()
+                    })
+                    .unwrap_or_default();
+                format!("{code}: membership cannot be decided from the tables")
+            }
+            Seen::Nothing => "list not given".into(),
+        }
+    }
+
+    pub(super) fn missing_name(
+        &self,
+        seen: Seen,
+        list: Option<u8>,
+        item: Option<usize>,
+        facts: &Facts,
+    ) -> Option<String> {
+        match seen {
+            Seen::Missing(Ref::Scalar(i)) => {
+                Some(schema::SCALARS.get(i as usize)?.path.to_string())
+            }
+            Seen::Missing(r @ Ref::Field(_)) => Some(format!(
+                "{}.{}",
+                item_path(list, item)?,
+                fact_ty(r, list)?.0
+            )),
+            Seen::TableUnknown => {
+                let it = facts.lists.get(list? as usize)?.as_ref()?.get(item?)?;
+                Some(format!(
+                    "{}.offense ({}: not decidable from the offense tables — an unknown section, a missing subdivision, or a code from another jurisdiction whose equivalent here must be determined)",
+                    item_path(list, item)?,
+                    it.offense.clone().unwrap_or_default()
+                ))
+            }
+            Seen::Nothing => Some(schema::LISTS.get(list? as usize)?.path.to_string()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn counterfactuals(
+        &self,
+        law: &LawVersion,
+        plan: &KindPlan,
+        facts: &Facts,
+        current: Outcome,
+    ) -> Vec<Counterfactual> {
+        // Facts the rules read, except those that define the question itself.
+        let mut scalars: Vec<u8> = Vec::new();
+        let mut fields: Vec<(u8, u8)> = Vec::new();
+        for pr in &plan.rules {
+            for a in &self.rule(pr.rule).atoms {
+                for r in &a.reads {
+                    match (*r, a.list) {
+                        (Ref::Scalar(i), _)
+                            if ![schema::DATE, schema::AGENCY, schema::KIND]
+                                .contains(&(i as usize))
+                                && !scalars.contains(&i) =>
+                        {
+                            scalars.push(i)
+                        }
+                        (Ref::Field(f), Some(l)) if !fields.contains(&(l, f)) => {
+                            fields.push((l, f))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut try_change = |path: String, ty: Ty, value: i64, f: Facts, assumed: bool| {
+            let o = outcome(law, &f);
+            let mut change = Map::new();
+            change.insert(path, show_value(ty, value));
+            if o != current && o != Outcome::Undetermined {
+                out.push(Counterfactual {
+                    change,
+                    outcome: o,
+                    provided: Vec::new(),
+                    assumption: assumed,
+                });
+            } else if o == Outcome::Undetermined {
+                // The change alone leaves the answer open: show what else it
+                // would take ("with a judicial warrant: permitted, if …").
+                let Some(plan) = plan_of(law, &f) else { return };
+                let status = statuses(plan, &f);
+                let e = super::branches::enumerate(plan, &f, &status, COUNTERFACTUAL_COMBOS);
+                let best = e
+                    .cubes(MAX_BRANCHES)
+                    .into_iter()
+                    .find(|c| c.outcome != current && c.outcome != Outcome::Undetermined);
+                if let Some(c) = best {
+                    out.push(Counterfactual {
+                        change,
+                        outcome: c.outcome,
+                        provided: c
+                            .fixed
+                            .iter()
+                            .map(|&(q, v)| self.answer(plan, &f, &e.questions[q], v))
+                            .collect(),
+                        assumption: assumed,
+                    });
+                }
+            }
+        };
+        for &i in &scalars {
+            let def = schema::SCALARS[i as usize];
+            let cur = facts.scalars[i as usize];
+            let assumed = (facts.implied | facts.presumed) & (1 << i) != 0;
+            for v in candidates(def.ty, cur) {
+                let mut f = facts.clone();
+                f.scalars[i as usize] = v;
+                // A fact now stated is no longer presumed.
+                f.implied &= !(1 << i);
+                f.presumed &= !(1 << i);
+                try_change(def.path.to_string(), def.ty, v, f, assumed);
+            }
+        }
+        for &(l, fi) in &fields {
+            let def = schema::LISTS[l as usize].fields[fi as usize];
+            let Some(items) = &facts.lists[l as usize] else {
+                continue;
+            };
+            for (ii, it) in items.iter().enumerate() {
+                let assumed = (it.presumed | it.implied) & (1 << fi) != 0;
+                for v in candidates(def.ty, it.fields[fi as usize]) {
+                    let mut f = facts.clone();
+                    if let Some(items) = f.lists[l as usize].as_mut() {
+                        items[ii].fields[fi as usize] = v;
+                        items[ii].presumed &= !(1 << fi);
+                        items[ii].implied &= !(1 << fi);
+                    }
+                    try_change(
+                        format!("{}[{ii}].{}", schema::LISTS[l as usize].path, def.path),
+                        def.ty,
+                        v,
+                        f,
+                        assumed,
+                    );
+                }
+            }
+        }
+        // What the decision assumed comes first: those are what a lawyer checks.
+        out.sort_by_key(|c| !c.assumption);
+        out.truncate(16);
+        out
+    }
+
+    /// The part of a firing rule's condition that matched a list: "NY PL
+    /// 120.05 is listed (N.Y.C. Admin. Code § 9-131(a)(7))".
+    pub(super) fn matched(&self, pr: &crate::library::PlanRule, facts: &Facts) -> Vec<String> {
+        let cr = self.rule(pr.rule);
+        let mut rec = Recorder {
+            leaves: Vec::new(),
+            only_unknown: false,
+        };
+        Eval::new(facts, &mut rec).eval(&pr.cond, None);
+        let tables = super::branches::tables_of(&pr.cond);
+        let mut out: Vec<String> = Vec::new();
+        for (a, item, seen, res) in rec.leaves {
+            let Some(Some(bit)) = tables.get(a as usize) else {
+                continue;
+            };
+            let info = &cr.atoms[a as usize];
+            if res != Tri::from_bool(!info.negated) || !matches!(seen, crate::eval::Seen::Value(..))
+            {
+                continue;
+            }
+            let code = item.and_then(|i| {
+                facts
+                    .lists
+                    .get(info.list? as usize)?
+                    .as_ref()?
+                    .get(i)?
+                    .offense
+                    .clone()
+            });
+            let Some(t) = self.lists.get(*bit as usize) else {
+                continue;
+            };
+            let list = if t.citation.is_empty() {
+                t.title.clone()
+            } else {
+                t.citation.clone()
+            };
+            let line = match (code, info.negated) {
+                (Some(c), false) => format!("{list}: {c} is listed"),
+                (Some(c), true) => format!("{list}: {c} is not listed"),
+                (None, _) => continue,
+            };
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+        out
+    }
+}
+
+fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
+    match ty {
+        Ty::Bool => match cur {
+            MISSING => vec![0, 1],
+            v => vec![1 - v],
+        },
+        Ty::Enum(d) => (0..d.len() as i64).filter(|v| *v != cur).collect(),
+        Ty::Set(d) => {
+            let base = if cur == MISSING { 0 } else { cur };
+            (0..d.len())
+                .map(|i| base ^ (1 << i))
+                .filter(|v| *v != 0)
+                .collect()
+        }
+        _ => vec![],
+    }
 }
