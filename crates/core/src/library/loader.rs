@@ -3,9 +3,19 @@
 
 use super::*;
 
+/// A pack whose parent and rules wait until every pack is known.
+struct Pending {
+    parent: Option<String>,
+    rules: Vec<Rule>,
+    /// pack.toml, where a problem with the parent is reported.
+    manifest: SourceFile,
+}
+
 impl Library {
-    /// Loads and checks packs. The library holds every pack that loaded; the
-    /// diagnostics say what is wrong with the rest.
+    /// Loads and checks packs, in phases: models parsed, schemes, packs and
+    /// their tables, parents, rules, references, then the versions. The
+    /// library holds every pack that loaded; the diagnostics say what is
+    /// wrong with the rest.
     pub fn load(sources: &[PackSource]) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut models: Vec<load::PackModel> = sources
@@ -24,17 +34,35 @@ impl Library {
             scheme_aliases: HashMap::new(),
             versions: HashMap::new(),
         };
-        // Schemes first: list tables and requests parse codes against them.
-        for m in &models {
+        lib.read_schemes(&models, &mut diags);
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        let pending: Vec<Pending> = models
+            .into_iter()
+            .filter_map(|m| lib.add_pack(m, &mut seen_ids, &mut diags))
+            .collect();
+        lib.link_parents(&pending, &seen_ids, &mut diags);
+        lib.compile_rules(pending, &mut diags);
+        check_references(&lib, &mut diags);
+        lib.build_versions();
+        diags.sort_by(|a, b| {
+            (a.file.path.as_str(), a.span.start).cmp(&(b.file.path.as_str(), b.span.start))
+        });
+        (lib, diags)
+    }
+
+    /// Phase 1: the offense-code schemes, which list tables and requests
+    /// parse codes against.
+    fn read_schemes(&mut self, models: &[load::PackModel], diags: &mut Vec<Diagnostic>) {
+        for m in models {
             let mfile = &m.files[m.manifest_file];
             for (name, t) in &m.manifest.schemes {
                 let up = name.to_ascii_uppercase();
-                if !lib.scheme_names.contains(&up) {
-                    lib.scheme_names.push(up.clone());
+                if !self.scheme_names.contains(&up) {
+                    self.scheme_names.push(up.clone());
                 }
                 for a in &t.aliases {
                     let a = a.to_ascii_uppercase().replace('.', "");
-                    if let Some(other) = lib.scheme_aliases.insert(a.clone(), up.clone()) {
+                    if let Some(other) = self.scheme_aliases.insert(a.clone(), up.clone()) {
                         if other != up {
                             diags.push(Diagnostic::error(
                                 "brightline::alias-clash",
@@ -54,121 +82,141 @@ impl Library {
                 for e in errs {
                     diags.push(row_error(&m.files[fi], e));
                 }
-                lib.schemes.entry(up).or_default().extend(rows);
+                self.schemes.entry(up).or_default().extend(rows);
             }
         }
-        let mut seen_ids: HashMap<String, usize> = HashMap::new();
-        let mut pending: Vec<(Option<String>, Vec<Rule>, SourceFile)> = Vec::new();
-        for m in models {
-            let mfile = m.files[m.manifest_file].clone();
-            if schema::JURISDICTIONS
-                .iter()
-                .all(|(j, _)| *j != m.manifest.id)
-            {
-                diags.push(
-                    Diagnostic::warning("brightline::unknown-jurisdiction", &mfile, 0..0, format!("`{}` is not a jurisdiction of the contract", m.manifest.id))
-                        .help("add it to `schema::JURISDICTIONS` with its Open Civic Data id; the contract names the federal layer, every state as `us-xx`, `us-dc`, and the local packs"),
-                );
-            }
-            if seen_ids.contains_key(&m.manifest.id) {
-                diags.push(Diagnostic::error(
-                    "brightline::duplicate-pack",
+    }
+
+    /// Phase 2: one pack from its model: its manifest checked, its list
+    /// tables read. Its parent and rules wait until every pack is known.
+    fn add_pack(
+        &mut self,
+        m: load::PackModel,
+        seen_ids: &mut HashMap<String, usize>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Pending> {
+        let mfile = m.files[m.manifest_file].clone();
+        if schema::JURISDICTIONS
+            .iter()
+            .all(|(j, _)| *j != m.manifest.id)
+        {
+            diags.push(
+                Diagnostic::warning("brightline::unknown-jurisdiction", &mfile, 0..0, format!("`{}` is not a jurisdiction of the contract", m.manifest.id))
+                    .help("add it to `schema::JURISDICTIONS` with its Open Civic Data id; the contract names the federal layer, every state as `us-xx`, `us-dc`, and the local packs"),
+            );
+        }
+        if seen_ids.contains_key(&m.manifest.id) {
+            diags.push(Diagnostic::error(
+                "brightline::duplicate-pack",
+                &mfile,
+                0..0,
+                format!("two packs have the id `{}`", m.manifest.id),
+            ));
+            return None;
+        }
+        let Some(layer) = schema::LAYERS.iter().position(|l| *l == m.manifest.layer) else {
+            diags.push(
+                Diagnostic::error(
+                    "brightline::bad-layer",
                     &mfile,
                     0..0,
-                    format!("two packs have the id `{}`", m.manifest.id),
+                    format!("`{}` is not a layer", m.manifest.layer),
+                )
+                .help(format!("layers are: {}", schema::LAYERS.join(", "))),
+            );
+            return None;
+        };
+        let mut agencies = Vec::new();
+        for (alias, role) in &m.manifest.agencies {
+            match schema::value_index(schema::AGENCIES, role) {
+                Some(r) => agencies.push((alias.clone(), r)),
+                None => diags.push(
+                    Diagnostic::error(
+                        "brightline::bad-agency",
+                        &mfile,
+                        0..0,
+                        format!("agency alias `{alias}` maps to `{role}`, which is not a role"),
+                    )
+                    .help(format!("roles are: {}", schema::AGENCIES.join(", "))),
+                ),
+            }
+        }
+        let mut tables_decl = Vec::new();
+        for (name, t) in &m.manifest.tables {
+            let Some(fi) = find_file(&m.files, &t.file) else {
+                diags.push(missing_table(&mfile, &t.file));
+                continue;
+            };
+            let (rows, schemes, errs) = tables::parse_list(&m.files[fi].text, &self.scheme_names);
+            for e in errs {
+                diags.push(row_error(&m.files[fi], e));
+            }
+            if self.lists.len() >= 64 {
+                diags.push(Diagnostic::error(
+                    "brightline::too-many-tables",
+                    &mfile,
+                    0..0,
+                    "more than 64 list tables are loaded",
                 ));
                 continue;
             }
-            let Some(layer) = schema::LAYERS.iter().position(|l| *l == m.manifest.layer) else {
-                diags.push(
-                    Diagnostic::error(
-                        "brightline::bad-layer",
-                        &mfile,
-                        0..0,
-                        format!("`{}` is not a layer", m.manifest.layer),
-                    )
-                    .help(format!("layers are: {}", schema::LAYERS.join(", "))),
-                );
-                continue;
-            };
-            let mut agencies = Vec::new();
-            for (alias, role) in &m.manifest.agencies {
-                match schema::value_index(schema::AGENCIES, role) {
-                    Some(r) => agencies.push((alias.clone(), r)),
-                    None => diags.push(
-                        Diagnostic::error(
-                            "brightline::bad-agency",
-                            &mfile,
-                            0..0,
-                            format!("agency alias `{alias}` maps to `{role}`, which is not a role"),
-                        )
-                        .help(format!("roles are: {}", schema::AGENCIES.join(", "))),
-                    ),
-                }
-            }
-            let mut tables_decl = Vec::new();
-            for (name, t) in &m.manifest.tables {
-                let Some(fi) = find_file(&m.files, &t.file) else {
-                    diags.push(missing_table(&mfile, &t.file));
-                    continue;
-                };
-                let (rows, schemes, errs) =
-                    tables::parse_list(&m.files[fi].text, &lib.scheme_names);
-                for e in errs {
-                    diags.push(row_error(&m.files[fi], e));
-                }
-                if lib.lists.len() >= 64 {
-                    diags.push(Diagnostic::error(
-                        "brightline::too-many-tables",
-                        &mfile,
-                        0..0,
-                        "more than 64 list tables are loaded",
-                    ));
-                    continue;
-                }
-                let bit = lib.lists.len() as u8;
-                lib.lists.push(ListTable {
-                    pack: m.manifest.id.clone(),
-                    name: name.clone(),
-                    title: t.title.clone(),
-                    citation: t.citation.clone(),
-                    rows,
-                    schemes,
-                    state: state_of(&m.manifest.id),
-                });
-                tables_decl.push((name.clone(), bit));
-            }
-            seen_ids.insert(m.manifest.id.clone(), lib.packs.len());
-            lib.packs.push(Pack {
-                id: m.manifest.id.clone(),
-                name: m.manifest.name.clone(),
-                parent: None,
-                layer,
-                ocd_id: m.manifest.ocd_id.clone(),
-                note: m.manifest.note.clone(),
-                agencies,
-                rules: Vec::new(),
-                events: m.events,
-                examples: m.examples,
-                files: m.files,
-                tables: tables_decl,
-                broken: m.broken,
-                default_scheme: m
-                    .manifest
-                    .default_scheme
-                    .as_ref()
-                    .map(|d| d.to_ascii_uppercase()),
-                presumptions: presumptions(&m.manifest.presumptions, &mfile, &mut diags),
-                checked: checked_date(m.manifest.checked.as_deref(), &mfile, &mut diags),
-                manifest_file: m.manifest_file,
+            let bit = self.lists.len() as u8;
+            self.lists.push(ListTable {
+                pack: m.manifest.id.clone(),
+                name: name.clone(),
+                title: t.title.clone(),
+                citation: t.citation.clone(),
+                rows,
+                schemes,
+                state: state_of(&m.manifest.id),
             });
-            // Parents and rules wait until every pack is known.
-            pending.push((m.manifest.parent.clone(), m.rules, mfile));
+            tables_decl.push((name.clone(), bit));
         }
-        for (pi, (parent, _, mfile)) in pending.iter().enumerate() {
-            if let Some(p) = parent {
+        seen_ids.insert(m.manifest.id.clone(), self.packs.len());
+        self.packs.push(Pack {
+            id: m.manifest.id.clone(),
+            name: m.manifest.name.clone(),
+            parent: None,
+            layer,
+            ocd_id: m.manifest.ocd_id.clone(),
+            note: m.manifest.note.clone(),
+            agencies,
+            rules: Vec::new(),
+            events: m.events,
+            examples: m.examples,
+            files: m.files,
+            tables: tables_decl,
+            broken: m.broken,
+            default_scheme: m
+                .manifest
+                .default_scheme
+                .as_ref()
+                .map(|d| d.to_ascii_uppercase()),
+            presumptions: presumptions(&m.manifest.presumptions, &mfile, &mut *diags),
+            checked: checked_date(m.manifest.checked.as_deref(), &mfile, &mut *diags),
+            manifest_file: m.manifest_file,
+        });
+        // Parents and rules wait until every pack is known.
+        Some(Pending {
+            parent: m.manifest.parent.clone(),
+            rules: m.rules,
+            manifest: mfile,
+        })
+    }
+
+    /// Phase 3: parents linked, and every chain checked to end without a
+    /// loop and to run from specific layers to general ones.
+    fn link_parents(
+        &mut self,
+        pending: &[Pending],
+        seen_ids: &HashMap<String, usize>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        for (pi, pend) in pending.iter().enumerate() {
+            let mfile = &pend.manifest;
+            if let Some(p) = &pend.parent {
                 match seen_ids.get(p) {
-                    Some(&i) => lib.packs[pi].parent = Some(i),
+                    Some(&i) => self.packs[pi].parent = Some(i),
                     None => diags.push(
                         Diagnostic::error(
                             "brightline::unknown-parent",
@@ -183,36 +231,39 @@ impl Library {
         }
         for (pi, pend) in pending.iter().enumerate() {
             let mut seen = vec![pi];
-            let mut cur = lib.packs[pi].parent;
+            let mut cur = self.packs[pi].parent;
             while let Some(c) = cur {
                 if seen.contains(&c) {
-                    let f = pend.2.clone();
+                    let f = pend.manifest.clone();
                     diags.push(Diagnostic::error(
                         "brightline::parent-cycle",
                         &f,
                         0..0,
                         "the chain of parents loops",
                     ));
-                    lib.packs[pi].parent = None;
+                    self.packs[pi].parent = None;
                     break;
                 }
-                if lib.packs[c].layer > lib.packs[pi].layer {
-                    let f = pend.2.clone();
+                if self.packs[c].layer > self.packs[pi].layer {
+                    let f = pend.manifest.clone();
                     diags.push(
-                        Diagnostic::error("brightline::layer-order", &f, 0..0, format!("parent `{}` is a more specific layer than this pack", lib.packs[c].id))
+                        Diagnostic::error("brightline::layer-order", &f, 0..0, format!("parent `{}` is a more specific layer than this pack", self.packs[c].id))
                             .help("a parent must be the same or a more general layer (federal > state > county > city > agency)"),
                     );
                 }
                 seen.push(c);
-                cur = lib.packs[c].parent;
+                cur = self.packs[c].parent;
             }
         }
-        // Compile rules with the tables each pack can see.
-        for (pi, (_, rules, _)) in pending.into_iter().enumerate() {
-            let visible = lib.visible_tables(pi);
+    }
+
+    /// Phase 4: rules compiled with the tables each pack can see.
+    fn compile_rules(&mut self, pending: Vec<Pending>, diags: &mut Vec<Diagnostic>) {
+        for (pi, Pending { rules, .. }) in pending.into_iter().enumerate() {
+            let visible = self.visible_tables(pi);
             let mut ids: HashMap<String, ()> = HashMap::new();
             for r in rules {
-                let file = lib.packs[pi].files[r.loc.file].clone();
+                let file = self.packs[pi].files[r.loc.file].clone();
                 if ids.insert(r.id.clone(), ()).is_some() {
                     diags.push(
                         Diagnostic::error(
@@ -225,14 +276,14 @@ impl Library {
                     );
                     continue;
                 }
-                let mut ctx = Ctx::new(&file, &visible, &mut diags);
+                let mut ctx = Ctx::new(&file, &visible, &mut *diags);
                 let cond = ctx.compile(&r.when);
                 let atoms = std::mem::take(&mut ctx.atoms);
                 match cond {
                     Some(cond) => {
                         let kinds = cond.values_of(schema::KIND);
                         let agencies = cond.values_of(schema::AGENCY);
-                        lib.packs[pi].rules.push(CompiledRule {
+                        self.packs[pi].rules.push(CompiledRule {
                             def: r,
                             cond,
                             atoms,
@@ -240,16 +291,10 @@ impl Library {
                             agencies,
                         });
                     }
-                    None => lib.packs[pi].broken.push(r.id),
+                    None => self.packs[pi].broken.push(r.id),
                 }
             }
         }
-        check_references(&lib, &mut diags);
-        lib.build_versions();
-        diags.sort_by(|a, b| {
-            (a.file.path.as_str(), a.span.start).cmp(&(b.file.path.as_str(), b.span.start))
-        });
-        (lib, diags)
     }
 
     /// Loads packs and fails on any error.
