@@ -215,10 +215,11 @@ pub fn cell(
         let mut ex: Vec<String> = Vec::new();
         for k in ["permitted", "cannot", "prohibited"] {
             for &i in deciders.get(k).into_iter().flatten() {
-                if req
-                    .iter()
-                    .any(|&q| pl.rules[q].overriders.contains(&(i as u16)))
-                {
+                if req.iter().any(|&q| {
+                    pl.rules[q]
+                        .overriders
+                        .contains(&(i as crate::library::PlanPos))
+                }) {
                     let r = lib.rule(pl.rules[i].rule);
                     if let Some(mut w) = plain(&r.cond, &r.atoms, kind, role) {
                         // "in custody and proof of lawful status" under "required if in custody".

@@ -17,7 +17,7 @@ use crate::tables::{self, ListTable, Membership, OffenseCode, SchemeRow};
 
 pub use loader::check_references;
 pub(crate) use loader::key_span;
-pub use plan::{KindPlan, LawVersion, PlanRule, RuleBits, FAST_RULES};
+pub use plan::{KindPlan, LawVersion, PlanPos, PlanRule, RuleBits, FAST_RULES};
 
 pub struct CompiledRule {
     pub def: Rule,

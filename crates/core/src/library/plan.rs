@@ -15,6 +15,10 @@ pub type RuleBits = u128;
 /// `always` and `overridden_by` sets.
 pub const FAST_RULES: usize = RuleBits::BITS as usize;
 
+/// A rule's position in a plan. Wide enough that no law that fits in memory
+/// overflows it (a `u16` wrapped past 65,535 rules in force, silently).
+pub type PlanPos = u32;
+
 /// A rule as one request kind's plan holds it: everything the hot path needs, inline.
 #[derive(Clone)]
 pub struct PlanRule {
@@ -25,7 +29,7 @@ pub struct PlanRule {
     pub preempts: bool,
     pub outcome: crate::load::Outcome,
     /// Plan positions of the rules that override this one.
-    pub overriders: Box<[u16]>,
+    pub overriders: Box<[PlanPos]>,
 }
 
 /// The rules that can apply to one request kind, in chain order (general first).
@@ -40,7 +44,7 @@ pub struct KindPlan {
     pub always: RuleBits,
     /// Rules whose settled condition still tests something: the only ones the
     /// outcome-only path evaluates (settled-false rules can never fire).
-    pub live: Vec<u16>,
+    pub live: Vec<PlanPos>,
     /// Bit j of entry i: plan rule j overrides rule i (plans of up to `FAST_RULES` rules).
     pub overridden_by: Vec<RuleBits>,
     /// For small plans, the combined outcome of every set of firing rules,
@@ -178,7 +182,7 @@ impl Library {
                     .iter()
                     .map(|&(p, ri)| {
                         let r = &self.packs[p].rules[ri];
-                        let overriders: Vec<u16> = members
+                        let overriders: Vec<PlanPos> = members
                             .iter()
                             .enumerate()
                             .filter(|(_, &(op, ori))| {
@@ -189,7 +193,7 @@ impl Library {
                                         .iter()
                                         .any(|(x, _)| *x == r.def.id)
                             })
-                            .map(|(pos, _)| pos as u16)
+                            .map(|(pos, _)| pos as PlanPos)
                             .collect();
                         PlanRule {
                             cond: r.cond.clone(),
@@ -213,7 +217,7 @@ impl Library {
                         .enumerate()
                         .filter(|(i, c)| *i < FAST_RULES && constant(c) == Some(true))
                         .fold(0, |m: RuleBits, (i, _)| m | 1 << i),
-                    live: (0..fast.len() as u16)
+                    live: (0..fast.len() as PlanPos)
                         .filter(|&i| constant(&fast[i as usize]).is_none())
                         .collect(),
                     fast,
