@@ -8,9 +8,11 @@ use serde_json::Map;
 
 use super::branches::{Enumeration, Question as Open};
 use super::combine::{plan_of, statuses};
+use super::combine::{sets_aside, Selection};
 use super::{
-    item_path, outcome, Answer, Assumption, Branch, Counterfactual, Question, Recorder,
-    MAX_BRANCHES,
+    item_path, outcome, tri_str, AmbiguityOut, Answer, Assumption, Branch, Condition,
+    Counterfactual, ObligationOut, PreemptedRule, Preemption, Question, Reason, Recorder,
+    TraceRule, MAX_BRANCHES,
 };
 use crate::compile::{fact_ty, Ref};
 use crate::eval::{Eval, Seen, Tri};
@@ -387,9 +389,221 @@ pub(crate) fn undetermined_summary(branches: &[Branch]) -> Option<String> {
 
 const COUNTERFACTUAL_COMBOS: usize = 256;
 
-// ---------------------------------------------------------------- trace, missing facts, counterfactuals
+// ---------------------------------------------------------------- trace, reasons, missing facts, counterfactuals
+
+/// What the deciding and supporting rules contribute to a decision.
+#[derive(Default)]
+pub(super) struct Grounds {
+    pub(super) reasons: Vec<Reason>,
+    pub(super) citations: Vec<String>,
+    pub(super) obligations: Vec<ObligationOut>,
+    pub(super) ambiguities: Vec<AmbiguityOut>,
+    /// What each preempting rule set aside, in words.
+    pub(super) notes: Vec<String>,
+    pub(super) preemptions: Vec<Preemption>,
+}
 
 impl Library {
+    /// The trace: every rule the request kind brings into play, with its
+    /// result and the tests it read.
+    pub(super) fn trace(
+        &self,
+        plan: &KindPlan,
+        facts: &Facts,
+        status: &[Tri],
+        fires: &[bool],
+    ) -> Vec<TraceRule> {
+        let mut trace = Vec::new();
+        for (i, pr) in plan.rules.iter().enumerate() {
+            let cr = self.rule(pr.rule);
+            let mut rec = Recorder {
+                leaves: Vec::new(),
+                only_unknown: false,
+            };
+            Eval::new(facts, &mut rec).eval(&pr.cond, None);
+            let defeated_by: Vec<String> = pr
+                .overriders
+                .iter()
+                .filter(|&&o| fires[o as usize])
+                .map(|&o| self.plan_rule_name(plan, o as usize))
+                .collect();
+            let result = match status[i] {
+                Tri::T if !defeated_by.is_empty() => "defeated",
+                Tri::T => "fires",
+                Tri::F => "does not fire",
+                Tri::U => "unknown",
+            };
+            let conditions = rec
+                .leaves
+                .iter()
+                .map(|(a, item, seen, res)| {
+                    let info = &cr.atoms[*a as usize];
+                    // A negated test is shown as written, with its own result.
+                    let (test, res) = if info.negated {
+                        (format!("not {}", info.text), !*res)
+                    } else {
+                        (info.text.clone(), *res)
+                    };
+                    Condition {
+                        test,
+                        item: item_path(info.list, *item),
+                        saw: self.describe_seen(*seen, info.list, *item, facts),
+                        result: tri_str(res),
+                    }
+                })
+                .collect();
+            trace.push(TraceRule {
+                rule: self.plan_rule_name(plan, i),
+                citation: cr.def.citation.clone(),
+                outcome: cr.def.outcome,
+                result,
+                defeated_by,
+                conditions,
+            });
+        }
+
+        trace
+    }
+
+    /// The missing facts the rules still unknown read, in the order met.
+    pub(super) fn missing_facts(
+        &self,
+        plan: &KindPlan,
+        facts: &Facts,
+        status: &[Tri],
+    ) -> Vec<String> {
+        let mut missing = Vec::new();
+        for (i, pr) in plan.rules.iter().enumerate() {
+            if status[i] != Tri::U {
+                continue;
+            }
+            let cr = self.rule(pr.rule);
+            let mut rec = Recorder {
+                leaves: Vec::new(),
+                only_unknown: true,
+            };
+            Eval::new(facts, &mut rec).eval(&pr.cond, None);
+            for (a, item, seen, _) in rec.leaves {
+                let info = &cr.atoms[a as usize];
+                if let Some(m) = self.missing_name(seen, info.list, item, facts) {
+                    if !missing.contains(&m) {
+                        missing.push(m);
+                    }
+                }
+            }
+        }
+        missing
+    }
+
+    /// What the deciding rules (most specific layer first) and the rules of
+    /// other layers to the same effect contribute: reasons, citations,
+    /// obligations, ambiguities, and what a preempting rule set aside.
+    pub(super) fn grounds(
+        &self,
+        plan: &KindPlan,
+        facts: &Facts,
+        sel: &Selection,
+        eff: &[bool],
+    ) -> Grounds {
+        let n = plan.rules.len();
+        let mut g = Grounds::default();
+        // Deciding rules first (most specific layer first), then rules of other layers to the same effect.
+        let mut deciding = vec![false; n];
+        for &i in &sel.winners {
+            deciding[i] = true;
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (!deciding[i], plan.rules[i].depth));
+        for i in order {
+            let pr = &plan.rules[i];
+            let decisive = deciding[i];
+            // Rules of other layers that fired to the same effect support the answer.
+            let supporting = eff[i] && pr.outcome == sel.outcome && !decisive;
+            if !(decisive || supporting) {
+                continue;
+            }
+            let cr = self.rule(pr.rule);
+            let d = &cr.def;
+            if !g.citations.contains(&d.citation) {
+                g.citations.push(d.citation.clone());
+            }
+            g.reasons.push(Reason {
+                rule: self.plan_rule_name(plan, i),
+                citation: d.citation.clone(),
+                title: d.title.clone(),
+                outcome: d.outcome,
+                jurisdiction: self.packs[pr.rule.0].id.clone(),
+                confidence: d.confidence.clone(),
+                source: d.source.clone(),
+                quote: d.quote.clone(),
+                matched: self.matched(pr, facts),
+            });
+            for o in &d.obligations {
+                if !g.obligations.iter().any(|x| x.id == o.id) {
+                    g.obligations.push(ObligationOut {
+                        id: o.id.clone(),
+                        text: o.text.clone(),
+                        citation: d.citation.clone(),
+                    });
+                }
+            }
+            if let Some(a) = &d.ambiguity {
+                g.ambiguities.push(AmbiguityOut {
+                    rule: self.plan_rule_name(plan, i),
+                    citation: d.citation.clone(),
+                    other_reading: a.other_reading.clone(),
+                    cites: a.cites.clone(),
+                });
+            }
+            if decisive && pr.preempts {
+                let set_aside: Vec<PreemptedRule> = (0..n)
+                    .filter(|&j| {
+                        let o = &plan.rules[j];
+                        eff[j] && o.depth < pr.depth && sets_aside(pr.outcome, o.outcome)
+                    })
+                    .map(|j| {
+                        let o = &plan.rules[j];
+                        PreemptedRule {
+                            rule: self.plan_rule_name(plan, j),
+                            citation: self.rule(o.rule).def.citation.clone(),
+                            jurisdiction: self.packs[o.rule.0].id.clone(),
+                            outcome: o.outcome,
+                        }
+                    })
+                    .collect();
+                if !set_aside.is_empty() {
+                    g.notes.push(format!(
+                        "{} ({}) preempts the lower layer's {}.",
+                        d.citation,
+                        self.packs[pr.rule.0].id,
+                        set_aside
+                            .iter()
+                            .map(|p| format!(
+                                "{} ({}), which alone would make this {}",
+                                p.citation,
+                                p.jurisdiction,
+                                p.outcome.as_str()
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; and ")
+                    ));
+                    g.preemptions.push(Preemption {
+                        prevailing: self.plan_rule_name(plan, i),
+                        citation: d.citation.clone(),
+                        preempted: set_aside,
+                    });
+                }
+            }
+        }
+        g
+    }
+
+    /// A plan rule's qualified name, `pack/rule`.
+    pub(super) fn plan_rule_name(&self, plan: &KindPlan, i: usize) -> String {
+        let (p, r) = plan.rules[i].rule;
+        format!("{}/{}", self.packs[p].id, self.packs[p].rules[r].def.id)
+    }
+
     pub(super) fn describe_seen(
         &self,
         seen: Seen,

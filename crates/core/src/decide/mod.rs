@@ -18,13 +18,14 @@ mod fast;
 
 use serde_json::Value;
 
-use crate::eval::{Eval, Seen, Tracer, Tri};
+use crate::eval::{Seen, Tracer, Tri};
 use crate::facts::{value_date, Facts, RequestError};
 use crate::library::{KindPlan, LawVersion, Library};
 use crate::load::Outcome;
 use crate::schema;
 
 use combine::{effective, plan_of, resolve};
+use explain::Grounds;
 
 pub use combine::{combine, sets_aside};
 pub use decision::*;
@@ -99,66 +100,8 @@ impl Library {
         let mut eff = vec![false; n];
         effective(plan, &fires, &mut eff);
 
-        let name = |i: usize| {
-            let (p, r) = plan.rules[i].rule;
-            format!("{}/{}", self.packs[p].id, self.packs[p].rules[r].def.id)
-        };
-        // Trace: every rule the request kind brings into play.
-        let mut trace = Vec::new();
-        for (i, pr) in plan.rules.iter().enumerate() {
-            let cr = self.rule(pr.rule);
-            let mut rec = Recorder {
-                leaves: Vec::new(),
-                only_unknown: false,
-            };
-            Eval::new(facts, &mut rec).eval(&pr.cond, None);
-            let defeated_by: Vec<String> = pr
-                .overriders
-                .iter()
-                .filter(|&&o| fires[o as usize])
-                .map(|&o| name(o as usize))
-                .collect();
-            let result = match status[i] {
-                Tri::T if !defeated_by.is_empty() => "defeated",
-                Tri::T => "fires",
-                Tri::F => "does not fire",
-                Tri::U => "unknown",
-            };
-            let conditions = rec
-                .leaves
-                .iter()
-                .map(|(a, item, seen, res)| {
-                    let info = &cr.atoms[*a as usize];
-                    // A negated test is shown as written, with its own result.
-                    let (test, res) = if info.negated {
-                        (format!("not {}", info.text), !*res)
-                    } else {
-                        (info.text.clone(), *res)
-                    };
-                    Condition {
-                        test,
-                        item: item_path(info.list, *item),
-                        saw: self.describe_seen(*seen, info.list, *item, facts),
-                        result: tri_str(res),
-                    }
-                })
-                .collect();
-            trace.push(TraceRule {
-                rule: name(i),
-                citation: cr.def.citation.clone(),
-                outcome: cr.def.outcome,
-                result,
-                defeated_by,
-                conditions,
-            });
-        }
-
-        let mut reasons = Vec::new();
-        let mut citations: Vec<String> = Vec::new();
-        let mut obligations: Vec<ObligationOut> = Vec::new();
-        let mut ambiguities = Vec::new();
+        let trace = self.trace(plan, facts, &status, &fires);
         let mut notes = Vec::new();
-        let mut preemptions = Vec::new();
         let mut missing = Vec::new();
         if sel.outcome == Outcome::Undetermined {
             if status.iter().all(|s| *s == Tri::F) || n == 0 {
@@ -171,114 +114,18 @@ impl Library {
                         .unwrap_or(&"?")
                 ));
             }
-            for (i, pr) in plan.rules.iter().enumerate() {
-                if status[i] != Tri::U {
-                    continue;
-                }
-                let cr = self.rule(pr.rule);
-                let mut rec = Recorder {
-                    leaves: Vec::new(),
-                    only_unknown: true,
-                };
-                Eval::new(facts, &mut rec).eval(&pr.cond, None);
-                for (a, item, seen, _) in rec.leaves {
-                    let info = &cr.atoms[a as usize];
-                    if let Some(m) = self.missing_name(seen, info.list, item, facts) {
-                        if !missing.contains(&m) {
-                            missing.push(m);
-                        }
-                    }
-                }
-            }
+            missing = self.missing_facts(plan, facts, &status);
         }
-        // Deciding rules first (most specific layer first), then rules of other layers to the same effect.
-        let mut deciding = vec![false; n];
-        for &i in &sel.winners {
-            deciding[i] = true;
-        }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (!deciding[i], plan.rules[i].depth));
-        for i in order {
-            let pr = &plan.rules[i];
-            let decisive = deciding[i];
-            // Rules of other layers that fired to the same effect support the answer.
-            let supporting = eff[i] && pr.outcome == sel.outcome && !decisive;
-            if !(decisive || supporting) {
-                continue;
-            }
-            let cr = self.rule(pr.rule);
-            let d = &cr.def;
-            if !citations.contains(&d.citation) {
-                citations.push(d.citation.clone());
-            }
-            reasons.push(Reason {
-                rule: name(i),
-                citation: d.citation.clone(),
-                title: d.title.clone(),
-                outcome: d.outcome,
-                jurisdiction: self.packs[pr.rule.0].id.clone(),
-                confidence: d.confidence.clone(),
-                source: d.source.clone(),
-                quote: d.quote.clone(),
-                matched: self.matched(pr, facts),
-            });
-            for o in &d.obligations {
-                if !obligations.iter().any(|x| x.id == o.id) {
-                    obligations.push(ObligationOut {
-                        id: o.id.clone(),
-                        text: o.text.clone(),
-                        citation: d.citation.clone(),
-                    });
-                }
-            }
-            if let Some(a) = &d.ambiguity {
-                ambiguities.push(AmbiguityOut {
-                    rule: name(i),
-                    citation: d.citation.clone(),
-                    other_reading: a.other_reading.clone(),
-                    cites: a.cites.clone(),
-                });
-            }
-            if decisive && pr.preempts {
-                let set_aside: Vec<PreemptedRule> = (0..n)
-                    .filter(|&j| {
-                        let o = &plan.rules[j];
-                        eff[j] && o.depth < pr.depth && sets_aside(pr.outcome, o.outcome)
-                    })
-                    .map(|j| {
-                        let o = &plan.rules[j];
-                        PreemptedRule {
-                            rule: name(j),
-                            citation: self.rule(o.rule).def.citation.clone(),
-                            jurisdiction: self.packs[o.rule.0].id.clone(),
-                            outcome: o.outcome,
-                        }
-                    })
-                    .collect();
-                if !set_aside.is_empty() {
-                    notes.push(format!(
-                        "{} ({}) preempts the lower layer's {}.",
-                        d.citation,
-                        self.packs[pr.rule.0].id,
-                        set_aside
-                            .iter()
-                            .map(|p| format!(
-                                "{} ({}), which alone would make this {}",
-                                p.citation,
-                                p.jurisdiction,
-                                p.outcome.as_str()
-                            ))
-                            .collect::<Vec<_>>()
-                            .join("; and ")
-                    ));
-                    preemptions.push(Preemption {
-                        prevailing: name(i),
-                        citation: d.citation.clone(),
-                        preempted: set_aside,
-                    });
-                }
-            }
-        }
+        let grounds = self.grounds(plan, facts, &sel, &eff);
+        notes.extend(grounds.notes);
+        let Grounds {
+            reasons,
+            citations,
+            obligations,
+            ambiguities,
+            preemptions,
+            ..
+        } = grounds;
         if sel.conflict {
             notes.push("Rules of one layer disagree with no stated priority; the most restrictive outcome is shown. Run `brightline lint` on the pack.".into());
         }
