@@ -170,69 +170,7 @@ impl Library {
         let mut plans = Vec::new();
         for k in 0..schema::KINDS.len() {
             for a in 0..=roles {
-                let fits = |r: &CompiledRule| {
-                    r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0)
-                };
-                let members: Vec<RuleRef> = rules
-                    .iter()
-                    .copied()
-                    .filter(|r| fits(self.rule(*r)))
-                    .collect();
-                let plan_rules = members
-                    .iter()
-                    .map(|&(p, ri)| {
-                        let r = &self.packs[p].rules[ri];
-                        let overriders: Vec<PlanPos> = members
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, &(op, ori))| {
-                                op == p
-                                    && self.packs[op].rules[ori]
-                                        .def
-                                        .overrides
-                                        .iter()
-                                        .any(|(x, _)| *x == r.def.id)
-                            })
-                            .map(|(pos, _)| pos as PlanPos)
-                            .collect();
-                        PlanRule {
-                            cond: r.cond.clone(),
-                            rule: (p, ri),
-                            depth: chain.iter().position(|c| *c == p).unwrap_or(0) as u8,
-                            preempts: r.def.preempts,
-                            outcome: r.def.outcome,
-                            overriders: overriders.into(),
-                        }
-                    })
-                    .collect();
-                let plan_rules: Vec<PlanRule> = plan_rules;
-                let role = (a < roles).then_some(a);
-                let fast: Vec<Cond> = plan_rules
-                    .iter()
-                    .map(|r| crate::compile::specialize(&r.cond, k, role))
-                    .collect();
-                plans.push(KindPlan {
-                    always: fast
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, c)| *i < FAST_RULES && constant(c) == Some(true))
-                        .fold(0, |m: RuleBits, (i, _)| m | 1 << i),
-                    live: (0..fast.len() as PlanPos)
-                        .filter(|&i| constant(&fast[i as usize]).is_none())
-                        .collect(),
-                    fast,
-                    overridden_by: plan_rules
-                        .iter()
-                        .map(|r| {
-                            r.overriders
-                                .iter()
-                                .filter(|&&o| (o as usize) < FAST_RULES)
-                                .fold(0, |m: RuleBits, &o| m | 1 << o)
-                        })
-                        .collect(),
-                    rules: plan_rules,
-                    combined: Default::default(),
-                });
+                plans.push(self.plan(chain, &rules, k, a));
             }
         }
         LawVersion {
@@ -243,6 +181,76 @@ impl Library {
             plans,
             events,
             suspended,
+        }
+    }
+
+    /// The plan of one request kind `k` and agency role `a` (`a == roles`:
+    /// no agency named) over the rules in force, general layers first: a
+    /// rule whose condition excludes the kind or the role is left out.
+    fn plan(&self, chain: &[usize], rules: &[RuleRef], k: usize, a: usize) -> KindPlan {
+        let roles = schema::AGENCIES.len();
+        let fits = |r: &CompiledRule| {
+            r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0)
+        };
+        let members: Vec<RuleRef> = rules
+            .iter()
+            .copied()
+            .filter(|r| fits(self.rule(*r)))
+            .collect();
+        let plan_rules = members
+            .iter()
+            .map(|&(p, ri)| {
+                let r = &self.packs[p].rules[ri];
+                let overriders: Vec<PlanPos> = members
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &(op, ori))| {
+                        op == p
+                            && self.packs[op].rules[ori]
+                                .def
+                                .overrides
+                                .iter()
+                                .any(|(x, _)| *x == r.def.id)
+                    })
+                    .map(|(pos, _)| pos as PlanPos)
+                    .collect();
+                PlanRule {
+                    cond: r.cond.clone(),
+                    rule: (p, ri),
+                    depth: chain.iter().position(|c| *c == p).unwrap_or(0) as u8,
+                    preempts: r.def.preempts,
+                    outcome: r.def.outcome,
+                    overriders: overriders.into(),
+                }
+            })
+            .collect();
+        let plan_rules: Vec<PlanRule> = plan_rules;
+        let role = (a < roles).then_some(a);
+        let fast: Vec<Cond> = plan_rules
+            .iter()
+            .map(|r| crate::compile::specialize(&r.cond, k, role))
+            .collect();
+        KindPlan {
+            always: fast
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| *i < FAST_RULES && constant(c) == Some(true))
+                .fold(0, |m: RuleBits, (i, _)| m | 1 << i),
+            live: (0..fast.len() as PlanPos)
+                .filter(|&i| constant(&fast[i as usize]).is_none())
+                .collect(),
+            fast,
+            overridden_by: plan_rules
+                .iter()
+                .map(|r| {
+                    r.overriders
+                        .iter()
+                        .filter(|&&o| (o as usize) < FAST_RULES)
+                        .fold(0, |m: RuleBits, &o| m | 1 << o)
+                })
+                .collect(),
+            rules: plan_rules,
+            combined: Default::default(),
         }
     }
 }
