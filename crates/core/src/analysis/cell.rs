@@ -108,41 +108,13 @@ pub fn cell(
             return Ok(c);
         }
     };
-    let nodes: Vec<Node> = pl.rules.iter().map(|r| scope.compile(&r.cond)).collect();
-    // Per class of point: the deciding plan rules.
-    let mut deciders: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
-    let mut count: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut fires = vec![false; nodes.len()];
-    let ok = scope.each(MAX_POINTS, |p| {
-        for (i, n) in nodes.iter().enumerate() {
-            fires[i] = n.eval(p);
-        }
-        let (o, w) = combine(pl, &fires);
-        let class = match o {
-            Outcome::Permitted
-                if w.iter().any(|&i| {
-                    pl.rules[i].preempts && pl.rules[i].outcome == Outcome::Permitted
-                }) =>
-            {
-                "cannot"
-            }
-            o => o.as_str(),
-        };
-        *count.entry(class).or_default() += 1;
-        let d = deciders.entry(class).or_default();
-        for i in w {
-            if !d.contains(&i) {
-                d.push(i);
-            }
-        }
-    });
-    if !ok {
+    let Some(Tally { deciders, count }) = tally(pl, &scope) else {
         c.class = CellClass::NotDecided;
         c.note = Some(format!(
             "the space of requests is larger than {MAX_POINTS} points and was not enumerated"
         ));
         return Ok(c);
-    }
+    };
     let has = |k: &str| count.contains_key(k);
     for (k, o) in [
         ("required", Outcome::Required),
@@ -186,60 +158,11 @@ pub fn cell(
         (!parts.is_empty()).then(|| parts.join("; or "))
     };
     let decided = count.iter().filter(|(k, _)| **k != "undetermined").count();
-    let (class, cond_from): (CellClass, &[&str]) = if decided == 0 {
-        (CellClass::NoRule, &[])
-    } else if has("required") {
-        let only = decided == 1;
-        (CellClass::Required, if only { &[] } else { &["required"] })
-    } else if has("prohibited") && (has("permitted") || has("cannot")) {
-        (CellClass::PermittedOnlyIf, &["permitted", "cannot"])
-    } else if has("prohibited") {
-        (
-            CellClass::Prohibited,
-            if has("undetermined") {
-                &["prohibited"]
-            } else {
-                &[]
-            },
-        )
-    } else if has("cannot") && !has("permitted") {
-        (CellClass::CannotBeRestricted, &[])
-    } else {
-        (CellClass::Permitted, &[])
-    };
+    let (class, cond_from) = classify(&has, decided);
     c.class = class;
     c.condition = words(cond_from);
     if class == CellClass::Required {
-        // Exceptions: rules deciding elsewhere that override a required rule.
-        let req: Vec<usize> = deciders.get("required").cloned().unwrap_or_default();
-        let mut ex: Vec<String> = Vec::new();
-        for k in ["permitted", "cannot", "prohibited"] {
-            for &i in deciders.get(k).into_iter().flatten() {
-                if req.iter().any(|&q| {
-                    pl.rules[q]
-                        .overriders
-                        .contains(&(i as crate::library::PlanPos))
-                }) {
-                    let r = lib.rule(pl.rules[i].rule);
-                    if let Some(mut w) = plain(&r.cond, &r.atoms, kind, role) {
-                        // "in custody and proof of lawful status" under "required if in custody".
-                        if let Some(rest) = c
-                            .condition
-                            .as_deref()
-                            .and_then(|cond| w.strip_prefix(&format!("{cond} and ")))
-                        {
-                            w = rest.to_string();
-                        }
-                        if !ex.contains(&w) {
-                            ex.push(w);
-                        }
-                    }
-                }
-            }
-        }
-        if !ex.is_empty() {
-            c.unless = Some(ex.join("; or "));
-        }
+        c.unless = exceptions(lib, pl, &deciders, kind, role, c.condition.as_deref());
     }
     if has("undetermined") && decided > 0 {
         c.note = Some("no rule decides some requests of this kind".into());
@@ -267,4 +190,108 @@ pub fn cell(
 /// A condition in plain words for one request kind and agency role (see `crate::words`).
 pub fn plain(c: &Cond, atoms: &[AtomInfo], kind: usize, role: usize) -> Option<String> {
     crate::words::plain(c, atoms, kind, role)
+}
+
+/// Per class of point (an outcome, or `cannot` for a permission that a
+/// preempting rule makes unrestrictable): the deciding plan rules and the
+/// number of points.
+struct Tally {
+    deciders: BTreeMap<&'static str, Vec<usize>>,
+    count: BTreeMap<&'static str, u64>,
+}
+
+/// Decides every point of the scope with the engine's own combination;
+/// `None` past `MAX_POINTS`.
+fn tally(pl: &KindPlan, scope: &Scope) -> Option<Tally> {
+    let nodes: Vec<Node> = pl.rules.iter().map(|r| scope.compile(&r.cond)).collect();
+    let mut deciders: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+    let mut count: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut fires = vec![false; nodes.len()];
+    let ok = scope.each(MAX_POINTS, |p| {
+        for (i, n) in nodes.iter().enumerate() {
+            fires[i] = n.eval(p);
+        }
+        let (o, w) = combine(pl, &fires);
+        let class = match o {
+            Outcome::Permitted
+                if w.iter().any(|&i| {
+                    pl.rules[i].preempts && pl.rules[i].outcome == Outcome::Permitted
+                }) =>
+            {
+                "cannot"
+            }
+            o => o.as_str(),
+        };
+        *count.entry(class).or_default() += 1;
+        let d = deciders.entry(class).or_default();
+        for i in w {
+            if !d.contains(&i) {
+                d.push(i);
+            }
+        }
+    });
+    ok.then_some(Tally { deciders, count })
+}
+
+/// The cell's class from the classes of points it has, and the classes whose
+/// deciding rules give its condition.
+fn classify(has: &dyn Fn(&str) -> bool, decided: usize) -> (CellClass, &'static [&'static str]) {
+    if decided == 0 {
+        (CellClass::NoRule, &[])
+    } else if has("required") {
+        let only = decided == 1;
+        (CellClass::Required, if only { &[] } else { &["required"] })
+    } else if has("prohibited") && (has("permitted") || has("cannot")) {
+        (CellClass::PermittedOnlyIf, &["permitted", "cannot"])
+    } else if has("prohibited") {
+        (
+            CellClass::Prohibited,
+            if has("undetermined") {
+                &["prohibited"]
+            } else {
+                &[]
+            },
+        )
+    } else if has("cannot") && !has("permitted") {
+        (CellClass::CannotBeRestricted, &[])
+    } else {
+        (CellClass::Permitted, &[])
+    }
+}
+
+/// The exceptions to a duty: rules deciding elsewhere that override a
+/// required rule, in words, less the duty's own `condition`.
+fn exceptions(
+    lib: &Library,
+    pl: &KindPlan,
+    deciders: &BTreeMap<&'static str, Vec<usize>>,
+    kind: usize,
+    role: usize,
+    condition: Option<&str>,
+) -> Option<String> {
+    let req: Vec<usize> = deciders.get("required").cloned().unwrap_or_default();
+    let mut ex: Vec<String> = Vec::new();
+    for k in ["permitted", "cannot", "prohibited"] {
+        for &i in deciders.get(k).into_iter().flatten() {
+            if req.iter().any(|&q| {
+                pl.rules[q]
+                    .overriders
+                    .contains(&(i as crate::library::PlanPos))
+            }) {
+                let r = lib.rule(pl.rules[i].rule);
+                if let Some(mut w) = plain(&r.cond, &r.atoms, kind, role) {
+                    // "in custody and proof of lawful status" under "required if in custody".
+                    if let Some(rest) =
+                        condition.and_then(|cond| w.strip_prefix(&format!("{cond} and ")))
+                    {
+                        w = rest.to_string();
+                    }
+                    if !ex.contains(&w) {
+                        ex.push(w);
+                    }
+                }
+            }
+        }
+    }
+    (!ex.is_empty()).then(|| ex.join("; or "))
 }
