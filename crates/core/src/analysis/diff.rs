@@ -136,7 +136,7 @@ pub fn diff_between(
     };
     let mut opaque_seen = false;
     // (kind, role, when) -> region parts, in order of discovery.
-    let mut raw: Vec<(usize, usize, Vec<String>, Sig, Value)> = Vec::new();
+    let mut raw: Vec<RawRegion> = Vec::new();
     for kind in 0..schema::KINDS.len() {
         for role in 0..schema::AGENCIES.len() {
             let (Some(pa), Some(pb)) = (plan(la, kind, role), plan(lb, kind, role)) else {
@@ -214,90 +214,8 @@ pub fn diff_between(
     if opaque_seen {
         out.scope.push("date windows tested outside a list are free true/false variables; an example the window contradicts is flagged".into());
     }
-    // Merge the kinds of one role with the same region, then roles with the same kinds.
-    type Key = (Vec<String>, Sig);
-    let mut by_role: Vec<(Key, usize, Vec<usize>, Value)> = Vec::new();
-    for (kind, role, when, sig, req) in raw {
-        let k = (when, sig);
-        match by_role
-            .iter_mut()
-            .find(|(x, r, _, _)| *x == k && *r == role)
-        {
-            Some((_, _, kinds, _)) => kinds.push(kind),
-            None => by_role.push((k, role, vec![kind], req)),
-        }
-    }
-    let mut merged: Vec<(Key, Vec<usize>, Vec<usize>, Value)> = Vec::new();
-    for (k, role, kinds, req) in by_role {
-        match merged
-            .iter_mut()
-            .find(|(x, ks, _, _)| *x == k && *ks == kinds)
-        {
-            Some((_, _, roles, _)) => roles.push(role),
-            None => merged.push((k, kinds, vec![role], req)),
-        }
-    }
-    for ((when, (oa, ob, wa, wb)), kinds, roles, req) in merged {
-        let with = |lib: &Library, at: LawAt, req: &Value| {
-            let mut r = req.clone();
-            if let Some(o) = r.as_object_mut() {
-                o.insert(
-                    "jurisdiction".into(),
-                    Value::from(lib.packs[at.pack].id.clone()),
-                );
-                o.insert("date".into(), Value::from(at.date.to_string()));
-            }
-            // Put the jurisdiction first, as requests are usually written.
-            let mut ordered = Map::new();
-            if let Some(o) = r.as_object() {
-                for k in ["jurisdiction", "agency", "date", "request", "subject"] {
-                    if let Some(v) = o.get(k) {
-                        ordered.insert(k.into(), v.clone());
-                    }
-                }
-            }
-            Value::Object(ordered)
-        };
-        let ra = with(lib_a, a, &req);
-        let rb = with(lib_b, b, &req);
-        let da = lib_a.decide_json(&ra);
-        let db = lib_b.decide_json(&rb);
-        let check = match (da, db) {
-            (Ok(da), Ok(db)) => {
-                let agrees = da.outcome == oa && db.outcome == ob;
-                Check {
-                    a: da.outcome,
-                    b: db.outcome,
-                    a_citations: da.citations,
-                    b_citations: db.citations,
-                    agrees,
-                    note: (!agrees).then(|| format!(
-                        "the example decides {} on A and {} on B, not {} and {}: a test the space treats as free (a date window) does not hold as the region assumes",
-                        da.outcome.as_str(), db.outcome.as_str(), oa.as_str(), ob.as_str()
-                    )),
-                }
-            }
-            (da, db) => Check {
-                a: da
-                    .as_ref()
-                    .map(|d| d.outcome)
-                    .unwrap_or(Outcome::Undetermined),
-                b: db
-                    .as_ref()
-                    .map(|d| d.outcome)
-                    .unwrap_or(Outcome::Undetermined),
-                a_citations: Vec::new(),
-                b_citations: Vec::new(),
-                agrees: false,
-                note: Some(format!(
-                    "the example is not a valid request: {}",
-                    da.err()
-                        .or(db.err())
-                        .map(|e| e.to_string())
-                        .unwrap_or_default()
-                )),
-            },
-        };
+    for ((when, (oa, ob, wa, wb)), kinds, roles, req) in merge_regions(raw) {
+        let (ra, rb, check) = check_example(lib_a, a, lib_b, b, &req, oa, ob);
         out.regions.push(Region {
             kinds: kinds
                 .iter()
@@ -323,6 +241,111 @@ pub fn diff_between(
     }
     out.equivalent = out.regions.is_empty() && out.undecided.is_empty();
     Ok(out)
+}
+
+/// A region of one request kind and role: (kind, role, when, signature, example).
+type RawRegion = (usize, usize, Vec<String>, Sig, Value);
+/// A region's description and signature.
+type RegionKey = (Vec<String>, Sig);
+
+/// Merges the kinds of one role with the same region, then roles with the same kinds.
+fn merge_regions(raw: Vec<RawRegion>) -> Vec<(RegionKey, Vec<usize>, Vec<usize>, Value)> {
+    let mut by_role: Vec<(RegionKey, usize, Vec<usize>, Value)> = Vec::new();
+    for (kind, role, when, sig, req) in raw {
+        let k = (when, sig);
+        match by_role
+            .iter_mut()
+            .find(|(x, r, _, _)| *x == k && *r == role)
+        {
+            Some((_, _, kinds, _)) => kinds.push(kind),
+            None => by_role.push((k, role, vec![kind], req)),
+        }
+    }
+    let mut merged: Vec<(RegionKey, Vec<usize>, Vec<usize>, Value)> = Vec::new();
+    for (k, role, kinds, req) in by_role {
+        match merged
+            .iter_mut()
+            .find(|(x, ks, _, _)| *x == k && *ks == kinds)
+        {
+            Some((_, _, roles, _)) => roles.push(role),
+            None => merged.push((k, kinds, vec![role], req)),
+        }
+    }
+    merged
+}
+
+/// A region's example as a request to each side, decided again for real:
+/// the check that the region's outcomes hold.
+fn check_example(
+    lib_a: &Library,
+    a: LawAt,
+    lib_b: &Library,
+    b: LawAt,
+    req: &Value,
+    oa: Outcome,
+    ob: Outcome,
+) -> (Value, Value, Check) {
+    let with = |lib: &Library, at: LawAt, req: &Value| {
+        let mut r = req.clone();
+        if let Some(o) = r.as_object_mut() {
+            o.insert(
+                "jurisdiction".into(),
+                Value::from(lib.packs[at.pack].id.clone()),
+            );
+            o.insert("date".into(), Value::from(at.date.to_string()));
+        }
+        // Put the jurisdiction first, as requests are usually written.
+        let mut ordered = Map::new();
+        if let Some(o) = r.as_object() {
+            for k in ["jurisdiction", "agency", "date", "request", "subject"] {
+                if let Some(v) = o.get(k) {
+                    ordered.insert(k.into(), v.clone());
+                }
+            }
+        }
+        Value::Object(ordered)
+    };
+    let ra = with(lib_a, a, req);
+    let rb = with(lib_b, b, req);
+    let da = lib_a.decide_json(&ra);
+    let db = lib_b.decide_json(&rb);
+    let check = match (da, db) {
+        (Ok(da), Ok(db)) => {
+            let agrees = da.outcome == oa && db.outcome == ob;
+            Check {
+                a: da.outcome,
+                b: db.outcome,
+                a_citations: da.citations,
+                b_citations: db.citations,
+                agrees,
+                note: (!agrees).then(|| format!(
+                    "the example decides {} on A and {} on B, not {} and {}: a test the space treats as free (a date window) does not hold as the region assumes",
+                    da.outcome.as_str(), db.outcome.as_str(), oa.as_str(), ob.as_str()
+                )),
+            }
+        }
+        (da, db) => Check {
+            a: da
+                .as_ref()
+                .map(|d| d.outcome)
+                .unwrap_or(Outcome::Undetermined),
+            b: db
+                .as_ref()
+                .map(|d| d.outcome)
+                .unwrap_or(Outcome::Undetermined),
+            a_citations: Vec::new(),
+            b_citations: Vec::new(),
+            agrees: false,
+            note: Some(format!(
+                "the example is not a valid request: {}",
+                da.err()
+                    .or(db.err())
+                    .map(|e| e.to_string())
+                    .unwrap_or_default()
+            )),
+        },
+    };
+    (ra, rb, check)
 }
 
 /// Merges points (one value per variable) into product cubes, exactly:
