@@ -628,3 +628,16 @@ pub fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
         _ => cond.clone(),
     }
 }
+
+/// The path and type of the fact a reference reads (`list` for a field).
+pub fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
+    match r {
+        Ref::Scalar(i) => schema::SCALARS
+            .get(i as usize)
+            .map(|d| (d.path.to_string(), d.ty)),
+        Ref::Field(i) => {
+            let l = schema::LISTS.get(list? as usize)?;
+            l.fields.get(i as usize).map(|d| (d.path.to_string(), d.ty))
+        }
+    }
+}

@@ -503,3 +503,29 @@ fn check_dates(f: &Facts) -> Result<(), RequestError> {
     }
     Ok(())
 }
+
+/// A fact's internal value as the request contract writes it (`null` when missing).
+pub fn show_value(ty: Ty, v: i64) -> Value {
+    if v == MISSING {
+        return Value::Null;
+    }
+    match ty {
+        Ty::Date => value_date(v)
+            .map(|d| Value::String(d.to_string()))
+            .unwrap_or(Value::Null),
+        Ty::Number => Value::from(v),
+        Ty::Bool => Value::Bool(v != 0),
+        Ty::Enum(d) => d
+            .get(v as usize)
+            .map(|s| Value::String(s.to_string()))
+            .unwrap_or(Value::Null),
+        Ty::Set(d) => Value::Array(
+            d.iter()
+                .enumerate()
+                .filter(|(i, _)| v & (1 << i) != 0)
+                .map(|(_, s)| Value::String(s.to_string()))
+                .collect(),
+        ),
+        Ty::Offense => Value::Null,
+    }
+}

@@ -6,13 +6,11 @@
 //! text of the files.
 
 pub mod analysis;
-pub mod branches;
 pub mod changes;
 pub mod compile;
 pub mod decide;
 pub mod diag;
 pub mod eval;
-pub mod explain;
 pub mod expr;
 pub mod facts;
 pub mod implied;
@@ -27,6 +25,8 @@ pub mod tables;
 pub mod words;
 
 pub use decide::Decision;
+// Parts of the decision, named where they were before `decide/` held them.
+pub use decide::{branches, explain};
 pub use diag::{Diagnostic, Severity, SourceFile};
 pub use facts::{Facts, RequestError};
 pub use library::Library;

@@ -9,69 +9,8 @@ use crate::library::Library;
 use crate::load::Outcome;
 use crate::space::{Space, SpaceResult};
 
-/// Overrides and event targets must name rules of the same pack.
-pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
-    for p in &lib.packs {
-        let ids: Vec<&str> = p.rules.iter().map(|r| r.def.id.as_str()).collect();
-        let known = |id: &str| ids.contains(&id) || p.broken.iter().any(|b| b == id);
-        for r in &p.rules {
-            for (o, span) in &r.def.overrides {
-                if !known(o) {
-                    let file = &p.files[r.def.loc.file];
-                    diags.push(
-                        Diagnostic::error(
-                            "brightline::unknown-rule",
-                            file,
-                            span.clone(),
-                            format!("`overrides` names `{o}`, which is not a rule of this pack"),
-                        )
-                        .label("no such rule")
-                        .with_help(
-                            crate::compile::closest(o, &ids)
-                                .map(|c| format!("did you mean `{c}`?")),
-                        ),
-                    );
-                }
-            }
-        }
-        for e in &p.events {
-            for (t, span) in &e.targets {
-                let file = &p.files[e.loc.file];
-                match p.rules.iter().find(|r| r.def.id == *t) {
-                    None if p.broken.contains(t) => {}
-                    None => diags.push(
-                        Diagnostic::error(
-                            "brightline::unknown-rule",
-                            file,
-                            span.clone(),
-                            format!("event targets `{t}`, which is not a rule of this pack"),
-                        )
-                        .label("no such rule")
-                        .with_help(
-                            crate::compile::closest(t, &ids)
-                                .map(|c| format!("did you mean `{c}`?")),
-                        ),
-                    ),
-                    Some(r)
-                        if r.def.until.is_some_and(|u| u < e.date)
-                            || e.until.is_some_and(|u| u < r.def.from) =>
-                    {
-                        diags.push(
-                            Diagnostic::warning(
-                                "brightline::event-outside-period",
-                                file,
-                                span.clone(),
-                                format!("event `{}` is not in force while `{t}` is", e.id),
-                            )
-                            .help("check the dates of the event and of the rule"),
-                        )
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-}
+/// A load-time check, kept where `Library::load` runs it; named here too.
+pub use crate::library::check_references;
 
 fn overlaps(a: &crate::load::Rule, b: &crate::load::Rule) -> bool {
     a.from <= b.until.unwrap_or(time::Date::MAX) && b.from <= a.until.unwrap_or(time::Date::MAX)

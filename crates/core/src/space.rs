@@ -9,7 +9,7 @@
 //! over-approximates the rest (two opaque tests are taken as independent).
 
 use crate::compile::{key, Cond, Ref};
-use crate::decide::show_value;
+use crate::facts::show_value;
 use crate::schema::{self, Ty};
 
 /// Past this many points the space is not enumerated.

@@ -251,7 +251,7 @@ pub fn tree(
             let d = fact(*r, list);
             let val = d
                 .map(|d| {
-                    crate::decide::show_value(d.ty, *v)
+                    crate::facts::show_value(d.ty, *v)
                         .to_string()
                         .trim_matches('"')
                         .to_string()

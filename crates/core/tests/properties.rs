@@ -1,5 +1,6 @@
 //! Property tests: the parser never panics on any input, and decisions are
-//! deterministic byte for byte.
+//! deterministic byte for byte (here across two libraries loaded apart;
+//! `determinism.rs` across two processes).
 
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -114,8 +115,10 @@ proptest! {
         if agency.is_none() {
             req.as_object_mut().unwrap().remove("agency");
         }
+        // Two libraries loaded apart (each map with its own hash seed) decide
+        // alike; `tests/determinism.rs` checks the same across two processes.
         let a = lib.decide_json(&req).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
-        let b = lib.decide_json(&req).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+        let b = second_library().decide_json(&req).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
         prop_assert_eq!(&a, &b);
         // The fast path agrees with the full decision.
         if let Ok((pack, facts)) = lib.decode(&req) {
@@ -125,6 +128,17 @@ proptest! {
             }
         }
     }
+}
+
+/// The bundled packs loaded a second time, apart from `brightline_laws::library()`.
+fn second_library() -> &'static Library {
+    static LIB: std::sync::OnceLock<Library> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        let mut sources = brightline_laws::sources();
+        // Loaded in the other order too: the result must not depend on it.
+        sources.reverse();
+        Library::from_sources(&sources).expect("bundled packs load")
+    })
 }
 
 /// A JSON value of any shape, with the contract's own keys and values over-represented

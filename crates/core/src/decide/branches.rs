@@ -289,7 +289,7 @@ pub fn enumerate(plan: &KindPlan, facts: &Facts, status: &[Tri], max_combos: usi
                 Eval::new(&f2, &mut t).eval(&pr.cond, None)
             })
             .collect();
-        let o = crate::decide::settle(plan, &st).unwrap_or(Outcome::Undetermined);
+        let o = super::combine::settle(plan, &st).unwrap_or(Outcome::Undetermined);
         combos.push((values, o));
         let mut k = 0;
         loop {
