@@ -69,6 +69,24 @@ pub enum Cond {
     },
 }
 
+impl Cond {
+    /// The atom a leaf test reads (its trace and answer slot); `None` for a
+    /// combinator or a constant.
+    pub fn atom(&self) -> Option<u16> {
+        match self {
+            Cond::EnumIn { atom, .. }
+            | Cond::SetAny { atom, .. }
+            | Cond::SetOnly { atom, .. }
+            | Cond::Bool { atom, .. }
+            | Cond::Cmp { atom, .. }
+            | Cond::Within { atom, .. }
+            | Cond::Table { atom, .. }
+            | Cond::Quant { atom, .. } => Some(*atom),
+            _ => None,
+        }
+    }
+}
+
 /// What a leaf test reads, for traces, missing facts and counterfactuals.
 #[derive(Clone, Debug)]
 pub struct AtomInfo {

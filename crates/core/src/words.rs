@@ -315,17 +315,7 @@ pub fn tree(
 }
 
 fn atom_text(c: &Cond, atoms: &[AtomInfo]) -> String {
-    let a = match c {
-        Cond::EnumIn { atom, .. }
-        | Cond::SetAny { atom, .. }
-        | Cond::SetOnly { atom, .. }
-        | Cond::Bool { atom, .. }
-        | Cond::Cmp { atom, .. }
-        | Cond::Within { atom, .. }
-        | Cond::Table { atom, .. }
-        | Cond::Quant { atom, .. } => Some(*atom),
-        _ => None,
-    };
+    let a = c.atom();
     a.and_then(|a| atoms.get(a as usize))
         .map(|a| a.text.clone())
         .unwrap_or_else(|| "a test".into())

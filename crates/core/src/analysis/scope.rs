@@ -4,17 +4,7 @@
 use super::*;
 
 pub(super) fn atom_of(c: &Cond) -> Option<u16> {
-    match c {
-        Cond::EnumIn { atom, .. }
-        | Cond::SetAny { atom, .. }
-        | Cond::SetOnly { atom, .. }
-        | Cond::Bool { atom, .. }
-        | Cond::Cmp { atom, .. }
-        | Cond::Within { atom, .. }
-        | Cond::Table { atom, .. }
-        | Cond::Quant { atom, .. } => Some(*atom),
-        _ => None,
-    }
+    c.atom()
 }
 
 /// How a scope models one leaf test.
