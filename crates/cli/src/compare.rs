@@ -6,8 +6,9 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use brightline_core::analysis::{self, Cell, CellClass, Codes, LawAt};
+use brightline_core::analysis::{self, Cell, CellClass, LawAt};
 use brightline_core::schema;
+use brightline_core::views::Matrix;
 use brightline_core::Library;
 use clap::ValueEnum;
 
@@ -67,42 +68,9 @@ pub fn matrix(
     ids: &[String],
     date: time::Date,
     agency: Option<&str>,
-) -> Result<Vec<Vec<Cell>>, String> {
-    let codes = Codes::new(lib);
-    let packs: Vec<usize> = if ids.is_empty() {
-        (0..lib.packs.len()).collect()
-    } else {
-        ids.iter()
-            .map(|j| lib.jurisdiction(j).map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?
-    };
-    let mut rows = Vec::new();
-    for p in packs {
-        let mut row = Vec::new();
-        for (k, kind) in schema::KINDS.iter().enumerate() {
-            let role_name = agency.unwrap_or_else(|| analysis::default_role(kind));
-            let role = schema::value_index(schema::AGENCIES, role_name)
-                .ok_or_else(|| format!("--agency: `{role_name}` is not a role"))?;
-            let cell = match analysis::cell(lib, &codes, p, date, k, role) {
-                Ok(c) => c,
-                // No law in force yet on that date: say so in the cell.
-                Err(e) => Cell {
-                    jurisdiction: lib.packs[p].id.clone(),
-                    kind: kind.to_string(),
-                    agency: role_name.to_string(),
-                    class: CellClass::NoRule,
-                    condition: None,
-                    unless: None,
-                    citations: Vec::new(),
-                    outcomes: Vec::new(),
-                    note: Some(e.message),
-                },
-            };
-            row.push(cell);
-        }
-        rows.push(row);
-    }
-    Ok(rows)
+) -> Result<Matrix, String> {
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    lib.matrix(&ids, date, agency).map_err(|e| e.to_string())
 }
 
 pub fn run_compare(args: CompareArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
@@ -111,17 +79,15 @@ pub fn run_compare(args: CompareArgs, laws: &Option<PathBuf>) -> Result<ExitCode
         Some(d) => crate::parse_date(d, "--date")?,
         None => today(),
     };
-    let rows =
+    let m =
         matrix(&lib, &args.jurisdictions, date, args.agency.as_deref()).map_err(Failure::Input)?;
+    let rows = &m.rows;
     let text = match args.format {
-        MatrixFormat::Text => text_table(&rows, date, args.agency.as_deref()),
-        MatrixFormat::Csv => csv(&rows),
+        MatrixFormat::Text => text_table(rows, date, args.agency.as_deref()),
+        MatrixFormat::Csv => csv(rows),
+        // Through a `Value`, so keys print sorted as before the typed view.
         MatrixFormat::Json => {
-            let v = serde_json::json!({
-                "date": date.to_string(),
-                "kinds": schema::KINDS,
-                "rows": rows,
-            });
+            let v = serde_json::to_value(&m).unwrap_or_default();
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         MatrixFormat::Html => {
@@ -131,7 +97,7 @@ pub fn run_compare(args: CompareArgs, laws: &Option<PathBuf>) -> Result<ExitCode
             } else {
                 crate::map::section(&lib, date, args.agency.as_deref()).map_err(Failure::Input)?
             };
-            html(&rows, date, &map)
+            html(rows, date, &map)
         }
     };
     match &args.output {

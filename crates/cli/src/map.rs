@@ -39,7 +39,7 @@ pub fn data(lib: &Library, date: Date, agency: Option<&str>) -> Result<Value, St
             if v.until.is_some_and(|u| u < map::FIRST) || v.from > last {
                 continue;
             }
-            let rows = crate::compare::matrix(lib, std::slice::from_ref(&id), v.from, agency)?;
+            let rows = crate::compare::matrix(lib, std::slice::from_ref(&id), v.from, agency)?.rows;
             let idx = rows
                 .first()
                 .map(|r| r.iter().map(&mut intern).collect::<Result<Vec<_>, _>>())
@@ -117,7 +117,7 @@ mod tests {
             date!(2025 - 07 - 14),
             date!(2026 - 12 - 04),
         ] {
-            let direct = crate::compare::matrix(lib, &ids, day, None).unwrap();
+            let direct = crate::compare::matrix(lib, &ids, day, None).unwrap().rows;
             let s = day.to_string();
             for (state, row) in d["states"].as_array().unwrap().iter().zip(&direct) {
                 let p = state["periods"]

@@ -2,33 +2,33 @@
 
 use std::fmt::Write;
 
-use brightline_core::decide::period;
+use brightline_core::load::EventKind;
 use brightline_core::{Decision, Library, RequestError};
 
 pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, RequestError> {
-    let law = lib.law(pack, date)?;
+    let law = lib.law_in_force(pack, date)?;
     let mut s = String::new();
-    let p = &lib.packs[pack];
-    let _ = writeln!(s, "{} ({}) — the law in force on {date}", p.name, p.id);
     let _ = writeln!(
         s,
-        "Layers: {}. This version: {}.\n",
-        law.chain
-            .iter()
-            .rev()
-            .map(|&c| lib.packs[c].id.as_str())
-            .collect::<Vec<_>>()
-            .join(" > "),
-        period(law.from, law.until)
+        "{} ({}) — the law in force on {date}",
+        law.name, law.jurisdiction
     );
-    for &(pi, ri) in &law.rules {
-        let compiled = &lib.packs[pi].rules[ri];
-        let r = &compiled.def;
-        let _ = writeln!(s, "{} [{}] {}", r.citation, lib.packs[pi].id, r.title);
+    let layers: Vec<String> = law.chain.iter().rev().map(|c| c.to_string()).collect();
+    let version = match &law.version.until {
+        Some(u) => format!("{} .. {u}", law.version.from),
+        None => format!("{} ..", law.version.from),
+    };
+    let _ = writeln!(
+        s,
+        "Layers: {}. This version: {version}.\n",
+        layers.join(" > ")
+    );
+    for r in &law.provisions {
+        let _ = writeln!(s, "{} [{}] {}", r.citation, r.jurisdiction, r.title);
         let _ = writeln!(
             s,
             "  status: in force {}{}",
-            period(r.from, r.until),
+            r.effective,
             if r.confidence == "verbatim" {
                 String::new()
             } else {
@@ -39,24 +39,16 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
             s,
             "  rule: {} when {}.",
             r.outcome.as_str().to_uppercase(),
-            brightline_core::words::rule(&compiled.cond, &compiled.atoms)
+            r.condition
         );
         if !r.overrides.is_empty() {
-            let _ = writeln!(
-                s,
-                "  an exception to: {}",
-                r.overrides
-                    .iter()
-                    .map(|o| o.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let _ = writeln!(s, "  an exception to: {}", r.overrides.join(", "));
         }
         if r.preempts {
             let _ = writeln!(s, "  preempts lower layers when it applies");
         }
         for o in &r.obligations {
-            let _ = writeln!(s, "  obligation: {}", o.text);
+            let _ = writeln!(s, "  obligation: {o}");
         }
         if let Some(q) = &r.quote {
             let _ = writeln!(s, "  text: \"{q}\"");
@@ -68,23 +60,23 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
             s,
             "Not in force on {date} because of a court order or other event:"
         );
-        for ((pi, ri), (ep, ei)) in &law.suspended {
-            let r = &lib.packs[*pi].rules[*ri].def;
-            let e = &lib.packs[*ep].events[*ei];
-            let _ = writeln!(
-                s,
-                "  {} ({}) — {} {} {}: {}",
-                r.citation,
-                r.title,
-                e.date,
-                kind(e.kind),
-                e.citation,
-                e.title
-            );
+        let event = |id: &str| law.events.iter().find(|e| e.id == id);
+        for r in &law.suspended {
+            if let Some(e) = event(&r.event) {
+                let _ = writeln!(
+                    s,
+                    "  {} ({}) — {} {} {}: {}",
+                    r.citation,
+                    r.title,
+                    e.date,
+                    kind(e.kind),
+                    e.citation,
+                    e.title
+                );
+            }
         }
         if law.suspended.is_empty() {
-            for (ep, ei) in &law.events {
-                let e = &lib.packs[*ep].events[*ei];
+            for e in &law.events {
                 let _ = writeln!(
                     s,
                     "  {} {} {}: {}",
@@ -99,69 +91,56 @@ pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, Requ
     Ok(s)
 }
 
-fn kind(k: brightline_core::load::EventKind) -> &'static str {
+fn kind(k: EventKind) -> &'static str {
     match k {
-        brightline_core::load::EventKind::Suspends => "suspended by",
-        brightline_core::load::EventKind::Voids => "voided by",
+        EventKind::Suspends => "suspended by",
+        EventKind::Voids => "voided by",
     }
 }
 
 pub fn history(lib: &Library, pack: usize) -> String {
+    let h = lib.history(pack);
     let mut s = String::new();
-    let p = &lib.packs[pack];
     let _ = writeln!(
         s,
         "{} ({}): versions of the law, general layers included\n",
-        p.name, p.id
+        h.name, h.jurisdiction
     );
-    let versions = lib.versions.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
-    let mut prev: Vec<(usize, usize)> = Vec::new();
-    for v in versions {
-        let _ = writeln!(
-            s,
-            "{}  ({} provisions in force)",
-            period(v.from, v.until),
-            v.rules.len()
-        );
-        for r in v.rules.iter().filter(|r| !prev.contains(r)) {
-            let d = &lib.packs[r.0].rules[r.1].def;
-            let _ = writeln!(s, "  + {} — {}", d.citation, d.title);
+    for v in &h.versions {
+        let _ = writeln!(s, "{}  ({} provisions in force)", v.period, v.provisions);
+        for c in &v.added {
+            let _ = writeln!(s, "  + {} — {}", c.citation, c.title);
         }
-        for r in prev.iter().filter(|r| !v.rules.contains(r)) {
-            let d = &lib.packs[r.0].rules[r.1].def;
-            let why = v
-                .suspended
-                .iter()
-                .find(|(x, _)| x == r)
-                .map(|(_, (ep, ei))| format!(" ({})", lib.packs[*ep].events[*ei].title))
+        for c in &v.removed {
+            let why = c
+                .because
+                .as_ref()
+                .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
-            let _ = writeln!(s, "  - {} — {}{why}", d.citation, d.title);
+            let _ = writeln!(s, "  - {} — {}{why}", c.citation, c.title);
         }
-        prev = v.rules.clone();
     }
     let _ = writeln!(s, "\nCourt orders and other events:");
-    for &c in lib.chain(pack).iter().rev() {
-        for e in &lib.packs[c].events {
-            let until = e.until.map(|u| format!(" until {u}")).unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {}{until} [{}] {} {}: {} — {}",
-                e.date,
-                lib.packs[c].id,
-                if e.kind == brightline_core::load::EventKind::Suspends {
-                    "suspends"
-                } else {
-                    "voids"
-                },
-                e.targets
-                    .iter()
-                    .map(|t| t.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                e.title,
-                e.citation
-            );
-        }
+    for e in &h.events {
+        let until = e
+            .until
+            .as_ref()
+            .map(|u| format!(" until {u}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}{until} [{}] {} {}: {} — {}",
+            e.date,
+            e.jurisdiction,
+            if e.kind == EventKind::Suspends {
+                "suspends"
+            } else {
+                "voids"
+            },
+            e.targets.join(", "),
+            e.title,
+            e.citation
+        );
     }
     s
 }

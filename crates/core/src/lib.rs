@@ -22,6 +22,7 @@ pub mod schema;
 pub mod space;
 pub mod syntax;
 pub mod tables;
+pub mod views;
 pub mod words;
 
 pub use decide::Decision;

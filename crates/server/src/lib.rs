@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use brightline::Library;
+use brightline_core::views::MatrixError;
 use brightline_store::{ListQuery, Location, Role, Store, TokenInfo};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
@@ -733,7 +734,8 @@ async fn law_in_force(
         Some(d) => reports::date(d, "date")?,
         None => today(),
     };
-    Ok(Json(laws::in_force(st.lib, &j, date)?))
+    let law = laws::in_force(st.lib, &j, date)?;
+    Ok(Json(serde_json::to_value(law).map_err(ApiError::internal)?))
 }
 
 #[utoipa::path(get, path = "/v1/compare", security(("bearer" = [])),
@@ -744,7 +746,6 @@ async fn compare(
     headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    use brightline_core::analysis::{self, Cell, CellClass, Codes};
     caller(&st, &headers).await?;
     let q = query(q)?;
     let date = match q.get("date") {
@@ -752,62 +753,26 @@ async fn compare(
         None => today(),
     };
     let lib = st.lib;
-    let packs: Vec<usize> = match q.get("jurisdictions").filter(|s| !s.trim().is_empty()) {
-        None => (0..lib.packs.len()).collect(),
-        Some(list) => list
-            .split(',')
-            .map(|j| {
-                lib.jurisdiction(j.trim())
-                    .map_err(|e| ApiError::bad("jurisdictions", e.message))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let ids: Vec<String> = q
+        .get("jurisdictions")
+        .filter(|s| !s.trim().is_empty())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let agency = q.get("agency").cloned();
-    if let Some(a) = &agency {
-        if brightline::schema::value_index(brightline::schema::AGENCIES, a).is_none() {
-            return Err(ApiError::bad(
-                "agency",
-                format!("one of: {}", brightline::schema::AGENCIES.join(", ")),
-            ));
-        }
-    }
-    let rows = tokio::task::spawn_blocking(move || {
-        let codes = Codes::new(lib);
-        let mut rows = Vec::new();
-        for p in packs {
-            let mut row = Vec::new();
-            for (k, kind) in brightline::schema::KINDS.iter().enumerate() {
-                let role_name = agency
-                    .clone()
-                    .unwrap_or_else(|| analysis::default_role(kind).to_string());
-                let role =
-                    brightline::schema::value_index(brightline::schema::AGENCIES, &role_name)
-                        .unwrap_or(0);
-                row.push(match analysis::cell(lib, &codes, p, date, k, role) {
-                    Ok(c) => c,
-                    // No law in force on that date: the cell says so.
-                    Err(e) => Cell {
-                        jurisdiction: lib.packs[p].id.clone(),
-                        kind: kind.to_string(),
-                        agency: role_name,
-                        class: CellClass::NoRule,
-                        condition: None,
-                        unless: None,
-                        citations: Vec::new(),
-                        outcomes: Vec::new(),
-                        note: Some(e.message),
-                    },
-                });
-            }
-            rows.push(row);
-        }
-        rows
+    let m = tokio::task::spawn_blocking(move || {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        lib.matrix(&ids, date, agency.as_deref())
     })
     .await
-    .map_err(ApiError::internal)?;
-    Ok(Json(
-        json!({ "date": date.to_string(), "kinds": brightline::schema::KINDS, "rows": rows }),
-    ))
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        MatrixError::Jurisdiction(m) => ApiError::bad("jurisdictions", m),
+        MatrixError::Agency(_) => ApiError::bad(
+            "agency",
+            format!("one of: {}", brightline::schema::AGENCIES.join(", ")),
+        ),
+    })?;
+    Ok(Json(serde_json::to_value(m).map_err(ApiError::internal)?))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
