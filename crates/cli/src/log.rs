@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use brightline_core::views::Logged;
 use brightline_store::checkpoint::{self, StandardVerifierKey};
 use brightline_store::merkle::{check_consistency, parse_b64};
 use brightline_store::Checkpoint;
@@ -291,25 +292,30 @@ pub fn run(a: LogArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
                 .get(id)
                 .map_err(|e| Failure::Input(e.to_string()))?
                 .ok_or_else(|| Failure::Input(format!("no log entry {id}")))?;
-            let r = brightline_server::replay(lib, &lib.content_hash(), &e, force)
-                .map_err(|e| Failure::Input(e.message))?;
+            let body = e.body_json();
+            let logged = Logged {
+                id: e.seq,
+                kind: &e.kind,
+                law_hash: &e.law_hash,
+                body: &body,
+            };
+            let r = lib
+                .replay(&logged, &lib.content_hash(), force)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                let v = serde_json::to_value(&r).unwrap_or_default();
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                let d: brightline_core::Decision = match lib.decide_json(&e.body_json()["request"])
-                {
-                    Ok(d) => d,
-                    Err(err) => return Err(Failure::Input(err.to_string())),
-                };
+                let d = &r.decision;
                 print!("{}", d.to_text());
-                print!("{}", crate::show::trace_text(&d));
+                print!("{}", crate::show::trace_text(d));
                 println!(
                     "\nlogged {} as entry {}: outcome {} under law {}{}",
                     e.logged_at,
                     e.seq,
-                    r["stored_outcome"].as_str().unwrap_or("?"),
+                    r.stored_outcome,
                     e.law_hash,
-                    if r["law_hash_matches"] == true {
+                    if r.law_hash_matches {
                         " (the running law)"
                     } else {
                         " (NOT the running law: --force)"
@@ -318,14 +324,14 @@ pub fn run(a: LogArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
                 println!(
                     "replayed outcome {}: {}",
                     d.outcome.as_str(),
-                    if r["outcome_matches"] == true {
+                    if r.outcome_matches {
                         "matches"
                     } else {
                         "DIFFERS from the logged outcome"
                     }
                 );
             }
-            Ok(if r["outcome_matches"] == true {
+            Ok(if r.outcome_matches {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

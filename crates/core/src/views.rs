@@ -387,3 +387,94 @@ impl Library {
         })
     }
 }
+
+/// A logged decision as replay needs it: its log id, entry kind, the hash
+/// of the law it was made under, and its body (`{"request", "decision"}`).
+pub struct Logged<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub law_hash: &'a str,
+    pub body: &'a serde_json::Value,
+}
+
+/// A logged decision re-derived under the running law.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replay {
+    pub id: i64,
+    pub law_hash_matches: bool,
+    pub stored_law_hash: String,
+    pub running_law_hash: String,
+    pub outcome_matches: bool,
+    pub stored_outcome: String,
+    /// The re-derived decision, less what is not logged, equals the logged one.
+    pub same_decision: bool,
+    pub decision: crate::Decision,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReplayError {
+    #[error("entry {id} is an {kind}, not a decision")]
+    NotADecision { id: i64, kind: String },
+    #[error("decision {id} was made under law packs {stored} but {running} are running; replay with force to decide it under the running law")]
+    OtherLaw {
+        id: i64,
+        stored: String,
+        running: String,
+    },
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+/// The decision as the log keeps it: the full decision less what replay
+/// re-derives (trace, counterfactuals, the law block).
+pub fn stored_decision(d: &serde_json::Value) -> serde_json::Value {
+    let mut d = d.clone();
+    if let Some(o) = d.as_object_mut() {
+        for k in ["trace", "counterfactuals", "law"] {
+            o.remove(k);
+        }
+    }
+    d
+}
+
+impl Library {
+    /// Re-decides a logged request under this library, whose content hash
+    /// is `running_law_hash`; under other law than it was made only with `force`.
+    pub fn replay(
+        &self,
+        logged: &Logged<'_>,
+        running_law_hash: &str,
+        force: bool,
+    ) -> Result<Replay, ReplayError> {
+        if logged.kind != "decision" {
+            return Err(ReplayError::NotADecision {
+                id: logged.id,
+                kind: logged.kind.to_string(),
+            });
+        }
+        let matches = logged.law_hash == running_law_hash;
+        if !matches && !force {
+            return Err(ReplayError::OtherLaw {
+                id: logged.id,
+                stored: logged.law_hash.to_string(),
+                running: running_law_hash.to_string(),
+            });
+        }
+        let d = self.decide_json(&logged.body["request"])?;
+        let stored = logged.body["decision"]["outcome"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let full = serde_json::to_value(&d).unwrap_or_default();
+        Ok(Replay {
+            id: logged.id,
+            law_hash_matches: matches,
+            stored_law_hash: logged.law_hash.to_string(),
+            running_law_hash: running_law_hash.to_string(),
+            outcome_matches: d.outcome.as_str() == stored,
+            stored_outcome: stored,
+            same_decision: stored_decision(&full) == logged.body["decision"],
+            decision: d,
+        })
+    }
+}

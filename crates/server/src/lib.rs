@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use brightline::Library;
-use brightline_core::views::MatrixError;
+use brightline_core::views::{Logged, MatrixError, Replay, ReplayError};
 use brightline_store::{ListQuery, Location, Role, Store, TokenInfo};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
@@ -457,16 +457,7 @@ async fn me(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>,
     Ok(Json(json!({ "id": t.id, "name": t.name, "role": t.role })))
 }
 
-/// The decision as stored: the full decision less what replay re-derives.
-pub(crate) fn stored_decision(d: &Value) -> Value {
-    let mut d = d.clone();
-    if let Some(o) = d.as_object_mut() {
-        for k in ["trace", "counterfactuals", "law"] {
-            o.remove(k);
-        }
-    }
-    d
-}
+pub(crate) use brightline_core::views::stored_decision;
 
 /// Reads a decision the caller may see (clerks: their own; others get 404 for it).
 /// The caller's token, if its role may read decisions (a clerk only its own:
@@ -571,36 +562,29 @@ async fn get_decision(
     })))
 }
 
-/// Re-derives a logged decision. Shared with `brightline log replay`.
+/// Re-derives a logged decision (the view is core's, shared with
+/// `brightline log replay`); its errors as the API states them.
 pub fn replay(
     lib: &Library,
     law_hash: &str,
     e: &brightline_store::Entry,
     force: bool,
-) -> Result<Value, ApiError> {
-    if e.kind != "decision" {
-        return Err(ApiError::not_found(format!(
-            "entry {} is an {}, not a decision",
-            e.seq, e.kind
-        )));
-    }
-    let matches = e.law_hash == law_hash;
-    if !matches && !force {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            Some("law_hash"),
-            format!("decision {} was made under law packs {} but {} are running; replay with force to decide it under the running law", e.seq, e.law_hash, law_hash),
-        ));
-    }
-    let b = e.body_json();
-    let d = lib.decide_json(&b["request"])?;
-    let stored = b["decision"]["outcome"].as_str().unwrap_or("").to_string();
-    let full = serde_json::to_value(&d).map_err(ApiError::internal)?;
-    Ok(json!({
-        "id": e.seq, "law_hash_matches": matches, "stored_law_hash": e.law_hash, "running_law_hash": law_hash,
-        "outcome_matches": d.outcome.as_str() == stored, "stored_outcome": stored,
-        "same_decision": stored_decision(&full) == b["decision"], "decision": full,
-    }))
+) -> Result<Replay, ApiError> {
+    let body = e.body_json();
+    let logged = Logged {
+        id: e.seq,
+        kind: &e.kind,
+        law_hash: &e.law_hash,
+        body: &body,
+    };
+    lib.replay(&logged, law_hash, force)
+        .map_err(|err| match err {
+            ReplayError::NotADecision { .. } => ApiError::not_found(err.to_string()),
+            ReplayError::OtherLaw { .. } => {
+                ApiError::new(StatusCode::CONFLICT, Some("law_hash"), err.to_string())
+            }
+            ReplayError::Request(r) => r.into(),
+        })
 }
 
 #[utoipa::path(get, path = "/v1/decisions/{id}/replay", security(("bearer" = [])), params(("id" = i64, Path), ("force" = Option<bool>, Query)),
@@ -620,7 +604,8 @@ async fn replay_decision(
         Some("true") => true,
         Some(_) => return Err(ApiError::bad("force", "true or false")),
     };
-    Ok(Json(replay(st.lib, &st.law_hash, &e, force)?))
+    let r = replay(st.lib, &st.law_hash, &e, force)?;
+    Ok(Json(serde_json::to_value(r).map_err(ApiError::internal)?))
 }
 
 fn query(
