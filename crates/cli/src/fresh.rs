@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-use brightline_core::load::EventKind;
-use brightline_core::Library;
+use brightline::EventKind;
+use brightline::Library;
 use time::Date;
 
 #[derive(Debug, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,10 +98,7 @@ fn dates_in(text: &str) -> Vec<(usize, Date)> {
         let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
             && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
         if shaped && bounded {
-            if let Some(d) = std::str::from_utf8(w)
-                .ok()
-                .and_then(brightline_core::expr::parse_date)
-            {
+            if let Some(d) = std::str::from_utf8(w).ok().and_then(brightline::parse_date) {
                 found.push((i, d));
                 i += 10;
                 continue;
@@ -165,7 +162,7 @@ mod tests {
 
     #[test]
     fn the_bundled_library_lists_what_changed_in_2025() {
-        let lib = brightline_laws::library().expect("bundled packs load");
+        let lib = brightline::bundled().expect("bundled packs load");
         let c = changes_since(lib, &[], date!(2024 - 12 - 31));
         assert!(c.iter().all(|x| x.date.as_str() > "2024-12-31"));
         // Delaware's 2025 ban on 287(g) and the NYC court event on EO 50 are both there.

@@ -1,7 +1,7 @@
 //! JSON Schemas of the contract, generated from the fact schema so that the
 //! published files cannot drift from the code (a test compares them).
 
-use brightline_core::schema::{self, FactDef, Ty};
+use brightline::schema::{self, FactDef, Ty};
 use serde_json::{json, Map, Value};
 
 fn ty(d: &FactDef) -> Value {
@@ -22,7 +22,7 @@ fn ty(d: &FactDef) -> Value {
     if d.path == "request.warrant" {
         // The decoder also reads the warrant's own form number as its kind;
         // the schema names the canonical values only.
-        let forms: Vec<String> = brightline_core::implied::WARRANT_FORMS
+        let forms: Vec<String> = brightline::records::WARRANT_FORMS
             .iter()
             .map(|(f, k)| format!("`{f}` ({k})"))
             .collect();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use brightline_core::views::Logged;
+use brightline::views::Logged;
 use brightline_store::checkpoint::{self, StandardVerifierKey};
 use brightline_store::merkle::{check_consistency, parse_b64};
 use brightline_store::Checkpoint;

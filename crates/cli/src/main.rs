@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use brightline_core::{Diagnostic, Library, PackSource, Severity, SourceFile};
+use brightline::{Diagnostic, Library, PackSource, Severity, SourceFile};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod compare;
@@ -126,7 +126,7 @@ enum Failure {
 
 fn library(laws: &Option<PathBuf>) -> Result<Arc<LibraryRef>, Failure> {
     match laws {
-        None => brightline_laws::library()
+        None => brightline::bundled()
             .map(|l| Arc::new(LibraryRef::Static(l)))
             .map_err(|d| Failure::Laws(d.to_vec())),
         Some(dir) => {
@@ -249,7 +249,7 @@ fn read_request(file: &Path) -> Result<serde_json::Value, Failure> {
 }
 
 fn parse_date(s: &str, field: &str) -> Result<time::Date, Failure> {
-    brightline_core::expr::parse_date(s)
+    brightline::parse_date(s)
         .ok_or_else(|| Failure::Input(format!("{field}: `{s}` is not a date; write YYYY-MM-DD")))
 }
 
@@ -311,24 +311,24 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let sources = match path.as_ref().or(cli.laws.as_ref()) {
                 Some(p) => read_packs(p).map_err(Failure::Input)?,
-                None => brightline_laws::sources(),
+                None => brightline::bundled_sources(),
             };
             let (lib, mut diags) = Library::load(&sources);
             let hard = diags.iter().any(|d| d.severity == Severity::Error);
-            brightline_core::lint::check_rules(&lib, &mut diags);
-            brightline_core::lint::check_freshness(&lib, today, &mut diags);
+            brightline::lint::check_rules(&lib, &mut diags);
+            brightline::lint::check_freshness(&lib, today, &mut diags);
             // Examples only mean something once the packs themselves load cleanly.
             let (run, failed) = if hard {
                 (0, 0)
             } else {
-                brightline_core::lint::check_examples(&lib, &mut diags)
+                brightline::lint::check_examples(&lib, &mut diags)
             };
             // Reports are law too: their counts compile against the schema
             // and their worked examples count a fixture to stated totals.
             let (report_run, report_failed) = if hard {
                 (0, 0)
             } else {
-                brightline_core::report::check(&lib, &mut diags)
+                brightline::report::check(&lib, &mut diags)
             };
             print_diags(&diags);
             let errors = diags

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use brightline_core::analysis::Cell;
-use brightline_core::{schema, Library};
+use brightline::analysis::Cell;
+use brightline::{schema, Library};
 use brightline_server::map;
 use serde_json::{json, Value};
 use time::Date;
@@ -101,7 +101,7 @@ mod tests {
     /// version in force must give exactly the cells computed for that day.
     #[test]
     fn cells_per_version_equal_cells_per_day() {
-        let lib = brightline_laws::library().expect("bundled packs load");
+        let lib = brightline::bundled().expect("bundled packs load");
         let d = data(lib, date!(2026 - 12 - 04), None).unwrap();
         let ids: Vec<String> = d["states"]
             .as_array()

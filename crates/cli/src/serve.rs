@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use brightline_core::Library;
+use brightline::Library;
 
 use crate::Failure;
 
@@ -58,7 +58,7 @@ pub struct ServeArgs {
 /// The library the server decides with, for the life of the process.
 pub fn static_library(laws: &Option<PathBuf>) -> Result<&'static Library, Failure> {
     match laws {
-        None => brightline_laws::library().map_err(|d| Failure::Laws(d.to_vec())),
+        None => brightline::bundled().map_err(|d| Failure::Laws(d.to_vec())),
         Some(dir) => {
             let sources = crate::read_packs(dir).map_err(Failure::Input)?;
             let lib = Library::from_sources(&sources).map_err(Failure::Laws)?;

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use brightline_core::load::EventKind;
-use brightline_core::{Decision, Library, RequestError};
+use brightline::EventKind;
+use brightline::{Decision, Library, RequestError};
 
 pub fn show(lib: &Library, pack: usize, date: time::Date) -> Result<String, RequestError> {
     let law = lib.law_in_force(pack, date)?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use brightline_core::Library;
+use brightline::Library;
 use brightline_sim::{LawSpec, Options, RowsOut};
 
 #[derive(clap::Args)]

@@ -207,7 +207,7 @@ mod tests {
     }
 
     fn d(s: &str) -> time::Date {
-        brightline_core::expr::parse_date(s).unwrap()
+        brightline::parse_date(s).unwrap()
     }
 
     #[test]

@@ -149,7 +149,7 @@ fn check_identifiers(lib: &Library, v: &Value) -> Result<(), RequestError> {
                     None | Some(Value::Null) => {}
                     Some(Value::String(c)) if c.is_empty() || f == "offense" => {}
                     Some(Value::String(c)) => {
-                        brightline_core::tables::OffenseCode::parse(c, &lib.scheme_names)
+                        brightline::records::OffenseCode::parse(c, &lib.scheme_names)
                             .map_err(|m| RequestError::new(field(), m))?;
                     }
                     Some(_) => return Err(RequestError::new(field(), "expected a string")),

@@ -28,7 +28,7 @@ pub fn in_force(
     lib: &Library,
     jurisdiction: &str,
     date: time::Date,
-) -> Result<brightline_core::views::LawInForce, ApiError> {
+) -> Result<brightline::views::LawInForce, ApiError> {
     let pack = lib
         .jurisdiction(jurisdiction)
         .map_err(|e| ApiError::not_found(e.message))?;

@@ -31,8 +31,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use brightline::views::{Logged, MatrixError, Replay, ReplayError};
 use brightline::Library;
-use brightline_core::views::{Logged, MatrixError, Replay, ReplayError};
 use brightline_store::{ListQuery, Location, Role, Store, TokenInfo};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
@@ -52,7 +52,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub key: Vec<u8>,
     pub metrics: metrics::Metrics,
-    pub reports: Vec<brightline_core::report::ReportDef>,
+    pub reports: Vec<brightline::report::ReportDef>,
     records: record::Locks,
     pub limits: limits::Limits,
     rate: limits::TokenRate,
@@ -457,7 +457,7 @@ async fn me(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>,
     Ok(Json(json!({ "id": t.id, "name": t.name, "role": t.role })))
 }
 
-pub(crate) use brightline_core::views::stored_decision;
+pub(crate) use brightline::views::stored_decision;
 
 /// Reads a decision the caller may see (clerks: their own; others get 404 for it).
 /// The caller's token, if its role may read decisions (a clerk only its own:
@@ -776,13 +776,13 @@ pub struct DiffBody {
 }
 
 #[utoipa::path(post, path = "/v1/diff", security(("bearer" = [])), request_body = DiffBody,
-    responses((status = 200, description = "Where two laws (jurisdiction at date) decide differently, with examples (brightline_core::analysis::Diff)"), (status = 400, body = error::ErrorBody)))]
+    responses((status = 200, description = "Where two laws (jurisdiction at date) decide differently, with examples (brightline::analysis::Diff)"), (status = 400, body = error::ErrorBody)))]
 async fn diff(
     State(st): State<Shared>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    use brightline_core::analysis::{self, LawAt};
+    use brightline::analysis::{self, LawAt};
     caller(&st, &headers).await?;
     let v = parse_body(body)?;
     let b: DiffBody = serde_json::from_value(v).map_err(|e| {
@@ -805,8 +805,8 @@ async fn diff(
         .map_err(ApiError::internal)??;
     let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;
     // What changed, by provision, before the regions.
-    v["summary"] = serde_json::to_value(brightline_core::changes::by_provision(&d))
-        .map_err(ApiError::internal)?;
+    v["summary"] =
+        serde_json::to_value(brightline::changes::by_provision(&d)).map_err(ApiError::internal)?;
     Ok(Json(v))
 }
 

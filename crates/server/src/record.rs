@@ -274,11 +274,7 @@ pub async fn record_action(
     let e = visible_decision(&st, &t, id).await?;
     let b = e.body_json();
     let outcome = b["decision"]["outcome"].as_str().unwrap_or("");
-    let req_date = e
-        .meta
-        .req_date
-        .as_deref()
-        .and_then(brightline_core::expr::parse_date);
+    let req_date = e.meta.req_date.as_deref().and_then(brightline::parse_date);
     let c = actions::check(a, outcome, req_date, today())?;
     let rkey = idem
         .as_ref()

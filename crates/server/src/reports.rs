@@ -1,6 +1,6 @@
 //! The statutory reports of `laws/*/reports.toml`, counted from the log.
 //!
-//! The definitions are law: `brightline_core::report` reads, compiles and
+//! The definitions are law: `brightline::report` reads, compiles and
 //! checks them when the server starts (a report that does not compile stops
 //! it). This module chooses the period, reads the decisions of that period
 //! with their actions and corrections, and renders the counts (JSON, CSV, HTML).
@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
+use brightline::report::{self, Act, ReportDef, Row, Schedule};
 use brightline::Library;
-use brightline_core::report::{self, Act, ReportDef, Row, Schedule};
 use brightline_store::{Entry, Store};
 use serde_json::{json, Value};
 use time::{Date, Month};
@@ -123,7 +123,7 @@ pub struct Period {
 
 /// A date parameter or field, or a 400 naming it.
 pub(crate) fn date(s: &str, field: &str) -> Result<Date, ApiError> {
-    brightline_core::expr::parse_date(s)
+    brightline::parse_date(s)
         .ok_or_else(|| ApiError::bad(field, format!("`{s}` is not a date; write YYYY-MM-DD")))
 }
 
@@ -135,8 +135,8 @@ fn month_day(y: i32, md: &str) -> Option<Date> {
 
 fn in_effective(s: &Schedule, d: Date) -> bool {
     let (a, b) = s.effective.split_once("..").unwrap_or((&s.effective, ""));
-    let a = brightline_core::expr::parse_date(a.trim());
-    let b = brightline_core::expr::parse_date(b.trim());
+    let a = brightline::parse_date(a.trim());
+    let b = brightline::parse_date(b.trim());
     a.is_none_or(|a| a <= d) && b.is_none_or(|b| d <= b)
 }
 

@@ -123,7 +123,7 @@ mod tests {
     fn columns_decide_as_the_row_path_does() {
         let lib = brightline::bundled().expect("bundled packs load");
         let pack = lib.jurisdiction("us-ny-nyc").expect("nyc");
-        let date = brightline_core::expr::parse_date("2025-11-09").expect("date");
+        let date = brightline::parse_date("2025-11-09").expect("date");
         let law = lib.law(pack, date).expect("law");
         let warrant = schema::scalar("request.warrant").expect("warrant");
         let tsdb = schema::scalar("subject.tsdb_match").expect("tsdb");
@@ -133,7 +133,7 @@ mod tests {
         for w in [MISSING, 0, 1, 2] {
             for k in 0..schema::KINDS.len() as i64 {
                 let mut f = Facts::default();
-                f.scalars[schema::DATE] = brightline_core::facts::date_value(date);
+                f.scalars[schema::DATE] = brightline::facts::date_value(date);
                 f.scalars[schema::AGENCY] = doc;
                 f.scalars[schema::KIND] = k;
                 f.scalars[warrant] = w;

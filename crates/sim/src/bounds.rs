@@ -13,9 +13,9 @@
 //! fact, the set it gives can hold an outcome no real completion reaches (a
 //! bound too wide, never too narrow); it says so through `exact`.
 
+use brightline::eval::{Eval, NoTrace, Tri};
 use brightline::schema;
 use brightline::{Facts, LawVersion, Outcome};
-use brightline_core::eval::{Eval, NoTrace, Tri};
 
 /// Outcomes as bits: permitted, prohibited, required, and "no provision applies".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Possible for ByRules {
             for (j, &i) in unknown.iter().enumerate() {
                 fires[i] = m & (1 << j) != 0;
             }
-            let (o, _) = brightline_core::decide::combine(plan, &fires);
+            let (o, _) = brightline::eval::combine(plan, &fires);
             set |= 1 << bit(o);
         }
         // One unknown rule is exact: it fires for some completion and not for another,
@@ -121,7 +121,7 @@ pub struct Engine;
 
 impl Possible for Engine {
     fn possible(&self, law: &LawVersion, facts: &Facts) -> (OutcomeSet, bool) {
-        let e = brightline_core::decide::possible_outcomes(law, facts);
+        let e = brightline::eval::possible_outcomes(law, facts);
         let (r, exact) = ByRules.possible(law, facts);
         if e.contains(Outcome::Undetermined) {
             return (r, exact);
@@ -201,10 +201,10 @@ mod tests {
         let lib = brightline::bundled().expect("bundled packs load");
         let pack = lib.jurisdiction("us-ny-nyc").expect("nyc");
         // The 2013 model: DOC honors a detainer only for people with certain convictions.
-        let date = brightline_core::expr::parse_date("2014-12-13").expect("date");
+        let date = brightline::parse_date("2014-12-13").expect("date");
         let law = lib.law(pack, date).expect("law");
         let mut f = Facts::default();
-        f.scalars[schema::DATE] = brightline_core::facts::date_value(date);
+        f.scalars[schema::DATE] = brightline::facts::date_value(date);
         f.scalars[schema::AGENCY] = lib.agency(pack, "doc").expect("doc") as i64;
         f.scalars[schema::KIND] =
             schema::value_index(schema::KINDS, "detainer").expect("kind") as i64;

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use brightline::facts::OffenseLookup;
 use brightline::schema::{self, Ty};
 use brightline::{Facts, Item, Library, MISSING};
-use brightline_core::facts::OffenseLookup;
 use time::Date;
 
 use crate::profile::{Choice, Profile};
@@ -182,7 +182,7 @@ fn parse_scalar(ty: Ty, s: &str, formats: &[DateFormat]) -> Option<i64> {
             .parse::<i64>()
             .ok()
             .filter(|n| (0..1_000_000).contains(n)),
-        Ty::Date => parse_date(s, formats).map(brightline_core::facts::date_value),
+        Ty::Date => parse_date(s, formats).map(brightline::facts::date_value),
         Ty::Set(d) => {
             let mut m = 0i64;
             for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -467,14 +467,12 @@ impl Mapper {
             let day = |s: &Option<String>| -> Result<Option<i64>, SimError> {
                 s.as_deref()
                     .map(|d| {
-                        iso(d)
-                            .map(brightline_core::facts::date_value)
-                            .ok_or_else(|| {
-                                bad(format!(
-                                    "profile `{}`: assumption `{}`: `{d}` is not YYYY-MM-DD",
-                                    p.name, a.id
-                                ))
-                            })
+                        iso(d).map(brightline::facts::date_value).ok_or_else(|| {
+                            bad(format!(
+                                "profile `{}`: assumption `{}`: `{d}` is not YYYY-MM-DD",
+                                p.name, a.id
+                            ))
+                        })
                     })
                     .transpose()
             };
@@ -752,7 +750,7 @@ impl Mapper {
             self.place(cells, out);
         }
         for (ai, a) in self.assumptions.iter().enumerate() {
-            let day = out.date.map(brightline_core::facts::date_value);
+            let day = out.date.map(brightline::facts::date_value);
             let in_period = match day {
                 Some(d) => a.from.is_none_or(|f| d >= f) && a.until.is_none_or(|u| d <= u),
                 None => a.from.is_none() && a.until.is_none(),
@@ -790,7 +788,7 @@ impl Mapper {
         // one too. The packs' presumptions do not: they reason from what a
         // document on a clerk's desk shows, and a record's silence is not that;
         // the profile states its own assumptions instead.
-        brightline_core::facts::imply(&mut out.facts);
+        brightline::facts::imply(&mut out.facts);
         if self.facilities.is_none() {
             out.jurisdiction = if self.use_jurisdiction {
                 self.choose(cells, true)
@@ -921,7 +919,7 @@ impl Mapper {
         // A code that parses but is not in its scheme's table stays in the item (the engine
         // then says `undetermined` for it) and is counted as an unknown value.
         let found = *cv.lookups.entry(full.clone()).or_insert_with(|| {
-            let in_table = brightline_core::tables::OffenseCode::parse(&full, &lib.scheme_names)
+            let in_table = brightline::records::OffenseCode::parse(&full, &lib.scheme_names)
                 .ok()
                 .map(|c| {
                     lib.schemes
@@ -951,7 +949,7 @@ impl Mapper {
             match date.as_deref() {
                 Some("") | None => self.stats[dc].blank += 1,
                 Some(d) => match parse_date(d, &self.date_formats) {
-                    Some(d) => item.fields[1] = brightline_core::facts::date_value(d),
+                    Some(d) => item.fields[1] = brightline::facts::date_value(d),
                     None => self.stats[dc].unknown(d),
                 },
             }
@@ -991,7 +989,7 @@ impl Mapper {
         if let Some(f) = &self.facilities {
             add(f.place_slot);
         }
-        for imp in brightline_core::implied::IMPLICATIONS {
+        for imp in brightline::records::IMPLICATIONS {
             if let Some(x) = schema::scalar(imp.fact) {
                 add(x);
             }

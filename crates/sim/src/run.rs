@@ -64,7 +64,7 @@ impl LawSpec {
         };
         let date = match d {
             "row" => None,
-            d => Some(brightline_core::expr::parse_date(d).ok_or_else(|| {
+            d => Some(brightline::parse_date(d).ok_or_else(|| {
                 SimError::Input(format!(
                     "--law `{s}`: `{d}` is not a date; write YYYY-MM-DD or `row`"
                 ))
@@ -709,7 +709,7 @@ impl<'a> Sim<'a> {
         Target::Law {
             law,
             pack,
-            date: brightline_core::facts::date_value(date),
+            date: brightline::facts::date_value(date),
             role,
         }
     }
