@@ -8,6 +8,10 @@
 //! The request contract of `POST /v1/decisions` is schema/request.schema.json.
 
 use serde_json::{json, Map, Value};
+use utoipa::OpenApi;
+
+use crate::routes::{decisions, laws, log, reports, system, tokens};
+use crate::{actions, error, map, memo, record, transparency};
 
 const REQUEST_SCHEMA: &str = include_str!("../../../schema/request.schema.json");
 
@@ -448,7 +452,7 @@ mod tests {
 
     #[test]
     fn every_operation_documents_its_error_answers() {
-        let doc = serde_json::to_value(<crate::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+        let doc = serde_json::to_value(<ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
         let doc = complete(doc, brightline::bundled().unwrap(), 100);
         let mut n = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -549,5 +553,27 @@ mod tests {
         ] {
             assert!(!ok(d), "{d} should not match {re}");
         }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
+    paths(system::healthz, system::metrics_text, system::me, record::decide, decisions::list_decisions, decisions::get_decision, record::record_action, decisions::replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, laws::list_laws, laws::law_in_force, laws::compare, map::map_index, laws::diff, reports::list_reports, reports::report, log::log_entries, log::log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, tokens::list_tokens, tokens::create_token, tokens::revoke_token),
+    components(schemas(error::ErrorBody, error::ErrorDetail, actions::ActionBody, tokens::TokenBody, laws::DiffBody, laws::DiffSide)),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let comps = doc.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
