@@ -35,9 +35,9 @@ pub use brightline_core::{schema, Decision, Diagnostic, Severity, SourceFile, EN
 /// Typed, serialisable views of the law: what the CLI and the server render.
 pub mod views {
     pub use brightline_core::views::{
-        stored_decision, Change, EventView, History, HistoryVersion, LawInForce, Logged, Matrix,
-        MatrixError, PackId, Period, Provision, Replay, ReplayError, RuleRef, Suspended,
-        VersionSummary,
+        contract, stored_decision, Change, Contract, EventView, FactView, History, HistoryVersion,
+        LawInForce, ListView, Logged, Matrix, MatrixError, PackId, Period, Provision, Replay,
+        ReplayError, RuleRef, Suspended, VersionSummary,
     };
 }
 

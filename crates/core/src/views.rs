@@ -478,3 +478,74 @@ impl Library {
         })
     }
 }
+
+/// One fact of the request contract, as a form asks for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FactView {
+    pub path: &'static str,
+    /// `date`, `number`, `bool`, `enum`, `set` or `offense`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// The closed set of an `enum` or `set`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<&'static [&'static str]>,
+    pub question: &'static str,
+    pub help: &'static str,
+}
+
+/// A list of items in the request (convictions, pending charges).
+#[derive(Clone, Debug, Serialize)]
+pub struct ListView {
+    pub path: &'static str,
+    pub fields: Vec<FactView>,
+}
+
+/// The request contract as a form needs it: every fact with its question,
+/// help and values, and the agency roles (a request may also name a pack's
+/// alias for one). `GET /v1/schema`; the console builds its form from it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contract {
+    pub engine_version: &'static str,
+    pub roles: &'static [&'static str],
+    pub kinds: &'static [&'static str],
+    pub forms: &'static [&'static str],
+    pub facts: Vec<FactView>,
+    pub lists: Vec<ListView>,
+}
+
+fn fact_view(d: &schema::FactDef) -> FactView {
+    use schema::Ty;
+    let (ty, values) = match d.ty {
+        Ty::Date => ("date", None),
+        Ty::Number => ("number", None),
+        Ty::Bool => ("bool", None),
+        Ty::Enum(v) => ("enum", Some(v)),
+        Ty::Set(v) => ("set", Some(v)),
+        Ty::Offense => ("offense", None),
+    };
+    FactView {
+        path: d.path,
+        ty,
+        values,
+        question: d.question,
+        help: d.help,
+    }
+}
+
+/// The request contract (it does not depend on the packs loaded).
+pub fn contract() -> Contract {
+    Contract {
+        engine_version: crate::ENGINE_VERSION,
+        roles: schema::AGENCIES,
+        kinds: schema::KINDS,
+        forms: schema::FORMS,
+        facts: schema::SCALARS.iter().map(fact_view).collect(),
+        lists: schema::LISTS
+            .iter()
+            .map(|l| ListView {
+                path: l.path,
+                fields: l.fields.iter().map(fact_view).collect(),
+            })
+            .collect(),
+    }
+}

@@ -3,9 +3,22 @@
 // engine reports it as missing instead of assuming it.
 import { api, h, $, clear, errorBox, outcomeBadge, citeLink, confidenceTag, today, newKey, OUTCOME_WORDS } from './ui.js';
 
-// Enumerations of the request contract with their words. tests/e2e.rs checks
-// these against schema/request.schema.json, so a new value cannot be forgotten.
-export const KINDS = {
+// The request contract's value lists come from the server (GET /v1/schema,
+// built from the engine's own schema), so the form cannot drift from it.
+// Only the words for each value are kept here; a value without words is
+// shown as it is spelled in the contract, never left out.
+const contract = await fetch('/v1/schema').then((r) => r.json());
+const contractFact = (path) => contract.facts.find((f) => f.path === path) || {};
+const listField = (list, name) => ((contract.lists.find((l) => l.path === list) || { fields: [] })
+  .fields.find((f) => f.name === name || f.path === name) || {});
+// The contract's values, in the order of `words` where it has them.
+function choices(values, words) {
+  const known = Object.keys(words).filter((v) => values.includes(v));
+  const rest = values.filter((v) => !(v in words));
+  return Object.fromEntries([...known.map((v) => [v, words[v]]), ...rest.map((v) => [v, v])]);
+}
+
+export const KINDS = choices(contract.kinds, {
   detainer: 'Detainer — hold the person (e.g. form I-247A)',
   notification: 'Notification — tell them the release date or time',
   transfer: 'Transfer — hand the person over',
@@ -14,42 +27,43 @@ export const KINDS = {
   interview: 'Interview — let officers interview a person in custody',
   assistance: 'Assistance — help with an enforcement action',
   '287g': '287(g) — an agreement to act as immigration officers',
-};
+});
 // The federal forms a request comes on; the form gives the kind of request.
-export const FORMS = {
+export const FORMS = choices(contract.forms, {
   'I-247A': 'I-247A — Immigration detainer, notice of action (from April 2017)',
   'I-247D': 'I-247D — Immigration detainer, request for voluntary action (2015–2017)',
   'I-247N': 'I-247N — Request for voluntary notification of release (2015–2017)',
   'I-247X': 'I-247X — Request for voluntary transfer (2015–2017)',
   'I-247': 'I-247 — Immigration detainer (before 2015)',
-};
-export const WARRANTS = {
+});
+export const WARRANTS = choices(contractFact('request.warrant').values || [], {
   judicial: 'Judicial warrant — signed by a judge',
   administrative: 'Administrative warrant — ICE form (I-200, I-205)',
   none: 'No warrant',
-};
-export const INFORMATION = {
+});
+export const INFORMATION = choices(contractFact('request.information').values || [], {
   release_date: 'Release date or time', custody_status: 'Custody status', court_date: 'Court date',
   address: 'Home or work address', immigration_status: 'Immigration status',
   citizenship_status: 'Citizenship status', fingerprints: 'Fingerprints', booking_record: 'Booking record',
   contact_info: 'Contact information', other: 'Something else',
-};
-export const PLACES = {
+});
+export const PLACES = choices(contractFact('request.place').values || [], {
   jail: 'Jail or detention facility', courthouse: 'Courthouse', school: 'School',
   hospital: 'Hospital or clinic', shelter: 'Shelter', street: 'Street or other public place',
   dmv: 'Motor-vehicle office (DMV)', city_property: 'Other city property', state_facility: 'State facility',
   other: 'Somewhere else',
-};
-export const PURPOSES = {
+});
+export const PURPOSES = choices(contractFact('request.purpose').values || [], {
   civil_immigration: 'Civil immigration enforcement',
   criminal_investigation: 'A criminal investigation',
   other: 'Something else',
-};
-export const AGENCIES = {
+});
+export const AGENCIES = choices(contract.roles, {
   police: 'Police', jail: 'Jail or department of correction', probation: 'Probation',
   court: 'Court', agency: 'Another agency',
-};
-export const LEVELS = { felony: 'Felony', misdemeanor: 'Misdemeanor', violation: 'Violation' };
+});
+export const LEVELS = choices(listField('subject.convictions', 'level').values || [],
+  { felony: 'Felony', misdemeanor: 'Misdemeanor', violation: 'Violation' });
 
 const NOT_287G = Object.keys(KINDS).filter((k) => k !== '287g');
 

@@ -235,6 +235,7 @@ pub fn app(state: Shared) -> Router {
         .route("/healthz", get(routes::system::healthz))
         .route("/openapi.json", get(routes::system::openapi))
         .route("/metrics", get(routes::system::metrics_text))
+        .route("/v1/schema", get(routes::system::schema))
         .route("/v1/me", get(routes::system::me))
         .route(
             "/v1/decisions",

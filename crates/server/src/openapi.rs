@@ -559,7 +559,7 @@ mod tests {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "brightline", description = "Cited, dated decisions on local cooperation with federal civil immigration enforcement, logged in a tamper-evident decision log. Not legal advice. See docs/api.md."),
-    paths(system::healthz, system::metrics_text, system::me, record::decide, decisions::list_decisions, decisions::get_decision, record::record_action, decisions::replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, laws::list_laws, laws::law_in_force, laws::compare, map::map_index, laws::diff, reports::list_reports, reports::report, log::log_entries, log::log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, tokens::list_tokens, tokens::create_token, tokens::revoke_token),
+    paths(system::healthz, system::schema, system::metrics_text, system::me, record::decide, decisions::list_decisions, decisions::get_decision, record::record_action, decisions::replay_decision, memo::memo_html, memo::memo_pdf, memo::draft_memo, laws::list_laws, laws::law_in_force, laws::compare, map::map_index, laws::diff, reports::list_reports, reports::report, log::log_entries, log::log_verify, transparency::checkpoint, transparency::consistency, transparency::proof, tokens::list_tokens, tokens::create_token, tokens::revoke_token),
     components(schemas(error::ErrorBody, error::ErrorDetail, actions::ActionBody, tokens::TokenBody, laws::DiffBody, laws::DiffSide)),
     modifiers(&Bearer)
 )]

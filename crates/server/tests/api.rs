@@ -203,6 +203,24 @@ fn anonymous_gets_401_everywhere_but_healthz() {
     let (st, doc) = s.json("GET", "/openapi.json", None, None);
     assert_eq!(st, StatusCode::OK);
     assert!(doc["paths"]["/v1/decisions"]["post"].is_object(), "{doc}");
+    // So is the request contract the console builds its form from.
+    let (st, c) = s.json("GET", "/v1/schema", None, None);
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(c["kinds"], json!(brightline::schema::KINDS));
+    assert_eq!(c["roles"], json!(brightline::schema::AGENCIES));
+    let warrant = c["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "request.warrant")
+        .unwrap();
+    assert_eq!(warrant["type"], "enum");
+    assert_eq!(warrant["values"], json!(brightline::schema::WARRANTS));
+    assert!(warrant["question"].as_str().unwrap().ends_with('?'));
+    assert_eq!(
+        c["facts"].as_array().unwrap().len(),
+        brightline::schema::SCALARS.len()
+    );
 }
 
 fn roles(s: &Server) {

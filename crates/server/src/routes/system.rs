@@ -66,6 +66,11 @@ pub(crate) async fn healthz(State(st): State<Shared>) -> Result<Json<Value>, Api
     ))
 }
 
+#[utoipa::path(get, path = "/v1/schema", responses((status = 200, description = "The request contract as a form needs it: every fact with its question, help and values; the agency roles, request kinds and federal forms. The console builds its form from it.")))]
+pub(crate) async fn schema() -> Json<brightline::views::Contract> {
+    Json(brightline::views::contract())
+}
+
 pub(crate) async fn openapi(State(st): State<Shared>) -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = brightline::ENGINE_VERSION.to_string();
