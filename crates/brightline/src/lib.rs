@@ -25,6 +25,7 @@
 //! - checking packs: [`lint`], [`report`] (the reports a law requires);
 //! - reading record files in bulk: [`facts`], [`records`], [`eval`].
 
+pub use brightline_core::decide::json_schema as decision_schema;
 pub use brightline_core::decide::outcome;
 pub use brightline_core::expr::parse_date;
 pub use brightline_core::facts::{Facts, Item, RequestError, MISSING};

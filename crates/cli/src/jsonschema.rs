@@ -89,61 +89,7 @@ pub fn request() -> Value {
     v
 }
 
+/// Generated from the decision's own types (`brightline::decision_schema`).
 pub fn decision() -> Value {
-    let outcome =
-        json!({"type": "string", "enum": ["required", "permitted", "prohibited", "undetermined"]});
-    let answer = json!({"type": "object", "required": ["fact", "question", "answer"], "properties": {
-        "fact": {"type": "string"}, "question": {"type": "string"}, "answer": {},
-        "test": {"type": "string", "description": "the test answered, where no single fact value settles it"}}});
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://brightline.invalid/schema/decision.schema.json",
-        "title": "brightline decision",
-        "type": "object",
-        "required": ["outcome", "citations", "obligations", "missing_facts", "counterfactuals", "trace", "law"],
-        "properties": {
-            "outcome": outcome,
-            "summary": {"type": "string", "description": "the answer in one line"},
-            "citations": {"type": "array", "items": {"type": "string"}},
-            "reasons": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "citation": {"type": "string"}, "title": {"type": "string"},
-                "outcome": outcome, "jurisdiction": {"type": "string"}, "confidence": {"type": "string", "enum": ["verbatim", "secondary", "unconfirmed"]},
-                "source": {"type": "string"}, "quote": {"type": "string"},
-                "matched": {"type": "array", "items": {"type": "string"}, "description": "the part of the law that matched, e.g. a listed offense"}}}},
-            "obligations": {"type": "array", "items": {"type": "object", "required": ["id", "text", "citation"], "properties": {
-                "id": {"type": "string"}, "text": {"type": "string"}, "citation": {"type": "string"}}}},
-            "missing_facts": {"type": "array", "items": {"type": "string"}, "description": "paths of facts the answer depends on and the request lacks"},
-            "questions": {"type": "array", "description": "the missing facts that can change the outcome, asked in plain words", "items": {"type": "object", "required": ["fact", "question", "help"], "properties": {
-                "fact": {"type": "string"}, "question": {"type": "string"}, "help": {"type": "string"}}}},
-            "branches": {"type": "array", "description": "for an undetermined decision: the outcome under each set of answers, the most common first", "items": {"type": "object", "required": ["when", "outcome"], "properties": {
-                "when": {"type": "array", "items": answer.clone()}, "outcome": outcome}}},
-            "assumptions": {"type": "array", "description": "facts the request did not state that the decision took from the request's implications or the law's presumptions", "items": {"type": "object", "required": ["fact", "value", "basis", "why", "citation"], "properties": {
-                "fact": {"type": "string"}, "value": {}, "basis": {"type": "string", "enum": ["implied", "presumed"]}, "why": {"type": "string"},
-                "citation": {"type": "string"}, "rebutted_by": {"type": "string"}}}},
-            "counterfactuals": {"type": "array", "items": {"type": "object", "required": ["if", "outcome"], "properties": {
-                "if": {"type": "object", "description": "one fact path and the value that would flip the outcome"}, "outcome": outcome,
-                "provided": {"type": "array", "description": "answers the outcome also needs, when the change alone leaves it open", "items": answer},
-                "assumption": {"type": "boolean", "description": "the changed fact was assumed, not stated"}}}},
-            "ambiguities": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "citation": {"type": "string"}, "other_reading": {"type": "string"}, "cites": {"type": "string"}}}},
-            "notes": {"type": "array", "items": {"type": "string"}},
-            "preemptions": {"type": "array", "description": "a preempting rule that decided and the lower layers' rules to the contrary it set aside", "items": {"type": "object", "required": ["prevailing", "citation", "preempted"], "properties": {
-                "prevailing": {"type": "string"}, "citation": {"type": "string"},
-                "preempted": {"type": "array", "items": {"type": "object", "required": ["rule", "citation", "jurisdiction", "outcome"], "properties": {
-                    "rule": {"type": "string"}, "citation": {"type": "string"}, "jurisdiction": {"type": "string"}, "outcome": outcome}}}}}},
-            "trace": {"type": "array", "items": {"type": "object", "required": ["rule", "citation", "result", "conditions"], "properties": {
-                "rule": {"type": "string"}, "citation": {"type": "string"}, "outcome": outcome,
-                "result": {"type": "string", "enum": ["fires", "does not fire", "unknown", "defeated"]},
-                "defeated_by": {"type": "array", "items": {"type": "string"}},
-                "conditions": {"type": "array", "items": {"type": "object", "properties": {
-                    "test": {"type": "string"}, "item": {"type": "string"}, "saw": {"type": "string"},
-                    "result": {"type": "string", "enum": ["true", "false", "unknown"]}}}}}}},
-            "law": {"type": "object", "required": ["as_of", "layers", "provisions"], "properties": {
-                "as_of": {"type": "string", "format": "date"}, "jurisdiction": {"type": "string"},
-                "layers": {"type": "array", "items": {"type": "string"}}, "version": {"type": "string"},
-                "provisions": {"type": "array", "items": {"type": "object"}},
-                "events": {"type": "array", "items": {"type": "object"}},
-                "suspended": {"type": "array", "items": {"type": "object"}}}}
-        }
-    })
+    brightline::decision_schema()
 }

@@ -1,6 +1,7 @@
 //! The published decision schema (`schema/decision.schema.json`, generated
-//! by `brightline schema decision`; `crates/cli/tests/cli.rs` checks that the
-//! file is what the code generates) holds for real decisions: those of
+//! from the decision's own types with schemars by `brightline schema
+//! decision`; `crates/cli/tests/cli.rs` checks that the file is what the code
+//! generates) holds for real decisions: those of
 //! `examples/*.json` and of every bundled worked example. Every field a
 //! decision carries is declared in the schema, so a field added to the types
 //! and not to the schema fails here.

@@ -1,18 +1,21 @@
 //! A decision as it is served: the output types and the text for a person at a desk.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::load::Outcome;
 use crate::schema;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Reason {
     pub rule: String,
     pub citation: String,
     pub title: String,
     pub outcome: Outcome,
     pub jurisdiction: String,
+    /// How the pack's text of the provision was checked.
+    #[schemars(extend("enum" = ["verbatim", "secondary", "unconfirmed"]))]
     pub confidence: String,
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22,14 +25,14 @@ pub struct Reason {
     pub matched: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ObligationOut {
     pub id: String,
     pub text: String,
     pub citation: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct AmbiguityOut {
     pub rule: String,
     pub citation: String,
@@ -37,8 +40,9 @@ pub struct AmbiguityOut {
     pub cites: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Counterfactual {
+    /// One fact path and the value that would flip the outcome.
     #[serde(rename = "if")]
     pub change: Map<String, Value>,
     pub outcome: Outcome,
@@ -51,11 +55,12 @@ pub struct Counterfactual {
 }
 
 /// A fact the request did not state and the decision took as given.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Assumption {
     pub fact: String,
     pub value: Value,
     /// `implied` by the request itself, or `presumed` by the law.
+    #[schemars(extend("enum" = ["implied", "presumed"]))]
     pub basis: &'static str,
     pub why: String,
     pub citation: String,
@@ -65,7 +70,7 @@ pub struct Assumption {
 }
 
 /// A missing fact that matters, asked as a person would ask it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Question {
     pub fact: String,
     pub question: String,
@@ -73,7 +78,7 @@ pub struct Question {
 }
 
 /// One answer in a branch: a fact's value, or whether a test holds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, JsonSchema)]
 pub struct Answer {
     pub fact: String,
     pub question: String,
@@ -85,40 +90,42 @@ pub struct Answer {
 }
 
 /// An undetermined decision's outcome under some answers.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Branch {
     pub when: Vec<Answer>,
     pub outcome: Outcome,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Condition {
     pub test: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
     pub saw: String,
+    #[schemars(extend("enum" = ["true", "false", "unknown"]))]
     pub result: &'static str,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TraceRule {
     pub rule: String,
     pub citation: String,
     pub outcome: Outcome,
+    #[schemars(extend("enum" = ["fires", "does not fire", "unknown", "defeated"]))]
     pub result: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub defeated_by: Vec<String>,
     pub conditions: Vec<Condition>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ProvisionRef {
     pub rule: String,
     pub citation: String,
     pub effective: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EventRef {
     pub id: String,
     pub jurisdiction: String,
@@ -131,8 +138,9 @@ pub struct EventRef {
     pub targets: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct LawBlock {
+    #[schemars(extend("format" = "date"))]
     pub as_of: String,
     pub jurisdiction: String,
     pub layers: Vec<String>,
@@ -142,13 +150,15 @@ pub struct LawBlock {
     pub suspended: Vec<ProvisionRef>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Decision {
     pub outcome: Outcome,
+    /// The answer in one line.
     pub summary: String,
     pub citations: Vec<String>,
     pub reasons: Vec<Reason>,
     pub obligations: Vec<ObligationOut>,
+    /// Paths of facts the answer depends on and the request lacks.
     pub missing_facts: Vec<String>,
     /// The missing facts that can change the outcome, as questions.
     pub questions: Vec<Question>,
@@ -167,19 +177,33 @@ pub struct Decision {
     pub law: LawBlock,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Preemption {
     pub prevailing: String,
     pub citation: String,
     pub preempted: Vec<PreemptedRule>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct PreemptedRule {
     pub rule: String,
     pub citation: String,
     pub jurisdiction: String,
     pub outcome: Outcome,
+}
+
+/// The JSON Schema of a decision, generated from these types (subschemas
+/// inlined, so a reader follows `properties` and `items` only).
+pub fn json_schema() -> Value {
+    let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+        s.inline_subschemas = true;
+        s.contract = schemars::generate::Contract::Serialize;
+    });
+    let schema = settings.into_generator().into_root_schema_for::<Decision>();
+    let mut v = serde_json::to_value(schema).unwrap_or_default();
+    v["$id"] = Value::from("https://brightline.invalid/schema/decision.schema.json");
+    v["title"] = Value::from("brightline decision");
+    v
 }
 
 pub fn period(from: time::Date, until: Option<time::Date>) -> String {
