@@ -279,7 +279,7 @@ pub async fn record_action(
         .req_date
         .as_deref()
         .and_then(brightline_core::expr::parse_date);
-    let c = actions::check(a, outcome, req_date, today())?;
+    let c = actions::check(a, outcome, e.meta.req_kind.as_deref(), req_date, today())?;
     let rkey = idem
         .as_ref()
         .map(|k| actions::request_key(&st.key, &t.id, &format!("action:{id}"), k));

@@ -791,7 +791,11 @@ fn clerk_decides_a_nyc_doc_detainer_and_cannot_open_the_log() {
     assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["decisions"][0]["outcome"], "prohibited");
 
-    // Recording a hold the decision prohibited asks for a confirmation and a reason.
+    // Telling ICE the release date is not what a detainer decision prohibits:
+    // no warning. Recording a hold the decision prohibited asks for a
+    // confirmation and a reason.
+    pick(&b, "#act-kind", "notified");
+    assert!(!b.visible("#act-warning"), "a notification is not a hold");
     pick(&b, "#act-kind", "held");
     assert!(b.visible("#act-warning"));
     b.click("#act-record");
