@@ -39,6 +39,43 @@ pub const ACTS: &[&str] = &[
 
 const OUTCOMES: &[&str] = &["required", "permitted", "prohibited", "undetermined"];
 
+/// The acts that do what a request of this kind asks, and so the acts a
+/// decision that the request is prohibited forbids: a detainer asks the agency
+/// to hold the person for ICE to take custody (held, transferred); a
+/// notification and an information request ask for information (notified,
+/// gave_information); a transfer asks for the person (transferred); access and
+/// an interview ask to be let in (allowed_access). `None`: any act — the kind
+/// is not known, or it asks for help that can take any form (assistance,
+/// 287(g)).
+pub fn asked_acts(kind: Option<&str>) -> Option<&'static [&'static str]> {
+    Some(match kind? {
+        "detainer" => &["held", "transferred"],
+        "notification" | "information" => &["notified", "gave_information"],
+        "transfer" => &["transferred"],
+        "access" | "interview" => &["allowed_access"],
+        _ => return None,
+    })
+}
+
+/// Whether recording `act` goes against a decision with this outcome on a
+/// request of this kind: only a prohibited decision is gone against, and only
+/// by an act of the kind it prohibits (a hold on a prohibited detainer, giving
+/// information on a prohibited notification), never by declining. Telling ICE
+/// a release date after a prohibited *detainer* is not what that decision
+/// forbade (another provision may; a decision on a notification request says).
+pub fn against(outcome: &str, kind: Option<&str>, act: &str) -> bool {
+    outcome == "prohibited"
+        && act != "declined"
+        && asked_acts(kind).is_none_or(|acts| acts.contains(&act))
+}
+
+/// The request kind of a decoded request, if it has one.
+fn kind_of(facts: &Facts) -> Option<&'static str> {
+    usize::try_from(facts.scalars[schema::KIND])
+        .ok()
+        .and_then(|i| schema::KINDS.get(i).copied())
+}
+
 #[derive(Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -797,11 +834,9 @@ pub fn count(r: &ReportDef, rows: &[&Row]) -> Vec<FieldCount> {
             }
             let mut flagged = Vec::new();
             for m in &matched {
-                if m.outcome != "prohibited" {
-                    continue;
-                }
+                let kind = kind_of(&m.facts);
                 for a in &m.acts {
-                    if a.act != "declined" && counted_acts.contains(&a.act) {
+                    if against(&m.outcome, kind, &a.act) && counted_acts.contains(&a.act) {
                         flagged.push(Flag {
                             decision: m.id,
                             act: a.act.clone(),

@@ -244,3 +244,96 @@ agency = "jail"
         diags[0].message
     );
 }
+
+/// A report flags an act only when the decision prohibited that kind of act:
+/// a hold on a prohibited detainer and information given on a prohibited
+/// notification are flagged; a release date told to ICE after a prohibited
+/// detainer, and a hold on a permitted one, are counted but not flagged.
+#[test]
+fn reports_flag_only_acts_of_the_kind_the_decision_prohibits() {
+    let report = r#"
+[[report]]
+id = "acts"
+title = "t"
+citation = "c"
+agency = "all"
+
+  [[report.field]]
+  name = "acted"
+  words = "w"
+  count = "count where action in {held, notified, transferred, gave_information, allowed_access}"
+"#;
+    let mut sources = brightline_laws::sources();
+    let nyc = sources
+        .iter_mut()
+        .find(|s| s.dir.ends_with("us-ny-nyc"))
+        .unwrap();
+    let f = nyc
+        .files
+        .iter_mut()
+        .find(|f| f.path.ends_with("reports.toml"))
+        .unwrap();
+    f.text = std::sync::Arc::from(report);
+    let (lib, _) = Library::load(&sources);
+    let (reports, diags) = brightline_core::report::load(&lib);
+    assert!(
+        diags.is_empty(),
+        "{:?}",
+        diags.iter().map(|d| d.short()).collect::<Vec<_>>()
+    );
+    let r = reports.iter().find(|r| r.id == "acts").unwrap();
+    let req = |kind: &str, warrant: &str, convictions: serde_json::Value| {
+        serde_json::json!({
+            "jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-02-01",
+            "request": { "kind": kind, "warrant": warrant, "information": ["release_date"],
+                         "place": "jail", "purpose": "civil_immigration", "court_ordered": false },
+            "subject": { "arrest_date": "2025-01-30", "convictions": convictions, "pending_charges": [],
+                         "tsdb_match": false, "reentry_after_removal": false, "lawful_status_proof": false },
+        })
+    };
+    let vsc = serde_json::json!([{ "offense": "NY PL 120.05", "date": "2022-03-01", "level": "felony",
+        "incarcerated_days": 0, "youthful_offender": false, "juvenile": false, "hate_crime": false }]);
+    let entries = [
+        (
+            1,
+            req("detainer", "administrative", serde_json::json!([])),
+            "notified",
+        ),
+        (
+            2,
+            req("detainer", "administrative", serde_json::json!([])),
+            "held",
+        ),
+        (
+            3,
+            req("notification", "none", serde_json::json!([])),
+            "gave_information",
+        ),
+        (4, req("detainer", "judicial", vsc), "held"),
+    ];
+    let want = ["prohibited", "prohibited", "prohibited", "permitted"];
+    for ((_, q, _), w) in entries.iter().zip(want) {
+        let d = lib.decide_json(q).unwrap();
+        assert_eq!(serde_json::to_value(&d).unwrap()["outcome"], w, "{q}");
+    }
+    let fixture = serde_json::json!({ "entries": entries.iter().map(|(id, q, act)| serde_json::json!({
+        "id": id, "request": q, "acts": [{ "act": act, "date": "2025-02-02" }],
+    })).collect::<Vec<_>>() });
+    let d = |s: &str| brightline_core::expr::parse_date(s).unwrap();
+    let rows = brightline_core::report::fixture_rows(
+        &lib,
+        &fixture.to_string(),
+        d("2025-01-01"),
+        d("2025-12-31"),
+    )
+    .unwrap();
+    let rows: Vec<_> = rows.iter().collect();
+    let counted = brightline_core::report::count(r, &rows);
+    assert_eq!(counted[0].value, Some(4));
+    let flagged: Vec<(i64, &str)> = counted[0]
+        .flagged
+        .iter()
+        .map(|f| (f.decision, f.act.as_str()))
+        .collect();
+    assert_eq!(flagged, [(2, "held"), (3, "gave_information")]);
+}

@@ -16,13 +16,17 @@ const condition = (text) => (text.length <= 80 ? h('span', { class: 'cond' }, ` 
 const shortKind = (k) => KINDS[k] ? KINDS[k].split(' —')[0] : k;
 
 // Exports for counsel: CSV of the data, and a standalone HTML page of what is on screen.
-function download(text, filename, type) {
-  const href = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
-  const a = h('a', { href, download: filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+// Offered through the view's own link (as the map does): clicked at once, and left
+// on the page as "Download <file>" in case the browser held the download back.
+function download(link, text, filename, type) {
+  const blob = new Blob([text], { type: `${type};charset=utf-8` });
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.dataset.type = type;
+  link.textContent = `Download ${filename} (${Math.ceil(blob.size / 1024)} KB)`;
+  link.hidden = false;
+  link.click();
 }
 const csvCell = (v) => {
   const t = v === null || v === undefined ? '' : String(v);
@@ -41,11 +45,14 @@ function diffCsv(d) {
     r.a.provisions.map((p) => p.citation).join('; '), r.b.provisions.map((p) => p.citation).join('; ')]));
   return csvOf(rows);
 }
-// The element's own markup (built with textContent, so nothing from the server is markup) in a page of its own.
+// The element's own markup (built with textContent, so nothing from the server is markup) in a page of its own,
+// without the export buttons and link.
 function pageOf(el, title) {
+  const copy = el.cloneNode(true);
+  copy.querySelectorAll('.actions').forEach((a) => a.remove());
   const t = h('title', {}, title).outerHTML;
   const style = 'body{font-family:system-ui,sans-serif;margin:1.5rem;color:#111}table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.3rem;vertical-align:top;text-align:left}button{display:none}details>*{display:block}';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${t}<style>${style}</style></head><body><h1>${h('span', {}, title).innerHTML}</h1>${el.innerHTML}<p>Not legal advice. brightline.</p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${t}<style>${style}</style></head><body><h1>${h('span', {}, title).innerHTML}</h1>${copy.innerHTML}<p>Not legal advice. brightline.</p></body></html>`;
 }
 
 export function compareView(section, ctx) {
@@ -79,9 +86,11 @@ export function compareView(section, ctx) {
     }
     status.textContent = `Compared ${m.rows.length} jurisdictions on ${m.date}.`;
     const grid = h('div', { class: 'table-wrap' });
+    const link = h('a', { id: 'cmp-download', hidden: true });
     clear(out, h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'secondary', id: 'cmp-csv', onclick: () => download(compareCsv(m), `compare-${m.date}.csv`, 'text/csv') }, 'Download CSV'),
-      h('button', { type: 'button', class: 'secondary', id: 'cmp-html', onclick: () => download(pageOf(grid, `What each law does with each kind of request, on ${m.date}`), `compare-${m.date}.html`, 'text/html') }, 'Download HTML')), grid);
+      h('button', { type: 'button', class: 'secondary', id: 'cmp-csv', onclick: () => download(link, compareCsv(m), `compare-${m.date}.csv`, 'text/csv') }, 'Download CSV'),
+      h('button', { type: 'button', class: 'secondary', id: 'cmp-html', onclick: () => download(link, pageOf(grid, `What each law does with each kind of request, on ${m.date}`), `compare-${m.date}.html`, 'text/html') }, 'Download HTML'),
+      link), grid);
     clear(grid, h('table', { class: 'matrix', id: 'matrix' },
       h('caption', {}, `What each law does with each kind of request, on ${m.date}`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Jurisdiction'), m.kinds.map((k) => h('th', { scope: 'col' }, shortKind(k))))),
@@ -125,6 +134,7 @@ export function diffView(section, ctx) {
     status.textContent = d.equivalent ? 'No differences.' : `${d.regions.length} differences found.`;
     const lawName = (x) => `${x.jurisdiction} on ${x.date} (version ${x.version})`;
     const provs = (s) => h('ul', { class: 'plain small' }, s.provisions.map((p) => h('li', {}, h('cite', {}, p.citation))));
+    const link = h('a', { id: 'diff-download', hidden: true });
     clear(out,
       h('h2', {}, d.equivalent ? 'The two laws decide every request the same way.' : `${d.regions.length} ways the two laws decide differently`),
       h('p', {}, `A: ${lawName(d.a)}. B: ${lawName(d.b)}. `,
@@ -138,8 +148,9 @@ export function diffView(section, ctx) {
           h('td', {}, c.outcomes.join('; ')), h('td', { class: 'num' }, String(c.regions))))),
         h('p', { class: 'help' }, 'Each provision with the requests it now decides differently; the regions below give the facts.')) : null,
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'secondary', id: 'diff-csv', onclick: () => download(diffCsv(d), `diff-${d.a.jurisdiction}-${d.a.date}-${d.b.jurisdiction}-${d.b.date}.csv`, 'text/csv') }, 'Download CSV'),
-        h('button', { type: 'button', class: 'secondary', id: 'diff-html', onclick: () => download(pageOf(out, `What changed: ${lawName(d.a)} → ${lawName(d.b)}`), 'diff.html', 'text/html') }, 'Download HTML')),
+        h('button', { type: 'button', class: 'secondary', id: 'diff-csv', onclick: () => download(link, diffCsv(d), `diff-${d.a.jurisdiction}-${d.a.date}-${d.b.jurisdiction}-${d.b.date}.csv`, 'text/csv') }, 'Download CSV'),
+        h('button', { type: 'button', class: 'secondary', id: 'diff-html', onclick: () => download(link, pageOf(out, `What changed: ${lawName(d.a)} → ${lawName(d.b)}`), 'diff.html', 'text/html') }, 'Download HTML'),
+        link),
       d.regions.map((r, i) => h('section', { class: 'region card inset', 'aria-labelledby': `region-${i}` },
         h('h3', { id: `region-${i}` }, `${i + 1}. ${r.kinds.map(shortKind).join(', ')} — ${r.agencies.map((a) => AGENCIES[a] || a).join(', ')}`),
         r.when.length ? [h('p', {}, 'When all of these hold:'), h('ul', {}, r.when.map((w) => h('li', {}, h('code', {}, w))))]

@@ -658,7 +658,11 @@ export function actionForm(id, outcome, kind, p = 'act') {
     h('p', {}, h('strong', {}, 'The decision said this request is prohibited. '), 'Recording that your agency did it anyway is allowed, and the report will flag it.'),
     h('label', { class: 'check' }, confirmBox, ' I confirm this is what was done'),
     h('div', { class: 'field' }, h('label', { for: `${p}-reason` }, 'Why (required)'), reason));
-  const against = () => outcome === 'prohibited' && actSel.value && actSel.value !== 'declined';
+  // Only an act of the kind the decision prohibits goes against it (as brightline_core::report::against):
+  // a hold on a prohibited detainer, yes; telling ICE a release date after it, no.
+  const forbids = { detainer: ['held', 'transferred'], notification: ['notified', 'gave_information'], information: ['notified', 'gave_information'],
+    transfer: ['transferred'], access: ['allowed_access'], interview: ['allowed_access'] }[kind];
+  const against = () => outcome === 'prohibited' && actSel.value && actSel.value !== 'declined' && (!forbids || forbids.includes(actSel.value));
   actSel.addEventListener('change', () => { warn.hidden = !against(); });
   let key = newKey();
   let busy = false;

@@ -101,9 +101,11 @@ pub fn asked_act(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether doing `act` goes against a decision with this outcome.
-pub fn against(outcome: &str, act: &str) -> bool {
-    outcome == "prohibited" && act != "declined"
+/// Whether doing `act` goes against a decision with this outcome on a request
+/// of this kind: only an act of the kind the decision prohibits (the reports
+/// flag by the same rule, `brightline::report::against`).
+pub fn against(outcome: &str, kind: Option<&str>, act: &str) -> bool {
+    brightline::report::against(outcome, kind, act)
 }
 
 /// A validated action: the body the log keeps.
@@ -115,11 +117,12 @@ pub struct Checked {
     pub against_decision: bool,
 }
 
-/// Checks an action against the decision it records (its outcome, the date
-/// of the request) and today's date.
+/// Checks an action against the decision it records (its outcome, the kind
+/// and date of the request) and today's date.
 pub fn check(
     a: ActionBody,
     outcome: &str,
+    kind: Option<&str>,
     request_date: Option<time::Date>,
     today: time::Date,
 ) -> Result<Checked, ApiError> {
@@ -154,7 +157,7 @@ pub fn check(
     {
         return Err(ApiError::bad("reason", "at most 500 characters"));
     }
-    let against_decision = against(outcome, &a.act);
+    let against_decision = against(outcome, kind, &a.act);
     if against_decision && (!a.confirm_prohibited || reason.is_none()) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -164,7 +167,8 @@ pub fn check(
                 "confirm_prohibited"
             }),
             format!(
-                "the decision said this request is prohibited; to record that the agency {} anyway, confirm (confirm_prohibited: true) and give the reason. The report will flag it.",
+                "the decision said this {} is prohibited; to record that the agency {} anyway, confirm (confirm_prohibited: true) and give the reason. The report will flag it.",
+                kind.unwrap_or("request"),
                 words(&a.act)
             ),
         ));
@@ -230,48 +234,119 @@ mod tests {
     #[test]
     fn a_prohibited_act_needs_confirmation_and_reason() {
         let today = d("2025-06-01");
-        let e = check(body("held", "2025-05-01"), "prohibited", None, today)
-            .err()
-            .unwrap();
+        let e = check(
+            body("held", "2025-05-01"),
+            "prohibited",
+            Some("detainer"),
+            None,
+            today,
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.status, StatusCode::CONFLICT);
         let mut b = body("held", "2025-05-01");
         b.confirm_prohibited = true;
-        let e = check(b, "prohibited", None, today).err().unwrap();
+        let e = check(b, "prohibited", Some("detainer"), None, today)
+            .err()
+            .unwrap();
         assert_eq!(e.field.as_deref(), Some("reason"));
         let mut b = body("held", "2025-05-01");
         b.confirm_prohibited = true;
         b.reason = Some(" supervisor's order ".into());
-        let c = check(b, "prohibited", None, today).unwrap();
+        let c = check(b, "prohibited", Some("detainer"), None, today).unwrap();
         assert!(c.against_decision);
         assert_eq!(c.reason.as_deref(), Some("supervisor's order"));
         // Declining never needs a confirmation; acting on a permitted request neither.
-        assert!(check(body("declined", "2025-05-01"), "prohibited", None, today).is_ok());
+        assert!(check(
+            body("declined", "2025-05-01"),
+            "prohibited",
+            Some("detainer"),
+            None,
+            today
+        )
+        .is_ok());
         assert!(
-            !check(body("held", "2025-05-01"), "permitted", None, today)
+            !check(
+                body("held", "2025-05-01"),
+                "permitted",
+                Some("detainer"),
+                None,
+                today
+            )
+            .unwrap()
+            .against_decision
+        );
+    }
+
+    /// Only an act of the kind the decision prohibits goes against it.
+    #[test]
+    fn an_act_goes_against_a_decision_only_if_it_prohibits_that_act() {
+        let today = d("2025-06-01");
+        let ok = |act: &str, kind: Option<&str>| {
+            check(body(act, "2025-05-01"), "prohibited", kind, None, today)
+        };
+        // A prohibited detainer: holding and handing over go against it ...
+        for act in ["held", "transferred"] {
+            let e = ok(act, Some("detainer")).err().unwrap();
+            assert_eq!(e.status, StatusCode::CONFLICT, "{act}");
+        }
+        // ... telling ICE the release date does not: the detainer decision did not say.
+        let c = ok("notified", Some("detainer")).unwrap();
+        assert!(!c.against_decision);
+        assert!(c.reason.is_none());
+        // A prohibited notification: giving information goes against it, a hold does not.
+        assert!(ok("gave_information", Some("notification")).is_err());
+        assert!(ok("notified", Some("information")).is_err());
+        assert!(!ok("held", Some("notification")).unwrap().against_decision);
+        assert!(ok("allowed_access", Some("interview")).is_err());
+        assert!(
+            !ok("gave_information", Some("access"))
                 .unwrap()
                 .against_decision
         );
+        // Help that can take any form, or a kind not known: every act but declining.
+        for kind in [Some("assistance"), Some("287g"), None] {
+            assert!(ok("gave_information", kind).is_err(), "{kind:?}");
+            assert!(!ok("declined", kind).unwrap().against_decision);
+        }
+        // A permitted or required decision is never gone against.
+        for outcome in ["permitted", "required", "undetermined"] {
+            assert!(!against(outcome, Some("detainer"), "held"));
+        }
     }
 
     #[test]
     fn dates_and_acts_are_checked() {
         let today = d("2025-06-01");
-        let e = check(body("held", "2025-06-02"), "permitted", None, today)
-            .err()
-            .unwrap();
+        let e = check(
+            body("held", "2025-06-02"),
+            "permitted",
+            Some("detainer"),
+            None,
+            today,
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.field.as_deref(), Some("date"));
         let e = check(
             body("held", "2025-03-01"),
             "permitted",
+            Some("detainer"),
             Some(d("2025-04-01")),
             today,
         )
         .err()
         .unwrap();
         assert_eq!(e.field.as_deref(), Some("date"));
-        let e = check(body("hold", "2025-05-01"), "permitted", None, today)
-            .err()
-            .unwrap();
+        let e = check(
+            body("hold", "2025-05-01"),
+            "permitted",
+            Some("detainer"),
+            None,
+            today,
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.field.as_deref(), Some("act"));
     }
 }

@@ -399,14 +399,25 @@ blockquote{{margin:.2rem 0 .5rem 1.2rem;font-style:italic}}.outcome{{font-weight
 }
 
 /// A character in WinAnsiEncoding (the base-14 fonts' encoding), or `?`.
+/// Callers pass text through [`to_win_ansi`] first, so `?` is never reached
+/// for a character that has a readable stand-in.
 fn win_ansi(c: char) -> u8 {
     match c {
         ' '..='~' => c as u8,
         '\u{a0}'..='\u{ff}' => c as u32 as u8,
         '€' => 0x80,
         '‚' => 0x82,
+        'ƒ' => 0x83,
         '„' => 0x84,
         '…' => 0x85,
+        '†' => 0x86,
+        '‡' => 0x87,
+        'ˆ' => 0x88,
+        '‰' => 0x89,
+        'Š' => 0x8A,
+        '‹' => 0x8B,
+        'Œ' => 0x8C,
+        'Ž' => 0x8E,
         '‘' => 0x91,
         '’' => 0x92,
         '“' => 0x93,
@@ -414,9 +425,142 @@ fn win_ansi(c: char) -> u8 {
         '•' => 0x95,
         '–' => 0x96,
         '—' => 0x97,
+        '˜' => 0x98,
         '™' => 0x99,
+        'š' => 0x9A,
+        '›' => 0x9B,
+        'œ' => 0x9C,
+        'ž' => 0x9E,
+        'Ÿ' => 0x9F,
         _ => b'?',
     }
+}
+
+fn encodable(c: char) -> bool {
+    c == '?' || win_ansi(c) != b'?'
+}
+
+/// A Cyrillic letter in Latin letters (the common scholarly/passport
+/// readings), so that a name or a word in Cyrillic stays readable.
+fn cyrillic(c: char) -> Option<&'static str> {
+    let lower = c.to_lowercase().next()?;
+    let t = match lower {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'ґ' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "yo",
+        'є' => "ye",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'і' => "i",
+        'ї' => "yi",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' => "",
+        'ы' => "y",
+        'ь' => "",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    };
+    Some(t)
+}
+
+/// Text the base-14 fonts can show: every character WinAnsi has is kept;
+/// typographic characters it lacks become their usual equivalents (spaces,
+/// hyphens, dashes, primes, bullets, arrows, comparison signs); accented and
+/// compatibility letters lose what WinAnsi cannot draw (ł → l, ﬁ → fi,
+/// Ő → O); Cyrillic is transliterated; anything else is written as its code
+/// point (`[U+4E2D]`), never silently as `?`.
+pub fn to_win_ansi(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if encodable(c) {
+            out.push(c);
+            continue;
+        }
+        let sub = match c {
+            '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => " ",
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => "",
+            '\u{2010}' | '\u{2011}' | '\u{2043}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => "-",
+            '\u{2012}' => "–",
+            '\u{2015}' => "—",
+            '\u{201B}' | '\u{2032}' | '\u{02BC}' => "’",
+            '\u{201F}' => "“",
+            '\u{2033}' => "\"",
+            '\u{2023}' | '\u{2219}' | '\u{25CF}' | '\u{25E6}' | '\u{2027}' => "•",
+            '\u{2190}' => "<-",
+            '\u{2192}' => "->",
+            '\u{2194}' => "<->",
+            '\u{21D2}' => "=>",
+            '\u{2264}' => "<=",
+            '\u{2265}' => ">=",
+            '\u{2260}' => "!=",
+            '\u{2248}' => "~",
+            '\u{2116}' => "No.",
+            '\u{2713}' | '\u{2714}' => "[x]",
+            'ł' => "l",
+            'Ł' => "L",
+            'đ' => "d",
+            'Đ' => "D",
+            'ı' => "i",
+            'ħ' => "h",
+            'Ħ' => "H",
+            'ŧ' => "t",
+            'Ŧ' => "T",
+            _ => "\u{0}",
+        };
+        if sub != "\u{0}" {
+            out.push_str(sub);
+            continue;
+        }
+        if let Some(t) = cyrillic(c) {
+            let upper = c.is_uppercase();
+            let mut ch = t.chars();
+            if let (true, Some(f)) = (upper, ch.next()) {
+                out.extend(f.to_uppercase());
+                out.push_str(ch.as_str());
+            } else {
+                out.push_str(t);
+            }
+            continue;
+        }
+        // Compatibility decomposition, keeping what WinAnsi has and dropping
+        // combining marks: é stays (it is in WinAnsi); ő → o; ﬁ → fi; ² → 2.
+        let kept: String = c
+            .nfkd()
+            .filter(|d| !('\u{0300}'..='\u{036F}').contains(d))
+            .filter(|d| encodable(*d))
+            .collect();
+        if kept.is_empty() {
+            let _ = write!(out, "[U+{:04X}]", c as u32);
+        } else {
+            out.push_str(&kept);
+        }
+    }
+    out
 }
 
 /// Approximate Helvetica advance widths (thousandths of an em), enough to
@@ -434,13 +578,28 @@ fn width(c: char) -> f32 {
 struct Writer {
     pages: Vec<Content>,
     y: f32,
+    /// Every type size and gap is multiplied by this (1.0: the memo's own sizes).
+    scale: f32,
 }
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 36.0;
+/// The scales tried, largest first, to fit a memo on one page: at the
+/// smallest, the smallest type (the statute's words, 7.5 pt) is 6.5 pt, about
+/// as small as print stays readable. A memo that does not fit even then is
+/// set at full size on as many pages as it needs, each numbered "Page i of n".
+const FIT_SCALES: [f32; 4] = [1.0, 0.95, 0.91, 0.87];
 
 impl Writer {
+    fn new(scale: f32) -> Writer {
+        Writer {
+            pages: Vec::new(),
+            y: PAGE_H - MARGIN,
+            scale,
+        }
+    }
+
     /// The page a line of height `lead` goes on, starting a new one when full.
     fn line(&mut self, lead: f32) -> (&mut Content, f32) {
         if self.pages.is_empty() || self.y - lead < MARGIN {
@@ -452,8 +611,10 @@ impl Writer {
         (self.pages.last_mut().expect("a page was just pushed"), y)
     }
 
-    /// Writes `text` wrapped to the width, in font `font` at `size`, from `x`.
+    /// Writes `text` wrapped to the width, in font `font` at `size` (scaled), from `x`.
     fn text(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
+        let size = size * self.scale;
+        let text = to_win_ansi(text);
         let max = (PAGE_W - MARGIN - x) * 1000.0 / size;
         let mut lines: Vec<String> = Vec::new();
         let mut cur = String::new();
@@ -505,16 +666,13 @@ impl Writer {
     }
 
     fn gap(&mut self, h: f32) {
-        self.y -= h;
+        self.y -= h * self.scale;
     }
 }
 
-/// The memo as a PDF (A4), in the order and words of the HTML.
-pub fn pdf(blocks: &[Block]) -> Vec<u8> {
-    let mut w = Writer {
-        pages: Vec::new(),
-        y: PAGE_H - MARGIN,
-    };
+/// The memo's blocks set at `scale`: its pages and its title.
+fn layout(blocks: &[Block], scale: f32) -> (Vec<Content>, String) {
+    let mut w = Writer::new(scale);
     let (reg, bold, ital) = (b"F1".as_slice(), b"F2".as_slice(), b"F3".as_slice());
     let mut title = String::from("Decision memo");
     for b in blocks {
@@ -547,12 +705,25 @@ pub fn pdf(blocks: &[Block]) -> Vec<u8> {
     if w.pages.is_empty() {
         w.pages.push(Content::new());
     }
+    (w.pages, title)
+}
+
+/// The memo as a PDF (A4), in the order and words of the HTML: on one page,
+/// in type up to 13% smaller if that is what it takes; a memo longer than
+/// that runs on at full size, every page numbered "Page i of n" with the
+/// memo's title, so that no page is read without the others.
+pub fn pdf(blocks: &[Block]) -> Vec<u8> {
+    let (pages, title) = FIT_SCALES
+        .iter()
+        .map(|s| layout(blocks, *s))
+        .find(|(p, _)| p.len() == 1)
+        .unwrap_or_else(|| layout(blocks, 1.0));
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let info = Ref::new(3);
     let fonts = [Ref::new(4), Ref::new(5), Ref::new(6)];
-    let n = w.pages.len() as i32;
+    let n = pages.len() as i32;
     let page_ids: Vec<Ref> = (0..n).map(|i| Ref::new(10 + 2 * i)).collect();
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(page_ids.iter().copied()).count(n);
@@ -568,7 +739,21 @@ pub fn pdf(blocks: &[Block]) -> Vec<u8> {
             .base_font(Name(base))
             .encoding_predefined(Name(b"WinAnsiEncoding"));
     }
-    for (i, content) in w.pages.into_iter().enumerate() {
+    for (i, mut content) in pages.into_iter().enumerate() {
+        if n > 1 {
+            // The footer, in the bottom margin: which page of how many, of what.
+            let mut footer = to_win_ansi(&format!("Page {} of {n} — {title}", i + 1));
+            let max = (PAGE_W - 2.0 * MARGIN) * 1000.0 / 7.0;
+            while footer.chars().map(width).sum::<f32>() > max {
+                footer.pop();
+            }
+            let bytes: Vec<u8> = footer.chars().map(win_ansi).collect();
+            content.begin_text();
+            content.set_font(Name(b"F3"), 7.0);
+            content.next_line(MARGIN, MARGIN - 16.0);
+            content.show(Str(&bytes));
+            content.end_text();
+        }
         let pid = page_ids[i];
         let cid = Ref::new(pid.get() + 1);
         let mut page = pdf.page(pid);
@@ -594,21 +779,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Every page of a PDF, with its text read back.
+    fn pages_text(bytes: &[u8]) -> Vec<String> {
+        assert!(bytes.starts_with(b"%PDF-"));
+        let doc = lopdf::Document::load_mem(bytes).unwrap();
+        doc.get_pages()
+            .keys()
+            .map(|p| doc.extract_text(&[*p]).unwrap())
+            .collect()
+    }
+
     #[test]
     fn wraps_and_encodes_without_losing_words() {
         let blocks = vec![
             Block::Title("Decision memo: detainer — § 9-131".into()),
-            Block::Para("word ".repeat(2000)),
+            Block::Para("word ".repeat(1500)),
             Block::Pairs(vec![("entry hash".into(), "ab".repeat(64))]),
         ];
-        let bytes = pdf(&blocks);
-        assert!(bytes.starts_with(b"%PDF-"));
-        let doc = lopdf::Document::load_mem(&bytes).unwrap();
-        let pages = doc.get_pages();
-        assert!(pages.len() >= 2, "2000 words run onto a second page");
-        let all: Vec<u32> = pages.keys().copied().collect();
-        let text = doc.extract_text(&all).unwrap();
-        assert_eq!(text.matches("word").count(), 2000);
+        let text = pages_text(&pdf(&blocks)).concat();
+        assert_eq!(text.matches("word").count(), 1500);
         assert!(text.contains("§ 9-131"), "{}", &text[..80]);
         let hash: String = text
             .split_whitespace()
@@ -618,6 +807,100 @@ mod tests {
             hash.contains(&"ab".repeat(64)),
             "the hash survives wrapping"
         );
+    }
+
+    /// A memo a little too long for one page at its own sizes is set a
+    /// little smaller, on one page, with every word.
+    #[test]
+    fn a_memo_a_little_too_long_is_fitted_on_one_page() {
+        let memo = |n: usize| {
+            vec![
+                Block::Title("Decision memo".into()),
+                Block::Para((0..n).map(|i| format!("w{i} ")).collect()),
+            ]
+        };
+        let n = (100..5000)
+            .step_by(20)
+            .find(|n| layout(&memo(*n), 1.0).0.len() == 2)
+            .unwrap();
+        let pages = pages_text(&pdf(&memo(n)));
+        assert_eq!(pages.len(), 1, "{n} words fit on one page, smaller");
+        for i in 0..n {
+            assert!(
+                pages[0].contains(&format!("w{i} ")) || pages[0].contains(&format!("w{i}\n")),
+                "w{i}"
+            );
+        }
+        assert!(!pages[0].contains("Page 1 of"), "one page needs no number");
+        // Much longer, and the type would be too small: it runs on instead.
+        assert!(layout(&memo(n * 2), FIT_SCALES[3]).0.len() > 1);
+        assert!(pages_text(&pdf(&memo(n * 2))).len() > 1);
+    }
+
+    /// A long decision (many provisions, each with the statute's words) runs
+    /// onto numbered pages at full size, in order, with nothing lost.
+    #[test]
+    fn a_long_decision_runs_on_numbered_pages() {
+        let req = json!({"jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-01-01",
+            "request": {"kind": "detainer", "warrant": "administrative"}, "subject": {"tsdb_match": false}});
+        let reasons: Vec<Value> = (0..60)
+            .map(|i| json!({"outcome": "prohibited", "title": format!("Provision number {i} decides"),
+                "citation": format!("N.Y.C. Admin. Code § 9-131(b)({i})"), "confidence": "verbatim",
+                "quote": "The department may only honor a civil immigration detainer by holding a person beyond the time when such person would otherwise be released from the department's custody if federal immigration authorities present a judicial warrant.".repeat(2)}))
+            .collect();
+        let d = json!({"outcome": "prohibited", "summary": "PROHIBITED: no hold", "reasons": reasons, "law": {}});
+        let blocks = build(&req, &d, None, "0.1.0");
+        let pages = pages_text(&pdf(&blocks));
+        let n = pages.len();
+        assert!(n >= 3, "{n} pages");
+        for (i, p) in pages.iter().enumerate() {
+            assert!(
+                p.contains(&format!("Page {} of {n}", i + 1)),
+                "page {} has no number: {}",
+                i + 1,
+                &p[p.len().saturating_sub(200)..]
+            );
+        }
+        assert!(pages[0].contains("Decision memo: detainer"));
+        let all = pages.concat();
+        let mut at = 0;
+        for i in 0..60 {
+            let k = format!("Provision number {i} decides");
+            let p = all[at..]
+                .find(&k)
+                .unwrap_or_else(|| panic!("{k} missing or out of order"));
+            at += p;
+        }
+        assert!(all.contains("OBLIGATIONS"), "the memo's end is there");
+    }
+
+    /// Typographic characters are written as themselves where WinAnsi has
+    /// them and as their usual stand-ins where it does not; letters outside
+    /// it keep their Latin reading; nothing becomes `?`.
+    #[test]
+    fn typographic_and_non_latin_characters_are_written_not_lost() {
+        let line = "“Quoted” — it’s ‘so’… § 9-131(b) ≤ 48 hours → release; Łukasz Wałęsa, Őrs, ﬁle; Дмитрий Щукин; 中";
+        assert_eq!(
+            to_win_ansi(line),
+            "“Quoted” — it’s ‘so’… § 9-131(b) <= 48 hours -> release; Lukasz Walesa, Ors, file; Dmitriy Shchukin; [U+4E2D]"
+        );
+        assert_eq!(
+            to_win_ansi("café Müller ñ ß"),
+            "café Müller ñ ß",
+            "Latin-1 stays"
+        );
+        assert_eq!(to_win_ansi("a\u{2009}b\u{200B}c\u{2011}d"), "a bc-d");
+        let text = pages_text(&pdf(&[Block::Para(line.into())])).concat();
+        for want in [
+            "“Quoted” — it’s ‘so’…",
+            "§ 9-131(b) <= 48 hours -> release",
+            "Lukasz Walesa",
+            "Dmitriy Shchukin",
+            "[U+4E2D]",
+        ] {
+            assert!(text.contains(want), "{want} not in {text}");
+        }
+        assert!(!text.contains('?'), "{text}");
     }
 
     #[test]

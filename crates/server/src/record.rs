@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use brightline_store::{ListQuery, NewEntry, Role};
+use brightline_store::{NewEntry, Role};
 use serde_json::{json, Value};
 
 use crate::actions::{self, ActionBody};
@@ -43,10 +43,6 @@ impl Locks {
             .await
     }
 }
-
-/// How far back among the caller's own decisions a repeated idempotency key
-/// is looked for: a repeat is a retry or a second press, made within minutes.
-const IDEMPOTENCY_WINDOW: i64 = 500;
 
 fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     match q.get(name).map(String::as_str) {
@@ -151,16 +147,10 @@ pub async fn decide(
     };
     if let Some(rk) = &rkey {
         let s = st.clone();
-        let lq = ListQuery {
-            token_id: Some(t.id.clone()),
-            limit: IDEMPOTENCY_WINDOW,
-            ..ListQuery::default()
-        };
-        let recent = blocking(move || s.store.list(&lq)).await?;
-        if let Some(e) = recent
-            .iter()
-            .find(|e| e.body_json()["request_key"].as_str() == Some(rk))
-        {
+        let (tid, k) = (t.id.clone(), rk.clone());
+        // An index lookup: a key is found however many decisions came after it.
+        let first = blocking(move || s.store.by_request_key(&tid, "decision", &k)).await?;
+        if let Some(e) = &first {
             let b = e.body_json();
             if b["request"] != c.request || b["supersedes"].as_i64() != supersedes {
                 return Err(ApiError::new(
@@ -275,7 +265,7 @@ pub async fn record_action(
     let b = e.body_json();
     let outcome = b["decision"]["outcome"].as_str().unwrap_or("");
     let req_date = e.meta.req_date.as_deref().and_then(brightline::parse_date);
-    let c = actions::check(a, outcome, req_date, today())?;
+    let c = actions::check(a, outcome, e.meta.req_kind.as_deref(), req_date, today())?;
     let rkey = idem
         .as_ref()
         .map(|k| actions::request_key(&st.key, &t.id, &format!("action:{id}"), k));

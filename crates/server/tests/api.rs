@@ -726,8 +726,9 @@ fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
     let clerk = s.token("clerk", "c");
     let counsel = s.token("counsel", "k");
     let nyc = log_fixture(&s, &clerk, "us-ny-nyc");
-    log_fixture(&s, &clerk, "us-il");
-    log_fixture(&s, &clerk, "us-ca");
+    for pack in ["us-il", "us-ca", "us-or", "us-nh", "us-ga"] {
+        log_fixture(&s, &clerk, pack);
+    }
     let lib = brightline::bundled().unwrap();
     let reports = brightline_server::reports::load(lib).unwrap();
     let mut checked = 0;
@@ -753,7 +754,8 @@ fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 5);
+    // NYC §§ 9-131(f), 14-154(f), 9-205(f), 10-178(d); IL; CA; OR; NH; GA.
+    assert_eq!(checked, 9);
 
     // The DOC year in detail: the four faults, each fixed.
     let (_, rep) = s.json(
@@ -828,6 +830,60 @@ fn reports_from_a_logged_fixture_give_the_worked_examples_totals() {
         field(&q, "requests_agreed")["flagged"][0]["act"],
         "allowed_access"
     );
+    // Probation's § 9-205(f) year: its own agency only, the hold on an
+    // administrative warrant flagged with its reason.
+    let (_, dop) = s.json(
+        "GET",
+        "/v1/reports/dop-annual-detainers?year=2025",
+        Some(&counsel),
+        None,
+    );
+    assert_eq!(dop["period"]["from"], "2024-07-01");
+    assert_eq!(field(&dop, "detainers_lodged")["value"], 3);
+    let held = field(&dop, "persons_held");
+    assert_eq!(held["flagged"].as_array().unwrap().len(), 1, "{held}");
+    assert_eq!(held["flagged"][0]["decision"], nyc[&18]);
+    assert!(!held["decisions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(nyc[&3])));
+    // A report of each refusal (no period in the statute) is asked for by year.
+    let (st, nh) = s.json(
+        "GET",
+        "/v1/reports/nh-detainer-refusals?year=2026",
+        Some(&counsel),
+        None,
+    );
+    assert_eq!(st, StatusCode::OK, "{nh}");
+    assert_eq!(nh["period"]["from"], "2026-01-01");
+    assert_eq!(field(&nh, "refusals")["value"], 2);
+    assert_eq!(
+        field(&nh, "refusals")["decisions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Oregon: the access allowed against the decision is flagged.
+    let (_, or) = s.json(
+        "GET",
+        "/v1/reports/or-documented-requests?from=2024-01-01&to=2024-12-31",
+        Some(&counsel),
+        None,
+    );
+    assert_eq!(
+        field(&or, "requests_acted_on")["flagged"][0]["act"],
+        "allowed_access"
+    );
+    // Georgia: the figures the log cannot give stay empty, to fill by hand.
+    let (_, ga) = s.json(
+        "GET",
+        "/v1/reports/ga-quarterly-jail-report?quarter=2025Q3",
+        Some(&counsel),
+        None,
+    );
+    assert_eq!(field(&ga, "ice_detainers")["value"], 3);
+    assert!(field(&ga, "total_inmates")["value"].is_null());
     let (st, v) = s.json(
         "GET",
         "/v1/reports/doc-annual-detainers?quarter=2025Q5",

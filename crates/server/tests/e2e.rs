@@ -791,7 +791,11 @@ fn clerk_decides_a_nyc_doc_detainer_and_cannot_open_the_log() {
     assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["decisions"][0]["outcome"], "prohibited");
 
-    // Recording a hold the decision prohibited asks for a confirmation and a reason.
+    // Telling ICE the release date is not what a detainer decision prohibits:
+    // no warning. Recording a hold the decision prohibited asks for a
+    // confirmation and a reason.
+    pick(&b, "#act-kind", "notified");
+    assert!(!b.visible("#act-warning"), "a notification is not a hold");
     pick(&b, "#act-kind", "held");
     assert!(b.visible("#act-warning"));
     b.click("#act-record");
@@ -1131,6 +1135,64 @@ fn law_browser_compare_and_diff() {
         );
         assert_eq!(b.count("#cmp-csv"), 1);
         assert_eq!(b.count("#cmp-html"), 1);
+        // Both exports, read back: the CSV has one row per cell of the API's
+        // answer, the HTML the matrix with its plain-English conditions.
+        let date = b.js(
+            "return document.getElementById('cmp-date').value",
+            json!([]),
+        );
+        let date = date.as_str().unwrap();
+        let (_, one) = server.call(
+            "GET",
+            &format!("/v1/compare?date={date}&jurisdictions=us-ny-nyc"),
+            &clerk,
+            None,
+        );
+        let cells = one["rows"][0].as_array().unwrap();
+        b.click("#cmp-csv");
+        let csv = String::from_utf8(exported_via(&b, "cmp-download", "text/csv")).unwrap();
+        assert_eq!(
+            csv.lines().next(),
+            Some("jurisdiction,kind,agency,class,condition,unless,citations,note"),
+            "{csv}"
+        );
+        assert_eq!(
+            csv.lines().filter(|l| l.starts_with("us-ny-nyc,")).count(),
+            cells.len(),
+            "{csv}"
+        );
+        let det = cells.iter().find(|c| c["kind"] == "detainer").unwrap();
+        let row = csv
+            .lines()
+            .find(|l| l.starts_with("us-ny-nyc,detainer,"))
+            .unwrap_or_else(|| panic!("no detainer row: {csv}"));
+        let want = format!(
+            "us-ny-nyc,detainer,{},{},",
+            det["agency"].as_str().unwrap(),
+            det["class"].as_str().unwrap()
+        );
+        assert!(row.starts_with(&want), "{row} / {want}");
+        for c in det["citations"].as_array().unwrap() {
+            assert!(row.contains(c.as_str().unwrap()), "{row}");
+        }
+        b.click("#cmp-html");
+        let html = String::from_utf8(exported_via(&b, "cmp-download", "text/html")).unwrap();
+        assert!(html.starts_with("<!doctype html>"), "{html}");
+        assert!(html.contains(&format!(
+            "What each law does with each kind of request, on {date}"
+        )));
+        let mut conditions = 0;
+        for c in cells {
+            if let Some(cond) = c["condition"].as_str() {
+                assert!(html.contains(&html_text(cond)), "{cond} not in {html}");
+                conditions += 1;
+            }
+        }
+        assert!(conditions > 0, "NYC has conditional cells: {one}");
+        assert!(
+            !html.contains("<button") && !html.contains("blob:"),
+            "the export carries no buttons or links: {html}"
+        );
     } else {
         let (s, _) = server.call("GET", "/v1/compare", &clerk, None);
         assert_eq!(
@@ -1155,6 +1217,75 @@ fn law_browser_compare_and_diff() {
                 "the diff opens with its summary"
             );
             assert_eq!(b.count("#diff-csv"), 1);
+            // The exports, read back against the API's own diff.
+            let val = |id: &str| {
+                b.js(
+                    &format!("return document.getElementById('{id}').value"),
+                    json!([]),
+                )
+                .as_str()
+                .unwrap()
+                .to_string()
+            };
+            let (st, d) = server.call(
+                "POST",
+                "/v1/diff",
+                &clerk,
+                Some(json!({
+                    "a": { "jurisdiction": val("diff-a-j"), "date": val("diff-a-d") },
+                    "b": { "jurisdiction": val("diff-b-j"), "date": val("diff-b-d") },
+                })),
+            );
+            assert_eq!(st, StatusCode::OK, "{d}");
+            let summary = d["summary"].as_array().unwrap();
+            let regions = d["regions"].as_array().unwrap();
+            assert!(!summary.is_empty() && !regions.is_empty());
+            b.click("#diff-csv");
+            let csv = String::from_utf8(exported_via(&b, "diff-download", "text/csv")).unwrap();
+            assert_eq!(
+                csv.lines().next(),
+                Some("section,provision_or_region,kinds,agencies,when,a_outcome,b_outcome,a_provisions,b_provisions")
+            );
+            assert_eq!(
+                csv.lines().filter(|l| l.starts_with("summary,")).count(),
+                summary.len()
+            );
+            assert_eq!(
+                csv.lines().filter(|l| l.starts_with("region,")).count(),
+                regions.len()
+            );
+            let first = csv.lines().find(|l| l.starts_with("summary,")).unwrap();
+            assert!(
+                first.contains(summary[0]["citation"].as_str().unwrap()),
+                "{first}"
+            );
+            let r1 = csv.lines().find(|l| l.starts_with("region,1,")).unwrap();
+            assert!(
+                r1.contains(&format!(
+                    ",{},{},",
+                    regions[0]["a"]["outcome"].as_str().unwrap(),
+                    regions[0]["b"]["outcome"].as_str().unwrap()
+                )),
+                "{r1}"
+            );
+            b.click("#diff-html");
+            let html = String::from_utf8(exported_via(&b, "diff-download", "text/html")).unwrap();
+            assert!(html.starts_with("<!doctype html>"));
+            assert!(html.contains("What changed, by provision"), "{html}");
+            assert!(html.contains(&format!(
+                "{} ways the two laws decide differently",
+                regions.len()
+            )));
+            for c in summary {
+                assert!(html.contains(&html_text(c["citation"].as_str().unwrap())));
+            }
+            for w in regions[0]["when"].as_array().unwrap() {
+                assert!(
+                    html.contains(&html_text(w.as_str().unwrap())),
+                    "{w} not in the HTML"
+                );
+            }
+            assert!(!html.contains("<button") && !html.contains("blob:"));
         }
     } else {
         let (s, _) = server.call("POST", "/v1/diff", &clerk, Some(json!({})));
@@ -1184,19 +1315,31 @@ fn map_state(b: &Browser) -> (Vec<String>, String) {
 
 /// The bytes of the last export the map offered (its blob: link), read in the page.
 fn exported(b: &Browser, kind: &str) -> Vec<u8> {
+    exported_via(b, "map-download", kind)
+}
+
+/// The bytes of the last export offered through the link `link` (its blob: href), read in the page.
+fn exported_via(b: &Browser, link: &str, kind: &str) -> Vec<u8> {
     b.wait(
         &format!("the {kind} export"),
-        &format!("const a = document.getElementById('map-download'); return a && !a.hidden && a.dataset.type === '{kind}'"),
+        &format!("const a = document.getElementById('{link}'); return a && !a.hidden && a.dataset.type === '{kind}'"),
     );
-    let v = b.js_async(
+    let v = b.js_async(&format!(
         "const done = arguments[arguments.length - 1];
-         fetch(document.getElementById('map-download').href).then(r => r.blob()).then(blob => {
+         fetch(document.getElementById('{link}').href).then(r => r.blob()).then(blob => {{
            const f = new FileReader();
            f.onload = () => done(f.result.split(',')[1]);
            f.readAsDataURL(blob);
-         }).catch(e => done('error: ' + e));",
-    );
+         }}).catch(e => done('error: ' + e));"
+    ));
     base64_decode(v.as_str().unwrap())
+}
+
+/// Text as `innerHTML` writes it.
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[test]

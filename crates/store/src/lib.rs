@@ -223,6 +223,13 @@ pub(crate) trait Conn: Send {
     fn list(&mut self, q: &ListQuery) -> Result<Vec<Entry>>;
     /// Entries (actions, and decisions that supersede) whose `ref_seq` is one of `decisions`.
     fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>>;
+    /// The first entry of `kind` that `token_id` logged with the idempotency key `key`.
+    fn find_request_key(&mut self, token_id: &str, kind: &str, key: &str) -> Result<Option<i64>>;
+    /// Whether the idempotency-key index has yet to take in the entries logged before it existed.
+    fn request_keys_pending(&mut self) -> Result<bool>;
+    /// Takes in those entries' keys and marks the index complete (once: a
+    /// second caller finds it marked and adds nothing).
+    fn fill_request_keys(&mut self, rows: &[RequestKeyRow]) -> Result<()>;
     fn scan(&mut self, after: i64, limit: i64) -> Result<Vec<Entry>>;
     fn decisions_between(&mut self, from: &str, to: &str) -> Result<Vec<Entry>>;
     fn head(&mut self) -> Result<(i64, String)>;
@@ -234,6 +241,15 @@ pub(crate) trait Conn: Send {
     fn revoke_token(&mut self, id: &str, now: &str) -> Result<Option<TokenInfo>>;
     /// Sets the role, unless that takes the role from the last admin token (then returns it unchanged).
     fn set_role(&mut self, id: &str, role: Role) -> Result<Option<TokenInfo>>;
+}
+
+/// (idempotency key, token id, entry kind, seq) of one logged entry.
+pub(crate) type RequestKeyRow = (String, String, String, i64);
+
+/// The idempotency key an entry's body carries (`request_key`: a keyed hash
+/// scoped to the token; see the server's `actions::request_key`).
+pub(crate) fn request_key_of(body: &serde_json::Value) -> Option<&str> {
+    body.get("request_key").and_then(serde_json::Value::as_str)
 }
 
 type Factory = Arc<dyn Fn() -> Result<Box<dyn Conn>> + Send + Sync>;
@@ -376,14 +392,70 @@ impl Store {
         let handle = thread::Builder::new()
             .name("brightline-log-writer".into())
             .spawn(move || writer_loop(Some(wconn), &make, rx, &st, ws.as_deref()))?;
-        Ok(Store {
+        let store = Store {
             pool,
             seal,
             writer: Mutex::new(Some(tx)),
             handle: Mutex::new(Some(handle)),
             backend,
             stats,
-        })
+        };
+        store.fill_request_keys()?;
+        Ok(store)
+    }
+
+    /// Once per log: indexes the idempotency keys of the entries logged before
+    /// the index existed (decisions are sealed, so they are read decrypted; a
+    /// body whose key was erased has none to give).
+    ///
+    /// One connection of its own, closed after: opening leaves no idle
+    /// connection in the pool (one a database restart could leave dead).
+    fn fill_request_keys(&self) -> Result<()> {
+        let mut lease = self.pool.get()?;
+        let r = (|| {
+            let c = lease.conn();
+            if !c.request_keys_pending()? {
+                return Ok(());
+            }
+            let mut rows = Vec::new();
+            let mut after = 0;
+            loop {
+                let mut page = c.scan(after, 5000)?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                let sealed: Vec<i64> = page
+                    .iter()
+                    .filter(|e| privacy::is_envelope(&e.body))
+                    .map(|e| e.seq)
+                    .collect();
+                let keys: std::collections::HashMap<i64, String> = if sealed.is_empty() {
+                    Default::default()
+                } else {
+                    c.keys_for(&sealed)?.into_iter().collect()
+                };
+                for e in page.iter_mut() {
+                    if let Some(k) = keys.get(&e.seq).and_then(|k| chain::unhex(k)) {
+                        e.plain = privacy::open(&e.body, &k);
+                    }
+                    if let Some(k) = request_key_of(&e.body_json()) {
+                        rows.push((k.to_string(), e.token_id.clone(), e.kind.clone(), e.seq));
+                    }
+                }
+            }
+            c.fill_request_keys(&rows)
+        })();
+        lease.discard();
+        r
+    }
+
+    /// The first entry of `kind` (`decision`, `action`) that `token_id` logged
+    /// with the idempotency key `key` (as stored: `request_key`), however long
+    /// ago: an index lookup, not a scan.
+    pub fn by_request_key(&self, token_id: &str, kind: &str, key: &str) -> Result<Option<Entry>> {
+        match self.with(|c| c.find_request_key(token_id, kind, key))? {
+            Some(seq) => self.get(seq),
+            None => Ok(None),
+        }
     }
 
     /// Opens an existing log for reading only (SQLite `mode=ro`; PostgreSQL

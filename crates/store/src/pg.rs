@@ -58,6 +58,18 @@ CREATE TABLE IF NOT EXISTS entry_keys (
     seq BIGINT PRIMARY KEY,
     key TEXT NOT NULL
 );
+-- The idempotency keys of entries (keyed hashes, scoped to a token), so that
+-- a repeated key is found however long ago it was used.
+CREATE TABLE IF NOT EXISTS request_keys (
+    request_key TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS request_keys_by_key ON request_keys (request_key, token_id, kind, seq);
+CREATE TABLE IF NOT EXISTS request_keys_filled (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+);
 CREATE TABLE IF NOT EXISTS log_checkpoint (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     size BIGINT NOT NULL,
@@ -200,6 +212,9 @@ impl Conn for Pg {
         let mut out = Vec::with_capacity(batch.len());
         let mut leaves = Vec::new();
         let key_ins = tx.prepare("INSERT INTO entry_keys (seq, key) VALUES ($1, $2)")?;
+        let rk_ins = tx.prepare(
+            "INSERT INTO request_keys (request_key, token_id, kind, seq) VALUES ($1, $2, $3, $4)",
+        )?;
         for (e, body, key) in batch {
             seq += 1;
             let bytes = entry_bytes(
@@ -239,6 +254,9 @@ impl Conn for Pg {
             )?;
             if let Some(k) = key {
                 tx.execute(&key_ins, &[&seq, &crate::chain::hex(k)])?;
+            }
+            if let Some(rk) = crate::request_key_of(&e.body) {
+                tx.execute(&rk_ins, &[&rk, &e.token_id, &e.kind, &seq])?;
             }
             out.push(Appended {
                 seq,
@@ -348,6 +366,41 @@ impl Conn for Pg {
                 &q.limit,
             ],
         )?)
+    }
+
+    fn find_request_key(&mut self, token_id: &str, kind: &str, key: &str) -> Result<Option<i64>> {
+        let rows = self.c.query(
+            "SELECT seq FROM request_keys WHERE request_key = $1 AND token_id = $2 AND kind = $3 ORDER BY seq LIMIT 1",
+            &[&key, &token_id, &kind],
+        )?;
+        rows.first().map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn request_keys_pending(&mut self) -> Result<bool> {
+        let n: i64 = self
+            .c
+            .query_one("SELECT count(*) FROM request_keys_filled", &[])?
+            .try_get(0)?;
+        Ok(n == 0)
+    }
+
+    fn fill_request_keys(&mut self, rows: &[crate::RequestKeyRow]) -> Result<()> {
+        let mut tx = self.c.transaction()?;
+        let first = tx.execute(
+            "INSERT INTO request_keys_filled (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+            &[],
+        )?;
+        if first == 1 {
+            let ins = tx.prepare(
+                "INSERT INTO request_keys (request_key, token_id, kind, seq) SELECT $1, $2, $3, $4
+                 WHERE NOT EXISTS (SELECT 1 FROM request_keys WHERE request_key = $1 AND seq = $4)",
+            )?;
+            for (k, t, kind, seq) in rows {
+                tx.execute(&ins, &[k, t, kind, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {

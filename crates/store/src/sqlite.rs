@@ -55,6 +55,18 @@ CREATE TABLE IF NOT EXISTS entry_keys (
     seq INTEGER PRIMARY KEY,
     key TEXT NOT NULL
 );
+-- The idempotency keys of entries (keyed hashes, scoped to a token), so that
+-- a repeated key is found however long ago it was used.
+CREATE TABLE IF NOT EXISTS request_keys (
+    request_key TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS request_keys_by_key ON request_keys (request_key, token_id, kind, seq);
+CREATE TABLE IF NOT EXISTS request_keys_filled (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+);
 CREATE TABLE IF NOT EXISTS log_checkpoint (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     size INTEGER NOT NULL,
@@ -226,6 +238,9 @@ impl Conn for Sqlite {
             let mut ins = tx.prepare_cached(&format!("INSERT INTO log_entries ({ENTRY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?;
             let mut key_ins =
                 tx.prepare_cached("INSERT INTO entry_keys (seq, key) VALUES (?1, ?2)")?;
+            let mut rk_ins = tx.prepare_cached(
+                "INSERT INTO request_keys (request_key, token_id, kind, seq) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for (e, body, key) in batch {
                 seq += 1;
                 let bytes = entry_bytes(
@@ -262,6 +277,9 @@ impl Conn for Sqlite {
                 ])?;
                 if let Some(k) = key {
                     key_ins.execute(params![seq, crate::chain::hex(k)])?;
+                }
+                if let Some(rk) = crate::request_key_of(&e.body) {
+                    rk_ins.execute(params![rk, e.token_id, e.kind, seq])?;
                 }
                 out.push(Appended {
                     seq,
@@ -368,6 +386,44 @@ impl Conn for Sqlite {
             entry,
         )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn find_request_key(&mut self, token_id: &str, kind: &str, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT seq FROM request_keys WHERE request_key = ?1 AND token_id = ?2 AND kind = ?3 ORDER BY seq LIMIT 1",
+            )?
+            .query_row(params![key, token_id, kind], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn request_keys_pending(&mut self) -> Result<bool> {
+        let n: i64 = self
+            .c
+            .query_row("SELECT count(*) FROM request_keys_filled", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+
+    fn fill_request_keys(&mut self, rows: &[crate::RequestKeyRow]) -> Result<()> {
+        let tx = self
+            .c
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let first = tx.execute(
+            "INSERT INTO request_keys_filled (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+            [],
+        )?;
+        if first == 1 {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO request_keys (request_key, token_id, kind, seq) SELECT ?1, ?2, ?3, ?4
+                 WHERE NOT EXISTS (SELECT 1 FROM request_keys WHERE request_key = ?1 AND seq = ?4)",
+            )?;
+            for (k, t, kind, seq) in rows {
+                ins.execute(params![k, t, kind, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn referring(&mut self, decisions: &[i64]) -> Result<Vec<Entry>> {

@@ -529,7 +529,101 @@ fn tokens_are_hashed_and_revocable(h: &Harness) {
     assert!(s.create_token("  ", Role::Admin).is_err());
 }
 
+fn keyed(token: &str, key: &str, date: &str) -> NewEntry {
+    let mut e = decision(token, "permitted", "detainer", date);
+    e.body["request_key"] = json!(key);
+    e
+}
+
+/// A repeated idempotency key is found by an index, however many entries
+/// came after it, for its own token and kind only.
+fn idempotency_keys_are_found_however_old(h: &Harness) {
+    let s = h.open();
+    let first = s.append(keyed("tok_a", "rk-1", "2025-01-01")).unwrap();
+    // More of the same token's decisions than any window of recent ones.
+    let (tx, rx) = mpsc::channel();
+    for i in 0..600 {
+        let tx = tx.clone();
+        s.append_with(
+            decision(
+                "tok_a",
+                "permitted",
+                "detainer",
+                &format!("2025-02-{:02}", i % 28 + 1),
+            ),
+            move |r| tx.send(r.map(|a| a.seq)).unwrap(),
+        );
+    }
+    drop(tx);
+    assert_eq!(rx.iter().filter(|r| r.is_ok()).count(), 600);
+    let act = {
+        let mut a = action("tok_a", first.seq, false);
+        a.body["request_key"] = json!("rk-1");
+        s.append(a).unwrap()
+    };
+    let again = s.append(keyed("tok_a", "rk-1", "2025-03-01")).unwrap();
+    let got = s
+        .by_request_key("tok_a", "decision", "rk-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.seq, first.seq, "the first entry with the key");
+    assert!(again.seq > got.seq);
+    assert_eq!(got.body_json()["request_key"], "rk-1", "read decrypted");
+    assert_eq!(
+        s.by_request_key("tok_a", "action", "rk-1")
+            .unwrap()
+            .unwrap()
+            .seq,
+        act.seq
+    );
+    assert!(s
+        .by_request_key("tok_b", "decision", "rk-1")
+        .unwrap()
+        .is_none());
+    assert!(s
+        .by_request_key("tok_a", "decision", "rk-2")
+        .unwrap()
+        .is_none());
+}
+
+/// A log written before the index existed has its keys indexed when it is
+/// next opened (sealed decisions read decrypted), once.
+fn request_keys_of_an_older_log_are_indexed_on_open(h: &Harness) {
+    {
+        let s = h.open();
+        s.append(decision("tok_a", "permitted", "detainer", "2025-01-01"))
+            .unwrap();
+        s.append(keyed("tok_a", "rk-old", "2025-01-02")).unwrap();
+        s.append(keyed("tok_b", "rk-other", "2025-01-03")).unwrap();
+    }
+    let mut raw = h.raw();
+    raw.exec("DELETE FROM request_keys; DELETE FROM request_keys_filled;");
+    let count =
+        |raw: &mut Raw| raw.text("SELECT CAST(count(*) AS TEXT) FROM request_keys")[0].clone();
+    assert_eq!(count(&mut raw), "0");
+    let s = h.open();
+    assert_eq!(
+        s.by_request_key("tok_a", "decision", "rk-old")
+            .unwrap()
+            .unwrap()
+            .seq,
+        2
+    );
+    assert_eq!(
+        s.by_request_key("tok_b", "decision", "rk-other")
+            .unwrap()
+            .unwrap()
+            .seq,
+        3
+    );
+    drop(s);
+    let _s = h.open();
+    assert_eq!(count(&mut raw), "2", "filled once");
+}
+
 both!(
+    idempotency_keys_are_found_however_old,
+    request_keys_of_an_older_log_are_indexed_on_open,
     append_and_query,
     superseding_decisions_refer_back,
     empty_log_verifies,
