@@ -410,6 +410,38 @@ pub fn plain(c: &Cond, atoms: &[AtomInfo], kind: usize, role: usize) -> Option<S
     }
 }
 
+/// A test as the pack writes it, in words a clerk reads: the look-back
+/// windows and list tests that branches most often turn on.
+pub fn test(test: &str) -> String {
+    let mut s = test.to_string();
+    for (from, to) in [
+        (
+            " before subject.arrest_date extended by incarcerated_days days",
+            " before the arrest, counting the days incarcerated for it",
+        ),
+        (" before subject.arrest_date", " before the arrest"),
+        (" before as_of", " before the request"),
+        ("any subject.convictions (", "a conviction where ("),
+        ("no subject.convictions (", "no conviction where ("),
+        ("any subject.pending_charges (", "a pending charge where ("),
+        ("no subject.pending_charges (", "no pending charge where ("),
+        ("level is felony", "it is a felony"),
+        ("level is misdemeanor", "it is a misdemeanor"),
+    ] {
+        s = s.replace(from, to);
+    }
+    if let Some(rest) = s.strip_prefix("date within ") {
+        s = format!("judgment within {rest}");
+    }
+    s = s.replace("(date within ", "(judgment within ");
+    s = s.replace(" date within ", " judgment within ");
+    if let Some(rest) = s.strip_prefix("offense in ") {
+        s = format!("offense listed in {rest}");
+    }
+    s.replace(" offense in ", " offense listed in ")
+        .replace("(offense in ", "(offense listed in ")
+}
+
 /// Absorption: in "A and (B or A)" the group adds nothing, and in
 /// "A or (B and A)" neither.
 fn absorb(parts: &mut Vec<Words>, and: bool) {

@@ -1,6 +1,7 @@
 //! One cell of the comparison matrix: what a law does with one request kind.
 
 use super::*;
+use crate::words::plain;
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -183,13 +184,6 @@ pub fn cell(
         }
     }
     Ok(c)
-}
-
-/// A condition in short words, with the request kind and agency role taken
-/// as given; `None` when nothing else is tested.
-/// A condition in plain words for one request kind and agency role (see `crate::words`).
-pub fn plain(c: &Cond, atoms: &[AtomInfo], kind: usize, role: usize) -> Option<String> {
-    crate::words::plain(c, atoms, kind, role)
 }
 
 /// Per class of point (an outcome, or `cannot` for a permission that a

@@ -52,7 +52,7 @@ mod diff;
 mod example;
 mod scope;
 
-pub use cell::{cell, default_role, plain, Cell, CellClass};
+pub use cell::{cell, default_role, Cell, CellClass};
 pub use codes::Codes;
 pub use diff::{diff, diff_between, Check, Diff, LawAt, LawRef, Region, SideResult};
 // Shared by the analyses, not part of the API.

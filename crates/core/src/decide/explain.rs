@@ -20,6 +20,7 @@ use crate::facts::{show_value, Facts, MISSING};
 use crate::library::{KindPlan, LawVersion, Library, Presumed};
 use crate::load::Outcome;
 use crate::schema::{self, Ty};
+use crate::words;
 
 /// `subject.convictions[0]`, and how a person would name it.
 fn item_names(facts: &Facts, list: u8, item: usize) -> (String, String) {
@@ -325,44 +326,12 @@ pub fn phrase(a: &Answer) -> String {
             // The item's label ("Conviction 1 (NY PL 120.05): ") leads the question.
             let label = a.question.split_once(": ").map(|(l, _)| l);
             match label.filter(|l| l.starts_with("Conviction") || l.starts_with("Pending")) {
-                Some(l) => format!("{l}: {}? {v}", plain(t)),
-                None => format!("{}? {v}", plain(t)),
+                Some(l) => format!("{l}: {}? {v}", words::test(t)),
+                None => format!("{}? {v}", words::test(t)),
             }
         }
         None => format!("{} {v}", a.question),
     }
-}
-
-/// A test as the pack writes it, in words a clerk reads: the look-back
-/// windows and list tests that branches most often turn on.
-pub fn plain(test: &str) -> String {
-    let mut s = test.to_string();
-    for (from, to) in [
-        (
-            " before subject.arrest_date extended by incarcerated_days days",
-            " before the arrest, counting the days incarcerated for it",
-        ),
-        (" before subject.arrest_date", " before the arrest"),
-        (" before as_of", " before the request"),
-        ("any subject.convictions (", "a conviction where ("),
-        ("no subject.convictions (", "no conviction where ("),
-        ("any subject.pending_charges (", "a pending charge where ("),
-        ("no subject.pending_charges (", "no pending charge where ("),
-        ("level is felony", "it is a felony"),
-        ("level is misdemeanor", "it is a misdemeanor"),
-    ] {
-        s = s.replace(from, to);
-    }
-    if let Some(rest) = s.strip_prefix("date within ") {
-        s = format!("judgment within {rest}");
-    }
-    s = s.replace("(date within ", "(judgment within ");
-    s = s.replace(" date within ", " judgment within ");
-    if let Some(rest) = s.strip_prefix("offense in ") {
-        s = format!("offense listed in {rest}");
-    }
-    s.replace(" offense in ", " offense listed in ")
-        .replace("(offense in ", "(offense listed in ")
 }
 
 /// The one-line answer of an undetermined decision: the most common outcome,
