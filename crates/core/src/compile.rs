@@ -70,6 +70,24 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// Calls `f` on each test beneath the and/or/not structure, in order.
+    /// A quantifier is one test: its body is the caller's to walk (with the
+    /// list it ranges over), so each walk states what an item's test means.
+    pub fn each_test<'a>(&'a self, f: &mut impl FnMut(&'a Cond)) {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| x.each_test(f)),
+            Cond::Not(x) => x.each_test(f),
+            test => f(test),
+        }
+    }
+
+    /// Whether some test beneath the and/or/not structure satisfies `p`.
+    pub fn any_test(&self, p: impl Fn(&Cond) -> bool) -> bool {
+        let mut found = false;
+        self.each_test(&mut |t| found |= p(t));
+        found
+    }
+
     /// The atom a leaf test reads (its trace and answer slot); `None` for a
     /// combinator or a constant.
     pub fn atom(&self) -> Option<u16> {

@@ -112,9 +112,7 @@ impl<'a> Space<'a> {
             Some((_, x)) => *x |= m,
             None => masks.push((fact, m)),
         };
-        match c {
-            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| self.collect(x, masks)),
-            Cond::Not(x) => self.collect(x, masks),
+        c.each_test(&mut |t| match t {
             Cond::EnumIn {
                 r: Ref::Scalar(f),
                 mask,
@@ -146,7 +144,7 @@ impl<'a> Space<'a> {
                     });
                 }
             }
-        }
+        });
     }
 
     pub fn points(&self) -> u64 {

@@ -152,12 +152,7 @@ fn flip(op: CmpOp) -> &'static str {
 }
 
 fn has_table(c: &Cond) -> bool {
-    match c {
-        Cond::All(v) | Cond::Any(v) => v.iter().any(has_table),
-        Cond::Not(x) => has_table(x),
-        Cond::Table { .. } => true,
-        _ => false,
-    }
+    c.any_test(|t| matches!(t, Cond::Table { .. }))
 }
 
 /// The tree of a condition, for a request of `kind` to an agency of `role`

@@ -188,56 +188,52 @@ impl<'a> Gather<'a> {
         item: Option<u8>,
         pinned: &[(u8, i64)],
     ) {
-        match c {
-            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| self.walk(x, atoms, item, pinned)),
-            Cond::Not(x) => self.walk(x, atoms, item, pinned),
-            _ => match leaf(c, item) {
-                Leaf::Enum(r, _)
-                    if item.is_none() && pinned.iter().any(|(f, _)| Ref::Scalar(*f) == r) => {}
-                Leaf::Enum(r, m) => self.enums.entry(rkey(r)).or_default().push(m),
-                Leaf::SetAny(r, m) | Leaf::SetOnly(r, m) => {
-                    self.sets.entry(rkey(r)).or_default().push(m)
+        c.each_test(&mut |c| match leaf(c, item) {
+            Leaf::Enum(r, _)
+                if item.is_none() && pinned.iter().any(|(f, _)| Ref::Scalar(*f) == r) => {}
+            Leaf::Enum(r, m) => self.enums.entry(rkey(r)).or_default().push(m),
+            Leaf::SetAny(r, m) | Leaf::SetOnly(r, m) => {
+                self.sets.entry(rkey(r)).or_default().push(m)
+            }
+            Leaf::Bool(r) => {
+                self.bools.insert(rkey(r), ());
+            }
+            Leaf::Cmp(r, op, v) => {
+                let e = self.cuts.entry(rkey(r)).or_default();
+                match op {
+                    CmpOp::Lt | CmpOp::Ge => e.push(v),
+                    CmpOp::Le | CmpOp::Gt => e.push(v + 1),
+                    CmpOp::Eq => e.extend([v, v + 1]),
                 }
-                Leaf::Bool(r) => {
-                    self.bools.insert(rkey(r), ());
+            }
+            Leaf::Table(bit) => self.tables |= 1u128 << bit,
+            Leaf::Quant(_, list, body) => {
+                let k = format!("{list}:{}", key(body));
+                if !self.quants.iter().any(|q| q.1 == k) {
+                    // In words (crate::words), without its "a"/"no": the diff says which.
+                    let w = crate::words::render(&crate::words::tree(
+                        c,
+                        atoms,
+                        crate::words::ANY,
+                        crate::words::ANY,
+                        None,
+                        false,
+                    ));
+                    let w = w
+                        .strip_prefix("a ")
+                        .or_else(|| w.strip_prefix("no "))
+                        .unwrap_or(&w)
+                        .to_string();
+                    self.quants.push((list, k, body, w, atoms));
                 }
-                Leaf::Cmp(r, op, v) => {
-                    let e = self.cuts.entry(rkey(r)).or_default();
-                    match op {
-                        CmpOp::Lt | CmpOp::Ge => e.push(v),
-                        CmpOp::Le | CmpOp::Gt => e.push(v + 1),
-                        CmpOp::Eq => e.extend([v, v + 1]),
-                    }
+            }
+            Leaf::Opaque => {
+                let k = key(c);
+                if !self.opaque.iter().any(|o| o.0 == k) {
+                    self.opaque.push((k, c.clone(), text_of(c, atoms)));
                 }
-                Leaf::Table(bit) => self.tables |= 1u128 << bit,
-                Leaf::Quant(_, list, body) => {
-                    let k = format!("{list}:{}", key(body));
-                    if !self.quants.iter().any(|q| q.1 == k) {
-                        // In words (crate::words), without its "a"/"no": the diff says which.
-                        let w = crate::words::render(&crate::words::tree(
-                            c,
-                            atoms,
-                            crate::words::ANY,
-                            crate::words::ANY,
-                            None,
-                            false,
-                        ));
-                        let w = w
-                            .strip_prefix("a ")
-                            .or_else(|| w.strip_prefix("no "))
-                            .unwrap_or(&w)
-                            .to_string();
-                        self.quants.push((list, k, body, w, atoms));
-                    }
-                }
-                Leaf::Opaque => {
-                    let k = key(c);
-                    if !self.opaque.iter().any(|o| o.0 == k) {
-                        self.opaque.push((k, c.clone(), text_of(c, atoms)));
-                    }
-                }
-            },
-        }
+            }
+        });
     }
 }
 

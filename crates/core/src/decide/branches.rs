@@ -84,33 +84,28 @@ struct AtomKey {
 }
 
 fn atom_keys(c: &Cond, list: Option<u8>, out: &mut Vec<AtomKey>) {
-    let mut put = |atom: u16, key: String, table: Option<u8>, list: Option<u8>| {
-        let i = atom as usize;
-        if out.len() <= i {
-            out.resize(i + 1, AtomKey::default());
+    c.each_test(&mut |t| {
+        let (table, item_list) = match t {
+            Cond::Table { bit, .. } => (Some(*bit), list),
+            Cond::Quant { list: l, .. } => (None, Some(*l)),
+            _ => (None, list),
+        };
+        if let Some(atom) = t.atom() {
+            let i = atom as usize;
+            if out.len() <= i {
+                out.resize(i + 1, AtomKey::default());
+            }
+            out[i] = AtomKey {
+                key: key(t),
+                table,
+                list: item_list,
+            };
         }
-        out[i] = AtomKey { key, table, list };
-    };
-    match c {
-        Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| atom_keys(x, list, out)),
-        Cond::Not(x) => atom_keys(x, list, out),
-        Cond::Quant {
-            atom,
-            body,
-            list: l,
-            ..
-        } => {
-            put(*atom, key(c), None, Some(*l));
+        // An item's tests read the list the quantifier ranges over.
+        if let Cond::Quant { body, list: l, .. } = t {
             atom_keys(body, Some(*l), out);
         }
-        Cond::Table { atom, bit, .. } => put(*atom, key(c), Some(*bit), list),
-        Cond::EnumIn { atom, .. }
-        | Cond::SetAny { atom, .. }
-        | Cond::SetOnly { atom, .. }
-        | Cond::Bool { atom, .. }
-        | Cond::Cmp { atom, .. }
-        | Cond::Within { atom, .. } => put(*atom, key(c), None, list),
-    }
+    });
 }
 
 /// For each atom of a condition, the table it tests, if it is a table test.
