@@ -176,8 +176,18 @@ pub(super) struct Gather<'a> {
     pub(super) bools: BTreeMap<(u8, u8), ()>,
     pub(super) cuts: BTreeMap<(u8, u8), Vec<i64>>,
     pub(super) tables: u128,
-    pub(super) quants: Vec<(u8, String, &'a Cond, String, &'a [AtomInfo])>,
+    pub(super) quants: Vec<QuantSeen<'a>>,
     pub(super) opaque: Vec<(String, Cond, String)>,
+}
+
+/// A quantifier met while gathering: the list it ranges over, its body's
+/// structural key, the body and its atoms, and the body in words.
+pub(super) struct QuantSeen<'a> {
+    list: u8,
+    key: String,
+    body: &'a Cond,
+    atoms: &'a [AtomInfo],
+    words: String,
 }
 
 impl<'a> Gather<'a> {
@@ -209,7 +219,7 @@ impl<'a> Gather<'a> {
             Leaf::Table(bit) => self.tables |= 1u128 << bit,
             Leaf::Quant(_, list, body) => {
                 let k = format!("{list}:{}", key(body));
-                if !self.quants.iter().any(|q| q.1 == k) {
+                if !self.quants.iter().any(|q| q.key == k) {
                     // In words (crate::words), without its "a"/"no": the diff says which.
                     let w = crate::words::render(&crate::words::tree(
                         c,
@@ -224,7 +234,13 @@ impl<'a> Gather<'a> {
                         .or_else(|| w.strip_prefix("no "))
                         .unwrap_or(&w)
                         .to_string();
-                    self.quants.push((list, k, body, w, atoms));
+                    self.quants.push(QuantSeen {
+                        list,
+                        key: k,
+                        body,
+                        atoms,
+                        words: w,
+                    });
                 }
             }
             Leaf::Opaque => {
@@ -360,11 +376,11 @@ impl Scope {
             });
         }
         // Lists: one variable each, over the quantifier combinations items can make.
-        let mut lists: Vec<u8> = g.quants.iter().map(|q| q.0).collect();
+        let mut lists: Vec<u8> = g.quants.iter().map(|q| q.list).collect();
         lists.sort();
         lists.dedup();
         for l in lists {
-            let qs: Vec<_> = g.quants.iter().filter(|q| q.0 == l).collect();
+            let qs: Vec<_> = g.quants.iter().filter(|q| q.list == l).collect();
             if qs.len() > MAX_QUANTS {
                 return Err(format!(
                     "{} is tested by {} different quantifiers, too many to enumerate",
@@ -372,9 +388,9 @@ impl Scope {
                     qs.len()
                 ));
             }
-            let bodies: Vec<Src<'_>> = qs.iter().map(|q| (q.2, q.4)).collect();
+            let bodies: Vec<Src<'_>> = qs.iter().map(|q| (q.body, q.atoms)).collect();
             let item = Scope::build(&bodies, Some(l), Vec::new(), codes)?;
-            let nodes: Vec<Node> = qs.iter().map(|q| item.compile(q.2)).collect();
+            let nodes: Vec<Node> = qs.iter().map(|q| item.compile(q.body)).collect();
             let mut first: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
             let ok = item.each(MAX_ITEM_POINTS, |p| {
                 let u = nodes
@@ -410,8 +426,8 @@ impl Scope {
             let quants = qs
                 .iter()
                 .map(|q| Quant {
-                    key: q.1.clone(),
-                    text: q.3.clone(),
+                    key: q.key.clone(),
+                    text: q.words.clone(),
                 })
                 .collect();
             vars.push(Var {
