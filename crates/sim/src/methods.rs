@@ -101,7 +101,8 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
     if let Some(f) = &p.facilities {
         let _ = writeln!(
             o,
-            "| jurisdiction, agency, request.place | the reviewed table `{}`, by {} ({}) |",
+            "| jurisdiction, agency, request.place | the reviewed table{} `{}`, by {} ({}) |",
+            if f.files.is_empty() { "" } else { "s" },
             f.all_files().collect::<Vec<_>>().join("`, `"),
             f.key.join(" + "),
             f.reason.as_deref().unwrap_or("")
@@ -163,7 +164,11 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
         let _ = writeln!(o);
     }
 
-    if let Some(f) = m.facilities.as_ref().filter(|f| f.fallback) {
+    if let Some(f) = m
+        .facilities
+        .as_ref()
+        .filter(|f| f.fallback && f.fallback_rows > 0)
+    {
         let _ = writeln!(
             o,
             "{} rows name a facility the reviewed tables do not list; they were placed by the \

@@ -917,3 +917,171 @@ fn fy2015_rows_are_placed_by_facility_then_by_state() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn kept_columns_are_in_the_parquet_file_with_the_source_values() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    needs_data!();
+    let out = out_dir("keep-parquet");
+    let mut o = opts(
+        &["profile@2014-12-13", "profile@2014-12-14"],
+        None,
+        &[("state", "NEW YORK")],
+        &[],
+        out.clone(),
+    );
+    o.keep = Some(vec![
+        "detainer_detention_facility".into(),
+        "prepare_date".into(),
+    ]);
+    run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let src: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("record"))
+        .collect();
+    let reader = SerializedFileReader::new(
+        std::fs::File::open(out.join("decisions.parquet")).expect("decisions.parquet"),
+    )
+    .expect("a parquet file");
+    let names: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(
+        names[names.len() - 2..],
+        ["detainer_detention_facility", "prepare_date"],
+        "the kept columns, in --keep order, after the decision: {names:?}"
+    );
+    let (mut n, mut per_law) = (0usize, BTreeMap::<String, u64>::new());
+    let csv_rows = csv_rows(&out.join("decisions.csv"));
+    for (i, row) in reader.get_row_iter(None).expect("rows").enumerate() {
+        let row = row.expect("row");
+        let cols: BTreeMap<String, String> = row
+            .get_column_iter()
+            .map(|(k, v)| {
+                let s = v.to_string();
+                (k.clone(), s.trim_matches('"').to_string())
+            })
+            .collect();
+        let r: usize = cols["row"].parse().expect("row number");
+        assert_eq!(
+            cols["detainer_detention_facility"],
+            &src[r - 1][2],
+            "row {r}"
+        );
+        assert_eq!(cols["prepare_date"], &src[r - 1][0], "row {r}");
+        assert_eq!(&src[r - 1][3], "NEW YORK");
+        // Same line as the CSV twin.
+        assert_eq!(cols["row"], csv_rows[i]["row"]);
+        assert_eq!(cols["outcome"], csv_rows[i]["outcome"]);
+        assert_eq!(
+            cols["detainer_detention_facility"],
+            csv_rows[i]["detainer_detention_facility"]
+        );
+        *per_law.entry(cols["law"].clone()).or_default() += 1;
+        n += 1;
+    }
+    assert_eq!(n, 2 * 2_700);
+    assert_eq!(
+        per_law.values().copied().collect::<Vec<_>>(),
+        [2_700, 2_700]
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn charts_and_methods_say_what_they_show() {
+    needs_data!();
+    let out = out_dir("charts");
+    let mut o = opts(
+        &["profile@2014-12-13", "profile@2014-12-14"],
+        None,
+        &[("state", "NEW YORK")],
+        &["month", "jurisdiction"],
+        out.clone(),
+    );
+    o.charts = true;
+    run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    let source = "ice_lea_detainers_FY2015YTD.csv.gz";
+    let caption = [
+        format!("Source: {source} (profile ice-lesa-fy2015)."),
+        "N = 2700 rows; 5 could not be put to a law and are not drawn (see methods.md).".into(),
+        "Filters: state=NEW YORK.".into(),
+        "Assumptions (see methods.md): no-judicial-warrant.".into(),
+    ];
+    for (file, title) in [
+        ("outcomes.svg", format!("Outcome shares by law: {source}")),
+        (
+            "monthly.svg",
+            format!("Rows by month and outcome: {source}"),
+        ),
+    ] {
+        let svg = std::fs::read_to_string(out.join(file)).expect(file);
+        let title_at = svg.find("<title>").expect("a <title>");
+        assert!(
+            svg[..title_at].matches('<').count() <= 3,
+            "{file}: <title> first inside the root element"
+        );
+        let t = &svg[title_at + 7..svg.find("</title>").expect("</title>")];
+        assert_eq!(t, title, "{file}");
+        let desc =
+            &svg[svg.find("<desc>").expect("a <desc>") + 6..svg.find("</desc>").expect("</desc>")];
+        for c in &caption {
+            assert!(
+                desc.contains(c.as_str()),
+                "{file}: <desc> lacks {c:?}: {desc}"
+            );
+            // ...and the caption is drawn on the chart itself, not only described.
+            assert!(
+                svg.matches(c.as_str()).count() >= 2,
+                "{file}: caption line {c:?} not drawn"
+            );
+        }
+        assert!(out.join(file.replace(".svg", ".png")).is_file());
+    }
+    let outcomes = std::fs::read_to_string(out.join("outcomes.svg")).expect("svg");
+    assert!(outcomes.contains(
+        "Under profile@2014-12-14, of 2695 rows put to the law: permitted 1857 (68.9%); prohibited 333 (12.4%); undetermined 505 (18.7%);"
+    ));
+    assert!(
+        !outcomes.contains(">unmapped<"),
+        "unmapped rows are a count in the caption, not a bar"
+    );
+
+    let m = std::fs::read_to_string(out.join("methods.md")).expect("methods.md");
+    for want in [
+        format!("Every row of `{}` was read through the profile `ice-lesa-fy2015`", data(FY2015_CSV).display()),
+        "79053 rows read; 76353 left out by the filters (state=NEW YORK); 2700 evaluated.".into(),
+        "- `state` = `NEW YORK`: 2700 rows".into(),
+        "| request.date | column `date` (formats: iso, excel-serial) |".into(),
+        "| jurisdiction, agency, request.place | the reviewed tables `facilities/ice-lesa-new-york.csv`, `facilities/ice-lesa-local.csv`, `facilities/ice-lesa-federal.csv`, by state + facility".into(),
+        "| request.warrant | profile assumption `no-judicial-warrant` = `none`, for rows dated any date to 2017-04-01 |".into(),
+        "Source: ICE Policy 10074.2 (issued 2017-03-24, effective 2017-04-02)".into(),
+        "| NEW YORK / BROOKLYN MDC | us | jail | 269 |".into(),
+        "| NEW YORK / ABBOTT HOME | (none: unmapped) |  | 2 |".into(),
+        "### profile@2014-12-14".into(),
+        "- prohibited: 333 (12.3% of evaluated rows)".into(),
+        "- not put to the law (the profile maps no jurisdiction for this row): 5".into(),
+        "- undetermined for want of `subject.convictions`: 505".into(),
+        "- assumption `no-judicial-warrant` supplied a fact to 2695 rows and decided 333 of them".into(),
+        "| us-ny-nyc | 838 | prohibited | 39.7% | 100.0% |".into(),
+        "| us | 467 | permitted | 100.0% | 100.0% |".into(),
+        "Every range is exact.".into(),
+    ] {
+        assert!(m.contains(want.as_str()), "methods.md lacks {want:?}:\n{m}");
+    }
+    assert!(
+        !m.contains("rows name a facility the reviewed tables do not list"),
+        "every New York facility is in the table"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
