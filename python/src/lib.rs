@@ -134,7 +134,54 @@ fn with_columns(
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(value_err)
 }
 
+/// One contract column read once, column-wise: each row's cell as a code into the column's
+/// distinct values, each distinct value converted to its JSON form once.
+struct CodedColumn {
+    path: String,
+    /// Per row: index into `values`, or `u32::MAX` for a null cell.
+    codes: Vec<u32>,
+    /// None: a cell that is not read (as `cell` says), so the field is left out.
+    values: Vec<Option<Value>>,
+}
+
+impl CodedColumn {
+    fn read(path: &str, col: &ArrayRef) -> PyResult<CodedColumn> {
+        let text = as_text(col)?;
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut values = Vec::new();
+        let mut codes = Vec::with_capacity(col.len());
+        for i in 0..col.len() {
+            if col.is_null(i) {
+                codes.push(u32::MAX);
+                continue;
+            }
+            let code = match index.get(text.value(i)) {
+                Some(&c) => c,
+                None => {
+                    let c = values.len() as u32;
+                    values.push(cell(col, &text, i));
+                    index.insert(text.value(i), c);
+                    c
+                }
+            };
+            codes.push(code);
+        }
+        Ok(CodedColumn {
+            path: path.to_string(),
+            codes,
+            values,
+        })
+    }
+}
+
+/// A row's outcome and possible outcomes, or the contract's error for it.
+type Decided = Result<(Outcome, u8), String>;
+
 /// Decides a batch whose columns are request fields (`request.kind`, `subject.tsdb_match`, …).
+///
+/// Columnar: every contract column is read once into codes of its distinct values; a row is
+/// the tuple of its codes, and each distinct tuple is decoded into facts (by the contract's own
+/// decoder, so every check and message is the one `decide` gives) and decided once.
 fn contract_batch(
     lib: &Library,
     batch: &RecordBatch,
@@ -142,26 +189,20 @@ fn contract_batch(
     agency: Option<&str>,
 ) -> PyResult<RecordBatch> {
     let schema = batch.schema();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let texts: Vec<StringArray> = batch
-        .columns()
-        .iter()
-        .map(as_text)
-        .collect::<PyResult<_>>()?;
     // Other columns (identifiers, the researcher's own) ride along untouched.
-    let is_contract: Vec<bool> = names
+    let cols: Vec<CodedColumn> = schema
+        .fields()
         .iter()
-        .map(|n| {
-            matches!(n.as_str(), "jurisdiction" | "agency" | "date")
+        .zip(batch.columns())
+        .filter(|(f, _)| {
+            let n = f.name().as_str();
+            matches!(n, "jurisdiction" | "agency" | "date")
                 || n.starts_with("request.")
                 || n.starts_with("subject.")
         })
-        .collect();
-    let mut outcome = StringBuilder::new();
-    let mut possible = StringBuilder::new();
-    let mut error = StringBuilder::new();
-    let mut memo: HashMap<String, (Outcome, u8)> = HashMap::new();
-    for i in 0..batch.num_rows() {
+        .map(|(f, c)| CodedColumn::read(f.name(), c))
+        .collect::<PyResult<_>>()?;
+    let decide_tuple = |key: &[u32]| -> Decided {
         let mut obj = Map::new();
         if let Some(j) = &spec.jurisdiction {
             obj.insert("jurisdiction".into(), Value::String(j.clone()));
@@ -172,42 +213,51 @@ fn contract_batch(
         if let Some(a) = agency {
             obj.insert("agency".into(), Value::String(a.to_string()));
         }
-        for (c, name) in names.iter().enumerate() {
-            if !is_contract[c] {
-                continue;
-            }
-            if let Some(v) = cell(batch.column(c), &texts[c], i) {
-                set_path(&mut obj, name, v);
+        for (c, &k) in cols.iter().zip(key) {
+            if let Some(Some(v)) = c.values.get(k as usize) {
+                set_path(&mut obj, &c.path, v.clone());
             }
         }
         let v = Value::Object(obj);
-        let key = v.to_string();
-        let res = match memo.get(&key) {
-            Some(r) => Ok(*r),
-            None => lib.decode(&v).and_then(|(pack, facts)| {
-                let law = lib.law_for(pack, &facts)?;
-                let o = brightline::outcome(law, &facts);
-                let bits = if o == Outcome::Undetermined {
-                    Engine.possible(law, &facts).0 .0
-                } else {
-                    OutcomeSet::one(o).0
-                };
-                if memo.len() < 1 << 16 {
-                    memo.insert(key, (o, bits));
-                }
-                Ok((o, bits))
-            }),
+        let (pack, facts) = lib
+            .decode(&v)
+            .map_err(|e| format!("{}: {}", e.field, e.message))?;
+        let law = lib
+            .law_for(pack, &facts)
+            .map_err(|e| format!("{}: {}", e.field, e.message))?;
+        let o = brightline::outcome(law, &facts);
+        let bits = if o == Outcome::Undetermined {
+            Engine.possible(law, &facts).0 .0
+        } else {
+            OutcomeSet::one(o).0
+        };
+        Ok((o, bits))
+    };
+    let mut outcome = StringBuilder::new();
+    let mut possible = StringBuilder::new();
+    let mut error = StringBuilder::new();
+    let mut memo: HashMap<Box<[u32]>, Decided> = HashMap::new();
+    let mut key: Vec<u32> = vec![0; cols.len()];
+    for i in 0..batch.num_rows() {
+        for (k, c) in key.iter_mut().zip(&cols) {
+            *k = c.codes[i];
+        }
+        let res = match memo.get(key.as_slice()) {
+            Some(r) => r,
+            None => memo
+                .entry(key.clone().into_boxed_slice())
+                .or_insert(decide_tuple(&key)),
         };
         match res {
             Ok((o, bits)) => {
                 outcome.append_value(o.as_str());
-                possible.append_value(possible_text(bits));
+                possible.append_value(possible_text(*bits));
                 error.append_null();
             }
             Err(e) => {
                 outcome.append_value("invalid");
                 possible.append_null();
-                error.append_value(format!("{}: {}", e.field, e.message));
+                error.append_value(e);
             }
         }
     }

@@ -62,3 +62,68 @@ def test_polars_and_pandas_go_through_arrow():
     pl = pytest.importorskip("polars")
     out = pl.from_arrow(brightline.decide_batch(pl.DataFrame(df).to_arrow(), agency="doc"))
     assert out["outcome"].to_list() == ["prohibited", "undetermined"]
+
+
+def test_decide_batch_is_row_for_row_what_decide_says():
+    """The columnar path (each column read once, each distinct row decided once) against the
+    per-request JSON contract, on rows that mix every kind of cell: enums, booleans, a date,
+    JSON lists, nulls, repeats and bad values."""
+    import itertools
+
+    convictions = [
+        None,
+        json.dumps([{"offense": "NY PL 120.05", "date": "2022-03-01", "level": "felony"}]),
+        json.dumps([{"offense": "NY PL 155.30", "date": "2024-01-05", "level": "misdemeanor"}]),
+        json.dumps([{"offense": "NOT A CODE", "date": "2024-01-05"}]),
+        "[not json",
+    ]
+    rows = list(itertools.product(
+        ["detainer", "notification", "teleport", None],
+        [None, "judicial", "administrative", "I-200", "none"],
+        [None, True, False],
+        convictions,
+        ["2025-11-09", "2014-12-13", "not a date"],
+    ))
+    rows = rows + rows[::7]  # repeats go through the memo
+    cols = list(zip(*rows))
+    t = pa.table({
+        "request.kind": pa.array(cols[0], pa.string()),
+        "request.warrant": pa.array(cols[1], pa.string()),
+        "subject.tsdb_match": pa.array(cols[2], pa.bool_()),
+        "subject.convictions": pa.array(cols[3], pa.string()),
+        "date": pa.array(cols[4], pa.string()),
+        "row_id": pa.array(range(len(rows)), pa.int64()),
+    })
+    out = brightline.decide_batch(t, law="us-ny-nyc@row", agency="doc")
+    assert out.num_rows == len(rows)
+    got = out.select(["outcome", "possible_outcomes", "error"]).to_pylist()
+    n_invalid = 0
+    for (kind, warrant, tsdb, conv, date), g in zip(rows, got):
+        req = {"jurisdiction": "us-ny-nyc", "agency": "doc", "date": date}
+        request = {}
+        if kind is not None:
+            request["kind"] = kind
+        if warrant is not None:
+            request["warrant"] = warrant
+        if request:
+            req["request"] = request
+        subject = {}
+        if tsdb is not None:
+            subject["tsdb_match"] = tsdb
+        if conv is not None and not conv.startswith("[not"):
+            subject["convictions"] = json.loads(conv)
+        if subject:
+            req["subject"] = subject
+        try:
+            d = brightline.decide(req)
+        except ValueError as e:
+            n_invalid += 1
+            assert g["outcome"] == "invalid", (req, g)
+            assert g["error"] == str(e), (req, g)
+            continue
+        assert g["error"] is None, (req, g)
+        assert g["outcome"] == d["outcome"], (req, g)
+        if d["outcome"] != "undetermined":
+            assert g["possible_outcomes"] == d["outcome"], (req, g)
+    assert 0 < n_invalid < len(rows)
+    assert {g["outcome"] for g in got} >= {"prohibited", "undetermined", "invalid"}

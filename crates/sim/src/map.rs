@@ -119,6 +119,10 @@ pub struct CFacilities {
     stat_col: usize,
     pub reason: Option<String>,
     key: String,
+    /// Whether [jurisdiction] and [agency] place the rows of facilities the table lacks.
+    pub fallback: bool,
+    /// Rows placed by the fallback (facilities the table does not list).
+    pub fallback_rows: u64,
 }
 
 /// Distinct values of one filtered column, for naming the closest ones when nothing matches.
@@ -535,20 +539,29 @@ impl Mapper {
         let facilities = match &p.facilities {
             None => None,
             Some(f) => {
-                if jurisdiction.is_some() || agency.is_some() {
+                // [jurisdiction] and [agency], when present, place the rows of facilities the
+                // table does not list (e.g. by state); the table's values join theirs.
+                if jurisdiction.is_some() != agency.is_some() {
                     return Err(bad(format!(
-                        "profile `{}`: [facilities] places rows itself; drop [jurisdiction] and [agency]",
+                        "profile `{}`: beside [facilities], [jurisdiction] and [agency] go together (they place the facilities the table does not list)",
                         p.name
                     )));
                 }
+                let fallback = jurisdiction.is_some();
                 let rows = f.load(p.base.as_deref())?;
                 let cols = f
                     .key
                     .iter()
                     .map(|k| col(k, "[facilities] key"))
                     .collect::<Result<Vec<_>, _>>()?;
-                let mut jv: Vec<String> = Vec::new();
-                let mut av: Vec<String> = Vec::new();
+                let mut jv: Vec<String> = jurisdiction
+                    .as_ref()
+                    .map(|c| c.values.clone())
+                    .unwrap_or_default();
+                let mut av: Vec<String> = agency
+                    .as_ref()
+                    .map(|c| c.values.clone())
+                    .unwrap_or_default();
                 let intern = |vals: &mut Vec<String>, v: &str| -> Option<u16> {
                     if v.is_empty() {
                         return None;
@@ -605,18 +618,26 @@ impl Mapper {
                         )
                     });
                 }
-                jurisdiction = Some(CChoice {
-                    fixed: None,
-                    col: None,
-                    map: HashMap::new(),
-                    values: jv,
-                });
-                agency = Some(CChoice {
-                    fixed: None,
-                    col: None,
-                    map: HashMap::new(),
-                    values: av,
-                });
+                match (jurisdiction.as_mut(), agency.as_mut()) {
+                    (Some(j), Some(a)) => {
+                        j.values = jv;
+                        a.values = av;
+                    }
+                    _ => {
+                        jurisdiction = Some(CChoice {
+                            fixed: None,
+                            col: None,
+                            map: HashMap::new(),
+                            values: jv,
+                        });
+                        agency = Some(CChoice {
+                            fixed: None,
+                            col: None,
+                            map: HashMap::new(),
+                            values: av,
+                        });
+                    }
+                }
                 let stat_col = *cols.last().expect("a key has a column");
                 Some(CFacilities {
                     place_slot: schema::scalar("request.place")
@@ -631,6 +652,8 @@ impl Mapper {
                     stat_col,
                     reason: f.reason.clone(),
                     key: String::new(),
+                    fallback,
+                    fallback_rows: 0,
                 })
             }
         };
@@ -789,9 +812,14 @@ impl Mapper {
         // document on a clerk's desk shows, and a record's silence is not that;
         // the profile states its own assumptions instead.
         brightline::facts::imply(&mut out.facts);
-        if self.facilities.is_none() {
+        if self.facilities.is_none()
+            || (out.facility.is_none() && self.facilities.as_ref().is_some_and(|f| f.fallback))
+        {
             out.jurisdiction = if self.use_jurisdiction {
                 self.choose(cells, true)
+            } else if self.facilities.is_some() {
+                // Known without counting, so a law that overrides it can say how many rows it moved.
+                self.peek_jurisdiction(cells)
             } else {
                 None
             };
@@ -854,6 +882,13 @@ impl Mapper {
                     }
                 }
             }
+            None if f.fallback => {
+                // Placed by [jurisdiction] and [agency] (see `map`).
+                self.facilities
+                    .as_mut()
+                    .expect("checked above")
+                    .fallback_rows += 1;
+            }
             None => {
                 out.jurisdiction = None;
                 out.agency = None;
@@ -867,6 +902,15 @@ impl Mapper {
         }
         if let Some(f) = self.facilities.as_mut() {
             f.key = key;
+        }
+    }
+
+    /// The profile's jurisdiction for the row, without counting unknown values.
+    fn peek_jurisdiction(&self, cells: &Cells<'_>) -> Option<u16> {
+        let c = self.jurisdiction.as_ref()?;
+        match c.col {
+            Some(col) => c.map.get(self.cell(cells, col)).copied().or(c.fixed),
+            None => c.fixed,
         }
     }
 

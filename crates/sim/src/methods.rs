@@ -101,8 +101,9 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
     if let Some(f) = &p.facilities {
         let _ = writeln!(
             o,
-            "| jurisdiction, agency, request.place | the reviewed table `{}`, by {} ({}) |",
-            f.file,
+            "| jurisdiction, agency, request.place | the reviewed table{} `{}`, by {} ({}) |",
+            if f.files.is_empty() { "" } else { "s" },
+            f.all_files().collect::<Vec<_>>().join("`, `"),
             f.key.join(" + "),
             f.reason.as_deref().unwrap_or("")
         );
@@ -163,6 +164,19 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
         let _ = writeln!(o);
     }
 
+    if let Some(f) = m
+        .facilities
+        .as_ref()
+        .filter(|f| f.fallback && f.fallback_rows > 0)
+    {
+        let _ = writeln!(
+            o,
+            "{} rows name a facility the reviewed tables do not list; they were placed by the \
+             profile's `jurisdiction` and `agency` above (by state), never by guessing a county \
+             or city.\n",
+            f.fallback_rows
+        );
+    }
     if !s.facilities_used.is_empty() {
         let _ = writeln!(o, "## Facilities placed by the table\n");
         let _ = writeln!(
@@ -270,6 +284,12 @@ pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
                 "- `{c}`: {} blank, {} not recognised",
                 st.blank, st.unknown
             );
+            for (v, n) in st.unknown_values.iter().take(50) {
+                let _ = writeln!(o, "  - `{v}`: {n} rows");
+            }
+            if st.unknown_values.len() > 50 || st.unknown_other > 0 {
+                let _ = writeln!(o, "  - (other values not listed)");
+            }
         }
         let _ = writeln!(o);
     }

@@ -64,6 +64,10 @@ pub struct Facilities {
     pub key_headers: Vec<String>,
     /// The table: a path relative to the profile, or the name of a shipped table.
     pub file: String,
+    /// Further tables with the same columns, read after `file`; a key may be listed only once
+    /// across them all.
+    #[serde(default)]
+    pub files: Vec<String>,
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -82,28 +86,56 @@ pub struct FacilityRow {
 }
 
 /// Facility tables shipped with the bundled profiles.
-pub const BUNDLED_TABLES: &[(&str, &str)] = &[(
-    "facilities/ice-lesa-new-york.csv",
-    include_str!("../../../profiles/facilities/ice-lesa-new-york.csv"),
-)];
+pub const BUNDLED_TABLES: &[(&str, &str)] = &[
+    (
+        "facilities/ice-lesa-new-york.csv",
+        include_str!("../../../profiles/facilities/ice-lesa-new-york.csv"),
+    ),
+    (
+        "facilities/ice-lesa-local.csv",
+        include_str!("../../../profiles/facilities/ice-lesa-local.csv"),
+    ),
+    (
+        "facilities/ice-lesa-federal.csv",
+        include_str!("../../../profiles/facilities/ice-lesa-federal.csv"),
+    ),
+];
 
 impl Facilities {
-    /// Reads the table (`#` lines are comments); every row must have its key and the named columns.
+    /// Every table, `file` first.
+    pub fn all_files(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.file.as_str()).chain(self.files.iter().map(String::as_str))
+    }
+
+    /// Reads the tables (`#` lines are comments); every row must have its key and the named
+    /// columns, and no key may be listed twice.
     pub fn load(&self, base: Option<&Path>) -> Result<Vec<FacilityRow>, SimError> {
-        let text = match base.map(|b| b.join(&self.file)).filter(|p| p.is_file()) {
+        let mut out = Vec::new();
+        for file in self.all_files() {
+            self.load_one(file, base, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn load_one(
+        &self,
+        file: &str,
+        base: Option<&Path>,
+        out: &mut Vec<FacilityRow>,
+    ) -> Result<(), SimError> {
+        let text = match base.map(|b| b.join(file)).filter(|p| p.is_file()) {
             Some(p) => std::fs::read_to_string(&p)
                 .map_err(|e| SimError::Io(format!("{}: {e}", p.display())))?,
-            None => match BUNDLED_TABLES.iter().find(|(n, _)| *n == self.file) {
+            None => match BUNDLED_TABLES.iter().find(|(n, _)| *n == file) {
                 Some((_, t)) => t.to_string(),
                 None => {
                     return Err(SimError::Profile(format!(
-                    "[facilities] file `{}`: not found beside the profile, and not a shipped table",
-                    self.file
+                    "[facilities] file `{file}`: not found beside the profile, and not a shipped table"
                 )))
                 }
             },
         };
-        let bad = |m: String| SimError::Profile(format!("[facilities] {}: {m}", self.file));
+        let bad = |m: String| SimError::Profile(format!("[facilities] {file}: {m}"));
         let mut r = csv::ReaderBuilder::new()
             .comment(Some(b'#'))
             .from_reader(text.as_bytes());
@@ -135,7 +167,6 @@ impl Facilities {
         for (i, c) in cols.into_iter().enumerate() {
             cp[i] = c?;
         }
-        let mut out: Vec<FacilityRow> = Vec::new();
         for (n, rec) in r.records().enumerate() {
             let rec = rec.map_err(|e| bad(e.to_string()))?;
             let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
@@ -164,7 +195,7 @@ impl Facilities {
             }
             out.push(row);
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -334,14 +334,34 @@ fn pennsylvania_rows_map_and_blank_types_are_counted() {
     assert_eq!(s.columns["detainer_type"].blank, 30_958);
     assert_eq!(s.columns["detainer_type"].unknown, 0);
     let law = &s.laws[0];
-    // Federal law alone: a detainer is a request the agency may honor (8 C.F.R. § 287.7).
-    assert_eq!(law.outcomes.get("permitted"), Some(&32_757));
+    // Each row under the law of its facility: Philadelphia's prisons and police districts under
+    // the city's pack, federal prisons, marshals and ICE's office under `us`, the rest under us-pa.
+    let by: BTreeMap<&str, u64> = law
+        .bounds_by_jurisdiction
+        .iter()
+        .map(|(j, b)| (j.as_str(), b.rows))
+        .collect();
+    assert_eq!(
+        by,
+        BTreeMap::from([
+            ("us", 7_462),
+            ("us-pa", 21_464),
+            ("us-pa-philadelphia", 3_829)
+        ])
+    );
+    // The Youth Study Center (Philadelphia juvenile detention, no agency the pack names).
+    assert_eq!(law.outcomes.get("unmapped"), Some(&2));
+    // Philadelphia's Executive Order 1-14 (2014-04-16) bars holds without a judicial warrant;
+    // federal and Pennsylvania law leave them to the agency.
+    assert_eq!(law.outcomes.get("prohibited"), Some(&258));
+    assert_eq!(law.outcomes.get("permitted"), Some(&32_497));
+    assert_eq!(law.bounds_by_jurisdiction["us-pa"].lower[0], 21_464);
     let kind = law
         .assumptions
         .iter()
         .find(|a| a.id == "blank-type-is-detainer")
         .expect("assumption");
-    assert_eq!((kind.applied, kind.decided), (30_958, 30_958));
+    assert_eq!((kind.applied, kind.decided), (30_956, 30_956));
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -361,12 +381,21 @@ fn ddp_rows_read_with_ncic_convictions_and_unknown_states_counted() {
         ),
     );
     assert_eq!(s.rows_read, 22);
-    // Minnesota has no law pack: the profile maps no jurisdiction and says so for every row.
+    // Minnesota's rows are decided under Minnesota's pack; asked under NYC's law they are
+    // counted as moved from there.
+    assert_eq!(s.columns["state"].unknown, 0);
+    // Under its own law they reach Minnesota's pack, which knows no `--agency doc`: said per row.
     assert_eq!(
-        s.columns["state"].unknown_values.get("MINNESOTA"),
-        Some(&22)
+        s.laws[1].unmapped_reasons,
+        BTreeMap::from([(
+            "the agency is not known to this jurisdiction".to_string(),
+            22
+        )])
     );
-    assert_eq!(s.laws[1].outcomes.get("unmapped"), Some(&22));
+    assert_eq!(
+        s.laws[0].decided_as_if_here,
+        BTreeMap::from([("us-mn".to_string(), 22)])
+    );
     // Three rows have no most serious conviction (`NA`): counted blank, not dropped.
     assert_eq!(s.columns["msc_code"].blank, 3);
     // Hypothetically at NYC DOC: an I-247A with an administrative warrant is never honorable.
@@ -421,9 +450,16 @@ fn unknown_and_unreadable_values_are_counted_never_dropped() {
         Some(&1)
     );
     assert_eq!(s.columns["date"].unknown_values.get("not a date"), Some(&1));
+    // A facility no table lists is placed by its state (here under us-ny), not counted unknown;
+    // this row is unmapped for its unreadable date instead.
+    assert_eq!(s.columns["facility"].unknown, 0);
     assert_eq!(
-        s.columns["facility"].unknown_values.get("SOMEWHERE"),
-        Some(&1)
+        s.laws[0]
+            .unmapped_reasons
+            .get("the row has no readable date"),
+        Some(&1),
+        "{:?}",
+        s.laws[0].unmapped_reasons
     );
     let law = &s.laws[0];
     assert_eq!(
@@ -687,5 +723,365 @@ fn kept_source_columns_join_back_to_the_input() {
         assert_eq!(r["detainer_detention_facility"], &src[i - 1][2]);
         assert_eq!(r["prepare_date"], &src[i - 1][0]);
     }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn profiles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles")
+}
+
+/// (state, facility) -> jurisdiction, read straight from a reviewed table (comments skipped).
+fn table(file: &str) -> BTreeMap<(String, String), String> {
+    let text =
+        std::fs::read_to_string(profiles_dir().join("facilities").join(file)).expect("table");
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            ((rec[0].to_string(), rec[1].to_string()), rec[3].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_facility_of_the_reviewed_tables_is_named_by_a_release() {
+    needs_data!();
+    let mut seen = std::collections::BTreeSet::new();
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    for rec in csv::Reader::from_reader(text.as_bytes()).records() {
+        let rec = rec.expect("record");
+        seen.insert((rec[3].to_string(), rec[2].to_string()));
+    }
+    let pa = data("ice-foia-pennsylvania/pa_detainers_FY2008-FY2015.csv");
+    for rec in csv::Reader::from_path(pa).expect("pa").records() {
+        let rec = rec.expect("record");
+        seen.insert((rec[4].to_string(), rec[2].to_string()));
+    }
+    for file in [
+        "ice-lesa-new-york.csv",
+        "ice-lesa-local.csv",
+        "ice-lesa-federal.csv",
+    ] {
+        for (key, _) in table(file) {
+            assert!(seen.contains(&key), "{file}: {key:?} is in no release");
+        }
+    }
+}
+
+#[test]
+fn fy2015_rows_are_placed_by_facility_then_by_state() {
+    needs_data!();
+    let out = out_dir("states");
+    let s = run(
+        FY2015_CSV,
+        "ice-lesa-fy2015",
+        &opts(
+            &["profile@2014-12-14"],
+            None,
+            &[],
+            &["jurisdiction", "state", "facility"],
+            out.clone(),
+        ),
+    );
+    assert_eq!(s.rows_evaluated, 79_053);
+    // (state, facility) -> (jurisdiction, rows), from the aggregate the run wrote.
+    let mut placed: BTreeMap<(String, String), (String, u64)> = BTreeMap::new();
+    let mut by_jur: BTreeMap<String, u64> = BTreeMap::new();
+    for r in csv_rows(&out.join("aggregate.csv")) {
+        let n: u64 = r["rows"].parse().expect("rows");
+        let e = placed
+            .entry((r["state"].clone(), r["facility"].clone()))
+            .or_insert((r["jurisdiction"].clone(), 0));
+        assert_eq!(e.0, r["jurisdiction"], "one jurisdiction per facility");
+        e.1 += n;
+        *by_jur.entry(r["jurisdiction"].clone()).or_default() += n;
+    }
+    let at = |st: &str, fac: &str| placed[&(st.to_string(), fac.to_string())].clone();
+    assert_eq!(at("NEW YORK", "RIKERS ISLAND, QUEENS, NY").0, "us-ny-nyc");
+    assert_eq!(at("NEW YORK", "BROOKLYN MDC"), ("us".into(), 269));
+    assert_eq!(at("NEW YORK", "SUFFOLK CO.CORREC FAC").0, "us-ny");
+    assert_eq!(
+        at("ILLINOIS", "COOK COUNTY JAIL"),
+        ("us-il-cook".into(), 186)
+    );
+    assert_eq!(at("ILLINOIS", "CHICAGO MCC").0, "us");
+    assert_eq!(at("ILLINOIS", "CICERO POLICE DEPT.").0, "us-il");
+    assert_eq!(
+        at("TEXAS", "HARRIS COUNTY JAIL"),
+        ("us-tx-harris".into(), 1_654)
+    );
+    assert_eq!(at("TEXAS", "TRAVIS COUNTY STATE JAIL").0, "us-tx");
+    assert_eq!(at("TEXAS", "COOKE COUNTY JAIL").0, "us-tx");
+    assert_eq!(at("TEXAS", "US MARSHALS  SDTX"), ("us".into(), 508));
+    assert_eq!(
+        at("CALIFORNIA", "LOS ANGELES COUNTY JAIL-TWIN TOWER").0,
+        "us-ca-los-angeles-county"
+    );
+    assert_eq!(
+        at("CALIFORNIA", "LOS ANGELES CITY JAIL").0,
+        "us-ca",
+        "no city pack"
+    );
+    assert_eq!(at("WASHINGTON", "REGIONAL JUSTICE CENTER").0, "us-wa-king");
+    assert_eq!(at("WASHINGTON", "KENT CITY JAIL").0, "us-wa");
+    assert_eq!(at("FLORIDA", "DADE CORRECTIONAL INST").0, "us-fl");
+    assert_eq!(
+        at("FLORIDA", "TURNER GUIFORD KNIGHT (TGK) JAIL").0,
+        "us-fl-miami-dade"
+    );
+    assert_eq!(
+        at("PUERTO RICO", "GUAYNABO MDC (SAN JUAN)"),
+        ("us".into(), 84)
+    );
+    assert_eq!(
+        at("PUERTO RICO", "GUERRERO PENAL INST.").0,
+        "",
+        "no pack for Puerto Rico"
+    );
+
+    // A facility no table lists is under its own state's pack, and only then.
+    let lib = brightline::bundled().expect("bundled packs load");
+    let mut listed = table("ice-lesa-new-york.csv");
+    listed.extend(table("ice-lesa-local.csv"));
+    listed.extend(table("ice-lesa-federal.csv"));
+    let territories = [
+        "PUERTO RICO",
+        "GUAM",
+        "VIRGIN ISLANDS",
+        "NORTHERN MARIANA ISLANDS",
+    ];
+    for ((st, fac), (j, _)) in &placed {
+        if let Some(want) = listed.get(&(st.clone(), fac.clone())) {
+            assert_eq!(j, want, "{st} / {fac}: as the table says");
+        } else if st.is_empty() || territories.contains(&st.as_str()) {
+            assert_eq!(j, "", "{st} / {fac}: no pack, unmapped");
+        } else {
+            let pack = lib.jurisdiction(j).expect("a pack");
+            assert!(
+                lib.packs[pack].name.to_uppercase().starts_with(st.as_str()) && j.len() == 5,
+                "{st} / {fac}: placed under {j}"
+            );
+        }
+    }
+
+    // Rows per jurisdiction on the whole release.
+    assert_eq!(by_jur["us-ny-nyc"], 838);
+    assert_eq!(by_jur["us-ny"], 1_390);
+    assert_eq!(by_jur["us"], 6_380);
+    assert_eq!(by_jur["us-il-cook"], 186);
+    assert_eq!(by_jur["us-il"], 947);
+    assert_eq!(by_jur["us-az-maricopa"], 2_741);
+    assert_eq!(by_jur["us-ca-los-angeles-county"], 1_777);
+    assert_eq!(by_jur["us-ca-san-francisco"], 143);
+    assert_eq!(by_jur["us-ca-santa-clara"], 392);
+    assert_eq!(by_jur["us-co-denver"], 288);
+    assert_eq!(by_jur["us-fl-miami-dade"], 286);
+    assert_eq!(by_jur["us-pa-philadelphia"], 109);
+    assert_eq!(by_jur["us-tx-dallas"], 1_212);
+    assert_eq!(by_jur["us-tx-travis"], 1_214);
+    assert_eq!(by_jur["us-wa-king"], 32);
+    assert_eq!(by_jur["us-tx"], 11_747);
+    assert_eq!(by_jur.len(), 66, "65 packs and the unmapped");
+    // Unmapped: 9,020 rows without a state, 39 in territories without a pack, 21 at the
+    // children's homes, juvenile halls and aid agency the tables leave unplaced.
+    assert_eq!(by_jur[""], 9_080);
+    assert_eq!(s.columns["state"].blank, 9_020);
+    assert_eq!(
+        s.columns["state"].unknown_values,
+        BTreeMap::from([
+            ("GUAM".to_string(), 10),
+            ("NORTHERN MARIANA ISLANDS".to_string(), 8),
+            ("PUERTO RICO".to_string(), 16),
+            ("VIRGIN ISLANDS".to_string(), 5),
+        ])
+    );
+    assert_eq!(s.columns["facility"].unknown, 0, "the fallback places them");
+    let methods = std::fs::read_to_string(out.join("methods.md")).expect("methods.md");
+    assert!(methods.contains("  - `PUERTO RICO`: 16 rows"), "{methods}");
+    assert!(
+        methods.contains("| jurisdiction | column `state`, 51 values mapped"),
+        "{methods}"
+    );
+    assert!(
+        methods.contains("rows name a facility the reviewed tables do not list"),
+        "{methods}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn kept_columns_are_in_the_parquet_file_with_the_source_values() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    needs_data!();
+    let out = out_dir("keep-parquet");
+    let mut o = opts(
+        &["profile@2014-12-13", "profile@2014-12-14"],
+        None,
+        &[("state", "NEW YORK")],
+        &[],
+        out.clone(),
+    );
+    o.keep = Some(vec![
+        "detainer_detention_facility".into(),
+        "prepare_date".into(),
+    ]);
+    run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    let f = std::fs::File::open(data(FY2015_CSV)).expect("data file");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let src: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("record"))
+        .collect();
+    let reader = SerializedFileReader::new(
+        std::fs::File::open(out.join("decisions.parquet")).expect("decisions.parquet"),
+    )
+    .expect("a parquet file");
+    let names: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(
+        names[names.len() - 2..],
+        ["detainer_detention_facility", "prepare_date"],
+        "the kept columns, in --keep order, after the decision: {names:?}"
+    );
+    let (mut n, mut per_law) = (0usize, BTreeMap::<String, u64>::new());
+    let csv_rows = csv_rows(&out.join("decisions.csv"));
+    for (i, row) in reader.get_row_iter(None).expect("rows").enumerate() {
+        let row = row.expect("row");
+        let cols: BTreeMap<String, String> = row
+            .get_column_iter()
+            .map(|(k, v)| {
+                let s = v.to_string();
+                (k.clone(), s.trim_matches('"').to_string())
+            })
+            .collect();
+        let r: usize = cols["row"].parse().expect("row number");
+        assert_eq!(
+            cols["detainer_detention_facility"],
+            &src[r - 1][2],
+            "row {r}"
+        );
+        assert_eq!(cols["prepare_date"], &src[r - 1][0], "row {r}");
+        assert_eq!(&src[r - 1][3], "NEW YORK");
+        // Same line as the CSV twin.
+        assert_eq!(cols["row"], csv_rows[i]["row"]);
+        assert_eq!(cols["outcome"], csv_rows[i]["outcome"]);
+        assert_eq!(
+            cols["detainer_detention_facility"],
+            csv_rows[i]["detainer_detention_facility"]
+        );
+        *per_law.entry(cols["law"].clone()).or_default() += 1;
+        n += 1;
+    }
+    assert_eq!(n, 2 * 2_700);
+    assert_eq!(
+        per_law.values().copied().collect::<Vec<_>>(),
+        [2_700, 2_700]
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn charts_and_methods_say_what_they_show() {
+    needs_data!();
+    let out = out_dir("charts");
+    let mut o = opts(
+        &["profile@2014-12-13", "profile@2014-12-14"],
+        None,
+        &[("state", "NEW YORK")],
+        &["month", "jurisdiction"],
+        out.clone(),
+    );
+    o.charts = true;
+    run(FY2015_CSV, "ice-lesa-fy2015", &o);
+    let source = "ice_lea_detainers_FY2015YTD.csv.gz";
+    let caption = [
+        format!("Source: {source} (profile ice-lesa-fy2015)."),
+        "N = 2700 rows; 5 could not be put to a law and are not drawn (see methods.md).".into(),
+        "Filters: state=NEW YORK.".into(),
+        "Assumptions (see methods.md): no-judicial-warrant.".into(),
+    ];
+    for (file, title) in [
+        ("outcomes.svg", format!("Outcome shares by law: {source}")),
+        (
+            "monthly.svg",
+            format!("Rows by month and outcome: {source}"),
+        ),
+    ] {
+        let svg = std::fs::read_to_string(out.join(file)).expect(file);
+        let title_at = svg.find("<title>").expect("a <title>");
+        assert!(
+            svg[..title_at].matches('<').count() <= 3,
+            "{file}: <title> first inside the root element"
+        );
+        let t = &svg[title_at + 7..svg.find("</title>").expect("</title>")];
+        assert_eq!(t, title, "{file}");
+        let desc =
+            &svg[svg.find("<desc>").expect("a <desc>") + 6..svg.find("</desc>").expect("</desc>")];
+        for c in &caption {
+            assert!(
+                desc.contains(c.as_str()),
+                "{file}: <desc> lacks {c:?}: {desc}"
+            );
+            // ...and the caption is drawn on the chart itself, not only described.
+            assert!(
+                svg.matches(c.as_str()).count() >= 2,
+                "{file}: caption line {c:?} not drawn"
+            );
+        }
+        assert!(out.join(file.replace(".svg", ".png")).is_file());
+    }
+    let outcomes = std::fs::read_to_string(out.join("outcomes.svg")).expect("svg");
+    assert!(outcomes.contains(
+        "Under profile@2014-12-14, of 2695 rows put to the law: permitted 1857 (68.9%); prohibited 333 (12.4%); undetermined 505 (18.7%);"
+    ));
+    assert!(
+        !outcomes.contains(">unmapped<"),
+        "unmapped rows are a count in the caption, not a bar"
+    );
+
+    let m = std::fs::read_to_string(out.join("methods.md")).expect("methods.md");
+    for want in [
+        format!("Every row of `{}` was read through the profile `ice-lesa-fy2015`", data(FY2015_CSV).display()),
+        "79053 rows read; 76353 left out by the filters (state=NEW YORK); 2700 evaluated.".into(),
+        "- `state` = `NEW YORK`: 2700 rows".into(),
+        "| request.date | column `date` (formats: iso, excel-serial) |".into(),
+        "| jurisdiction, agency, request.place | the reviewed tables `facilities/ice-lesa-new-york.csv`, `facilities/ice-lesa-local.csv`, `facilities/ice-lesa-federal.csv`, by state + facility".into(),
+        "| request.warrant | profile assumption `no-judicial-warrant` = `none`, for rows dated any date to 2017-04-01 |".into(),
+        "Source: ICE Policy 10074.2 (issued 2017-03-24, effective 2017-04-02)".into(),
+        "| NEW YORK / BROOKLYN MDC | us | jail | 269 |".into(),
+        "| NEW YORK / ABBOTT HOME | (none: unmapped) |  | 2 |".into(),
+        "### profile@2014-12-14".into(),
+        "- prohibited: 333 (12.3% of evaluated rows)".into(),
+        "- not put to the law (the profile maps no jurisdiction for this row): 5".into(),
+        "- undetermined for want of `subject.convictions`: 505".into(),
+        "- assumption `no-judicial-warrant` supplied a fact to 2695 rows and decided 333 of them".into(),
+        "| us-ny-nyc | 838 | prohibited | 39.7% | 100.0% |".into(),
+        "| us | 467 | permitted | 100.0% | 100.0% |".into(),
+        "Every range is exact.".into(),
+    ] {
+        assert!(m.contains(want.as_str()), "methods.md lacks {want:?}:\n{m}");
+    }
+    assert!(
+        !m.contains("rows name a facility the reviewed tables do not list"),
+        "every New York facility is in the table"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
