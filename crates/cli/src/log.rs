@@ -112,232 +112,272 @@ pub fn run(a: LogArgs, laws: &Option<PathBuf>) -> Result<ExitCode, Failure> {
             checkpoint,
             public_key,
             store,
-        } => {
-            let key = public_key.as_deref().map(read_key).transpose()?;
-            let external = match &checkpoint {
-                Some(p) => {
-                    let note = std::fs::read_to_string(p)
-                        .map_err(|e| Failure::Input(format!("{}: {e}", p.display())))?;
-                    let key = key
-                        .as_ref()
-                        .ok_or_else(|| Failure::Input("--checkpoint needs --public-key".into()))?;
-                    match checkpoint::open(&note, key) {
-                        Ok(c) => Some(c),
-                        Err(e) => {
-                            println!("FAILED: {}: {e}", p.display());
-                            return Ok(ExitCode::from(1));
-                        }
-                    }
-                }
-                None => None,
-            };
-            let s = open_store_read_only(&store)?;
-            let v = match &key {
-                Some(k) => s.verify_against(k, external.as_ref()),
-                None => s.verify(),
-            }
-            .map_err(|e| Failure::Input(e.to_string()))?;
-            match &v.first_bad {
-                None => {
-                    println!(
-                        "ok: {} entries, head {} {}, root {}",
-                        v.entries, v.head_seq, v.head_hash, v.root
-                    );
-                    if let Some(c) = &external {
-                        println!(
-                            "consistent with the checkpoint of {} entries signed for {}",
-                            c.size, c.origin
-                        );
-                    }
-                    if key.is_some() {
-                        println!("every entry is covered by the log's own signed checkpoint");
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(b) => {
-                    println!("TAMPERED: first bad entry {}: {}", b.seq, b.problem);
-                    Ok(ExitCode::from(1))
-                }
-            }
-        }
-        LogCmd::Keygen { out, origin } => {
-            let (k, p) =
-                checkpoint::keygen(&out, &origin).map_err(|e| Failure::Input(e.to_string()))?;
-            let public = std::fs::read_to_string(&p).unwrap_or_default();
-            println!(
-                "wrote {} (private, mode 0600) and {}",
-                k.display(),
-                p.display()
-            );
-            println!("public key: {}", public.trim());
-            eprintln!("start the service with --signing-key {}; give log.pub to every witness and auditor", k.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        } => verify(checkpoint, public_key, store),
+        LogCmd::Keygen { out, origin } => keygen(out, origin),
         LogCmd::Checkpoint {
             out,
             signing_key,
             store,
-        } => {
-            let key =
-                checkpoint::read_signer(&signing_key).map_err(|e| Failure::Input(e.to_string()))?;
-            let s = open_store_read_only(&store)?;
-            match s
-                .sign_now(&key)
-                .map_err(|e| Failure::Input(e.to_string()))?
-            {
-                Ok(signed) => {
-                    std::fs::write(&out, &signed.note)
-                        .map_err(|e| Failure::Input(format!("{}: {e}", out.display())))?;
-                    println!(
-                        "wrote {}: {} entries, root {}",
-                        out.display(),
-                        signed.checkpoint.size,
-                        signed.checkpoint.root
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(v) => {
-                    let b = v.first_bad.unwrap_or(brightline_store::BadEntry {
-                        seq: 0,
-                        problem: "unknown".into(),
-                    });
-                    println!(
-                        "TAMPERED: not signed: first bad entry {}: {}",
-                        b.seq, b.problem
-                    );
-                    Ok(ExitCode::from(1))
-                }
-            }
-        }
+        } => checkpoint_to(out, signing_key, store),
         LogCmd::Witness {
             url,
             token,
             state,
             public_key,
             every,
-        } => loop {
-            match witness_once(&url, &token, &state, public_key.as_deref()) {
-                Ok(msg) => println!("{msg}"),
-                Err(Witnessed::Alarm(msg)) => {
-                    println!("ALARM: {msg}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(Witnessed::Failed(msg)) => {
-                    if every.is_none() {
-                        return Err(Failure::Input(msg));
-                    }
-                    eprintln!("brightline witness: {msg} (will retry)");
-                }
-            }
-            match every {
-                Some(secs) => std::thread::sleep(std::time::Duration::from_secs(secs.max(1))),
-                None => return Ok(ExitCode::SUCCESS),
-            }
-        },
+        } => witness(url, token, state, public_key, every),
         LogCmd::Erase {
             id,
             expired,
             retention_days,
             store,
-        } => {
-            use brightline_store::Erased;
-            let s = open_store(&store)?;
-            let ids = match id {
-                Some(i) => vec![i],
-                None if expired => s
-                    .expired(retention_days)
-                    .map_err(|e| Failure::Input(e.to_string()))?,
-                None => Vec::new(),
-            };
-            let mut refused = false;
-            for i in &ids {
-                match s
-                    .erase(brightline_store::OPERATOR, *i, retention_days)
-                    .map_err(|e| Failure::Input(e.to_string()))?
-                {
-                    Erased::Erased => println!("erased entry {i}: its key is destroyed"),
-                    Erased::AlreadyErased => println!("entry {i} was already erased"),
-                    Erased::NoSuchEntry => return Err(Failure::Input(format!("no log entry {i}"))),
-                    Erased::NotSealed => {
-                        println!("entry {i} holds no personal facts under a key of its own (not a decision, or logged before sealing)");
-                        refused = true;
-                    }
-                    Erased::TooRecent {
-                        logged_at,
-                        retention_days,
-                    } => {
-                        println!("entry {i} was logged {logged_at}, within the retention of {retention_days} days: not erased");
-                        refused = true;
-                    }
-                }
-            }
-            if expired {
-                println!("{} decisions past {retention_days} days erased", ids.len());
-            }
-            Ok(if refused {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        } => erase(id, expired, retention_days, store),
         LogCmd::Replay {
             id,
             force,
             json,
             store,
-        } => {
-            let lib = static_library(laws)?;
-            let s = open_store(&store)?;
-            let e = s
-                .get(id)
-                .map_err(|e| Failure::Input(e.to_string()))?
-                .ok_or_else(|| Failure::Input(format!("no log entry {id}")))?;
-            let body = e.body_json();
-            let logged = Logged {
-                id: e.seq,
-                kind: &e.kind,
-                law_hash: &e.law_hash,
-                body: &body,
-            };
-            let r = lib
-                .replay(&logged, &lib.content_hash(), force)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            if json {
-                let v = serde_json::to_value(&r).unwrap_or_default();
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            } else {
-                let d = &r.decision;
-                print!("{}", d.to_text());
-                print!("{}", crate::show::trace_text(d));
+        } => replay(id, force, json, store, laws),
+    }
+}
+
+fn verify(
+    checkpoint: Option<PathBuf>,
+    public_key: Option<PathBuf>,
+    store: StoreArgs,
+) -> Result<ExitCode, Failure> {
+    let key = public_key.as_deref().map(read_key).transpose()?;
+    let external = match &checkpoint {
+        Some(p) => {
+            let note = std::fs::read_to_string(p)
+                .map_err(|e| Failure::Input(format!("{}: {e}", p.display())))?;
+            let key = key
+                .as_ref()
+                .ok_or_else(|| Failure::Input("--checkpoint needs --public-key".into()))?;
+            match checkpoint::open(&note, key) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    println!("FAILED: {}: {e}", p.display());
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        None => None,
+    };
+    let s = open_store_read_only(&store)?;
+    let v = match &key {
+        Some(k) => s.verify_against(k, external.as_ref()),
+        None => s.verify(),
+    }
+    .map_err(|e| Failure::Input(e.to_string()))?;
+    match &v.first_bad {
+        None => {
+            println!(
+                "ok: {} entries, head {} {}, root {}",
+                v.entries, v.head_seq, v.head_hash, v.root
+            );
+            if let Some(c) = &external {
                 println!(
-                    "\nlogged {} as entry {}: outcome {} under law {}{}",
-                    e.logged_at,
-                    e.seq,
-                    r.stored_outcome,
-                    e.law_hash,
-                    if r.law_hash_matches {
-                        " (the running law)"
-                    } else {
-                        " (NOT the running law: --force)"
-                    }
-                );
-                println!(
-                    "replayed outcome {}: {}",
-                    d.outcome.as_str(),
-                    if r.outcome_matches {
-                        "matches"
-                    } else {
-                        "DIFFERS from the logged outcome"
-                    }
+                    "consistent with the checkpoint of {} entries signed for {}",
+                    c.size, c.origin
                 );
             }
-            Ok(if r.outcome_matches {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            if key.is_some() {
+                println!("every entry is covered by the log's own signed checkpoint");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!("TAMPERED: first bad entry {}: {}", b.seq, b.problem);
+            Ok(ExitCode::from(1))
         }
     }
+}
+
+fn keygen(out: PathBuf, origin: String) -> Result<ExitCode, Failure> {
+    let (k, p) = checkpoint::keygen(&out, &origin).map_err(|e| Failure::Input(e.to_string()))?;
+    let public = std::fs::read_to_string(&p).unwrap_or_default();
+    println!(
+        "wrote {} (private, mode 0600) and {}",
+        k.display(),
+        p.display()
+    );
+    println!("public key: {}", public.trim());
+    eprintln!(
+        "start the service with --signing-key {}; give log.pub to every witness and auditor",
+        k.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn checkpoint_to(
+    out: PathBuf,
+    signing_key: PathBuf,
+    store: StoreArgs,
+) -> Result<ExitCode, Failure> {
+    let key = checkpoint::read_signer(&signing_key).map_err(|e| Failure::Input(e.to_string()))?;
+    let s = open_store_read_only(&store)?;
+    match s
+        .sign_now(&key)
+        .map_err(|e| Failure::Input(e.to_string()))?
+    {
+        Ok(signed) => {
+            std::fs::write(&out, &signed.note)
+                .map_err(|e| Failure::Input(format!("{}: {e}", out.display())))?;
+            println!(
+                "wrote {}: {} entries, root {}",
+                out.display(),
+                signed.checkpoint.size,
+                signed.checkpoint.root
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(v) => {
+            let b = v.first_bad.unwrap_or(brightline_store::BadEntry {
+                seq: 0,
+                problem: "unknown".into(),
+            });
+            println!(
+                "TAMPERED: not signed: first bad entry {}: {}",
+                b.seq, b.problem
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn witness(
+    url: String,
+    token: String,
+    state: PathBuf,
+    public_key: Option<PathBuf>,
+    every: Option<u64>,
+) -> Result<ExitCode, Failure> {
+    loop {
+        match witness_once(&url, &token, &state, public_key.as_deref()) {
+            Ok(msg) => println!("{msg}"),
+            Err(Witnessed::Alarm(msg)) => {
+                println!("ALARM: {msg}");
+                return Ok(ExitCode::from(1));
+            }
+            Err(Witnessed::Failed(msg)) => {
+                if every.is_none() {
+                    return Err(Failure::Input(msg));
+                }
+                eprintln!("brightline witness: {msg} (will retry)");
+            }
+        }
+        match every {
+            Some(secs) => std::thread::sleep(std::time::Duration::from_secs(secs.max(1))),
+            None => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+fn erase(
+    id: Option<i64>,
+    expired: bool,
+    retention_days: u32,
+    store: StoreArgs,
+) -> Result<ExitCode, Failure> {
+    use brightline_store::Erased;
+    let s = open_store(&store)?;
+    let ids = match id {
+        Some(i) => vec![i],
+        None if expired => s
+            .expired(retention_days)
+            .map_err(|e| Failure::Input(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let mut refused = false;
+    for i in &ids {
+        match s
+            .erase(brightline_store::OPERATOR, *i, retention_days)
+            .map_err(|e| Failure::Input(e.to_string()))?
+        {
+            Erased::Erased => println!("erased entry {i}: its key is destroyed"),
+            Erased::AlreadyErased => println!("entry {i} was already erased"),
+            Erased::NoSuchEntry => return Err(Failure::Input(format!("no log entry {i}"))),
+            Erased::NotSealed => {
+                println!("entry {i} holds no personal facts under a key of its own (not a decision, or logged before sealing)");
+                refused = true;
+            }
+            Erased::TooRecent {
+                logged_at,
+                retention_days,
+            } => {
+                println!("entry {i} was logged {logged_at}, within the retention of {retention_days} days: not erased");
+                refused = true;
+            }
+        }
+    }
+    if expired {
+        println!("{} decisions past {retention_days} days erased", ids.len());
+    }
+    Ok(if refused {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn replay(
+    id: i64,
+    force: bool,
+    json: bool,
+    store: StoreArgs,
+    laws: &Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let lib = static_library(laws)?;
+    let s = open_store(&store)?;
+    let e = s
+        .get(id)
+        .map_err(|e| Failure::Input(e.to_string()))?
+        .ok_or_else(|| Failure::Input(format!("no log entry {id}")))?;
+    let body = e.body_json();
+    let logged = Logged {
+        id: e.seq,
+        kind: &e.kind,
+        law_hash: &e.law_hash,
+        body: &body,
+    };
+    let r = lib
+        .replay(&logged, &lib.content_hash(), force)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if json {
+        let v = serde_json::to_value(&r).unwrap_or_default();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let d = &r.decision;
+        print!("{}", d.to_text());
+        print!("{}", crate::show::trace_text(d));
+        println!(
+            "\nlogged {} as entry {}: outcome {} under law {}{}",
+            e.logged_at,
+            e.seq,
+            r.stored_outcome,
+            e.law_hash,
+            if r.law_hash_matches {
+                " (the running law)"
+            } else {
+                " (NOT the running law: --force)"
+            }
+        );
+        println!(
+            "replayed outcome {}: {}",
+            d.outcome.as_str(),
+            if r.outcome_matches {
+                "matches"
+            } else {
+                "DIFFERS from the logged outcome"
+            }
+        );
+    }
+    Ok(if r.outcome_matches {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn read_key(p: &Path) -> Result<StandardVerifierKey, Failure> {

@@ -253,6 +253,106 @@ fn parse_date(s: &str, field: &str) -> Result<time::Date, Failure> {
         .ok_or_else(|| Failure::Input(format!("{field}: `{s}` is not a date; write YYYY-MM-DD")))
 }
 
+fn check(
+    laws: &Option<PathBuf>,
+    file: PathBuf,
+    format: Format,
+    date: Option<String>,
+    trace: bool,
+    memo: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let lib = library(laws)?;
+    let mut req = read_request(&file)?;
+    // A case reference identifies a person; rules never read it.
+    if let Some(o) = req.as_object_mut() {
+        o.remove("case_ref");
+    }
+    if let Some(d) = date {
+        parse_date(&d, "--date")?;
+        if let Some(o) = req.as_object_mut() {
+            o.insert("date".into(), serde_json::Value::String(d));
+        }
+    }
+    let decision = lib
+        .decide_json(&req)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&decision).unwrap_or_default()
+        ),
+        Format::Text => {
+            print!("{}", decision.to_text());
+            if trace {
+                print!("{}", show::trace_text(&decision));
+            }
+        }
+    }
+    if let Some(path) = memo {
+        use brightline_server::memo;
+        let blocks = memo::draft_blocks(&lib, &req).map_err(|e| Failure::Input(e.message))?;
+        let bytes = if path.extension().is_some_and(|e| e == "html" || e == "htm") {
+            memo::html(&blocks).into_bytes()
+        } else {
+            memo::pdf(&blocks)
+        };
+        std::fs::write(&path, bytes)
+            .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("memo written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(
+    laws: &Option<PathBuf>,
+    path: Option<PathBuf>,
+    today: Option<String>,
+) -> Result<ExitCode, Failure> {
+    let today = match today {
+        Some(d) => parse_date(&d, "--today")?,
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    let sources = match path.as_ref().or(laws.as_ref()) {
+        Some(p) => read_packs(p).map_err(Failure::Input)?,
+        None => brightline::bundled_sources(),
+    };
+    let (lib, mut diags) = Library::load(&sources);
+    let hard = diags.iter().any(|d| d.severity == Severity::Error);
+    brightline::lint::check_rules(&lib, &mut diags);
+    brightline::lint::check_freshness(&lib, today, &mut diags);
+    // Examples only mean something once the packs themselves load cleanly.
+    let (run, failed) = if hard {
+        (0, 0)
+    } else {
+        brightline::lint::check_examples(&lib, &mut diags)
+    };
+    // Reports are law too: their counts compile against the schema
+    // and their worked examples count a fixture to stated totals.
+    let (report_run, report_failed) = if hard {
+        (0, 0)
+    } else {
+        brightline::report::check(&lib, &mut diags)
+    };
+    print_diags(&diags);
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
+    eprintln!(
+        "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed), {report_run} report examples ({} passed, {report_failed} failed); {errors} errors, {warnings} warnings",
+        lib.packs.len(),
+        run - failed,
+        report_run - report_failed
+    );
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.cmd {
         Cmd::Check {
@@ -261,94 +361,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             date,
             trace,
             memo,
-        } => {
-            let lib = library(&cli.laws)?;
-            let mut req = read_request(&file)?;
-            // A case reference identifies a person; rules never read it.
-            if let Some(o) = req.as_object_mut() {
-                o.remove("case_ref");
-            }
-            if let Some(d) = date {
-                parse_date(&d, "--date")?;
-                if let Some(o) = req.as_object_mut() {
-                    o.insert("date".into(), serde_json::Value::String(d));
-                }
-            }
-            let decision = lib
-                .decide_json(&req)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&decision).unwrap_or_default()
-                ),
-                Format::Text => {
-                    print!("{}", decision.to_text());
-                    if trace {
-                        print!("{}", show::trace_text(&decision));
-                    }
-                }
-            }
-            if let Some(path) = memo {
-                use brightline_server::memo;
-                let blocks =
-                    memo::draft_blocks(&lib, &req).map_err(|e| Failure::Input(e.message))?;
-                let bytes = if path.extension().is_some_and(|e| e == "html" || e == "htm") {
-                    memo::html(&blocks).into_bytes()
-                } else {
-                    memo::pdf(&blocks)
-                };
-                std::fs::write(&path, bytes)
-                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?;
-                eprintln!("memo written to {}", path.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Lint { path, today } => {
-            let today = match today {
-                Some(d) => parse_date(&d, "--today")?,
-                None => time::OffsetDateTime::now_utc().date(),
-            };
-            let sources = match path.as_ref().or(cli.laws.as_ref()) {
-                Some(p) => read_packs(p).map_err(Failure::Input)?,
-                None => brightline::bundled_sources(),
-            };
-            let (lib, mut diags) = Library::load(&sources);
-            let hard = diags.iter().any(|d| d.severity == Severity::Error);
-            brightline::lint::check_rules(&lib, &mut diags);
-            brightline::lint::check_freshness(&lib, today, &mut diags);
-            // Examples only mean something once the packs themselves load cleanly.
-            let (run, failed) = if hard {
-                (0, 0)
-            } else {
-                brightline::lint::check_examples(&lib, &mut diags)
-            };
-            // Reports are law too: their counts compile against the schema
-            // and their worked examples count a fixture to stated totals.
-            let (report_run, report_failed) = if hard {
-                (0, 0)
-            } else {
-                brightline::report::check(&lib, &mut diags)
-            };
-            print_diags(&diags);
-            let errors = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let warnings = diags.len() - errors;
-            let rules: usize = lib.packs.iter().map(|p| p.rules.len()).sum();
-            eprintln!(
-                "{} packs, {rules} rules, {run} worked examples ({} passed, {failed} failed), {report_run} report examples ({} passed, {report_failed} failed); {errors} errors, {warnings} warnings",
-                lib.packs.len(),
-                run - failed,
-                report_run - report_failed
-            );
-            Ok(if errors > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        } => check(&cli.laws, file, format, date, trace, memo),
+        Cmd::Lint { path, today } => lint(&cli.laws, path, today),
         Cmd::Show { jurisdiction, date } => {
             let lib = library(&cli.laws)?;
             let d = parse_date(&date, "--date")?;
