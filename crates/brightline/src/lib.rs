@@ -35,6 +35,7 @@ pub use brightline_core::{schema, Decision, Diagnostic, Severity, SourceFile, EN
 
 /// Typed, serialisable views of the law: what the CLI and the server render.
 pub mod views {
+    pub use brightline_core::canonical::CanonicalRequest;
     pub use brightline_core::views::{
         contract, stored_decision, Change, Contract, EventView, FactView, History, HistoryVersion,
         LawInForce, ListView, Logged, Matrix, MatrixError, PackId, Period, Provision, Replay,

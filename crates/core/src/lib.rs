@@ -6,6 +6,7 @@
 //! text of the files.
 
 pub mod analysis;
+pub mod canonical;
 pub mod changes;
 pub mod compile;
 pub mod decide;

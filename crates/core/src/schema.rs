@@ -31,6 +31,10 @@ impl Ty {
     }
 }
 
+/// Fields of `subject` that identify a person, most stable first. Rules
+/// never read them; a log keeps them only as one keyed hash.
+pub const IDENTIFIERS: &[&str] = &["booking_number", "name", "identifiers"];
+
 pub const AGENCIES: &[&str] = &["police", "jail", "probation", "court", "agency"];
 pub const KINDS: &[&str] = &[
     "detainer",

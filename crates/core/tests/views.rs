@@ -96,3 +96,25 @@ fn matrix_has_a_cell_per_kind_and_refuses_unknown_names() {
         MatrixError::Agency("sheriff".into())
     );
 }
+
+#[test]
+fn the_canonical_request_keeps_what_rules_read_and_decodes_the_same() {
+    let lib = lib();
+    let req = serde_json::json!({
+        "jurisdiction": "us-ny-nyc", "agency": "doc", "date": "2025-11-09",
+        "request": { "kind": "detainer", "warrant": "administrative" },
+        "subject": {
+            "booking_number": "B-77", "name": "A Person",
+            "convictions": [{ "offense": "PL 120.05(2) assault 2nd", "date": "2020-01-02" }],
+            "tsdb_match": null
+        }
+    });
+    let c = lib.canonical(&req).unwrap();
+    let s = &c.request["subject"];
+    for k in brightline_core::schema::IDENTIFIERS {
+        assert!(s.get(*k).is_none(), "{k} kept: {}", c.request);
+    }
+    assert!(s.get("tsdb_match").is_none(), "a null is not a fact");
+    assert_eq!(s["convictions"][0]["offense"], "NY PL 120.05(2)");
+    assert_eq!(lib.decode(&c.request).unwrap(), (c.pack, c.facts));
+}

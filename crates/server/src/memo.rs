@@ -92,7 +92,7 @@ fn facts(request: &Value) -> Vec<(String, String)> {
             continue;
         };
         for (k, v) in obj {
-            if ["booking_number", "name", "identifiers"].contains(&k.as_str()) {
+            if brightline::schema::IDENTIFIERS.contains(&k.as_str()) {
                 continue;
             }
             let label = format!("{part}.{k}");
@@ -1039,8 +1039,8 @@ pub fn strip_identifiers(v: &mut serde_json::Value) {
     if let Some(o) = v.as_object_mut() {
         o.remove("case_ref");
         if let Some(s) = o.get_mut("subject").and_then(|s| s.as_object_mut()) {
-            for k in ["booking_number", "name", "identifiers"] {
-                s.remove(k);
+            for k in brightline::schema::IDENTIFIERS {
+                s.remove(*k);
             }
         }
     }
