@@ -145,6 +145,18 @@ pub fn build(request: &Value, decision: &Value, log: Option<&LogInfo>, engine: &
     )));
     b.push(Block::Heading("Facts as given".into()));
     b.push(Block::Pairs(facts(request)));
+    assumptions(&mut b, d);
+    reasons(&mut b, d);
+    law(&mut b, d, log, engine);
+    log_entry(&mut b, log);
+    b.push(Block::Small(format!(
+        "Not legal advice. Every answer cites the provisions it rests on; read them. brightline {engine}."
+    )));
+    b
+}
+
+/// What the decision took as given without its being stated, and what it lacked.
+fn assumptions(b: &mut Vec<Block>, d: &Value) {
     let mut assumed = Vec::new();
     for a in d["assumptions"].as_array().into_iter().flatten() {
         assumed.push(match a.get("fact").and_then(Value::as_str) {
@@ -187,6 +199,11 @@ pub fn build(request: &Value, decision: &Value, log: Option<&LogInfo>, engine: &
         assumed.push("None: every fact the answer reads was given.".into());
     }
     b.push(Block::Items(assumed));
+}
+
+/// The provisions that decided, their words, what they oblige, and where
+/// the law can be read otherwise.
+fn reasons(b: &mut Vec<Block>, d: &Value) {
     b.push(Block::Heading("Reasons".into()));
     let reasons = d["reasons"].as_array().cloned().unwrap_or_default();
     if reasons.is_empty() {
@@ -240,6 +257,10 @@ pub fn build(request: &Value, decision: &Value, log: Option<&LogInfo>, engine: &
         ));
         b.push(Block::Items(amb));
     }
+}
+
+/// The law as of the request's date: version, layers, court events.
+fn law(b: &mut Vec<Block>, d: &Value, log: Option<&LogInfo>, engine: &str) {
     b.push(Block::Heading("Law and court events".into()));
     let law = &d["law"];
     let mut pairs = vec![
@@ -293,6 +314,10 @@ pub fn build(request: &Value, decision: &Value, log: Option<&LogInfo>, engine: &
     } else {
         events
     }));
+}
+
+/// The decision's log entry and the acts recorded against it.
+fn log_entry(b: &mut Vec<Block>, log: Option<&LogInfo>) {
     b.push(Block::Heading("Log entry".into()));
     match log {
         Some(l) => {
@@ -331,10 +356,6 @@ pub fn build(request: &Value, decision: &Value, log: Option<&LogInfo>, engine: &
             "Not recorded: this memo is of a draft and has no log entry.".into(),
         )),
     }
-    b.push(Block::Small(format!(
-        "Not legal advice. Every answer cites the provisions it rests on; read them. brightline {engine}."
-    )));
-    b
 }
 
 /// The memo as a self-contained page; the print stylesheet fits it on one A4/Letter page.
