@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use brightline_store::{NewEntry, Role};
+use brightline_store::{NewEntry, Role, TokenInfo};
 use serde_json::{json, Value};
 
 use crate::actions::{self, ActionBody};
@@ -146,48 +146,15 @@ pub async fn decide(
         None => None,
     };
     if let Some(rk) = &rkey {
-        let s = st.clone();
-        let (tid, k) = (t.id.clone(), rk.clone());
-        // An index lookup: a key is found however many decisions came after it.
-        let first = blocking(move || s.store.by_request_key(&tid, "decision", &k)).await?;
-        if let Some(e) = &first {
-            let b = e.body_json();
-            if b["request"] != c.request || b["supersedes"].as_i64() != supersedes {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    Some("Idempotency-Key"),
-                    format!(
-                        "this key already recorded decision {} for another request; use a new key for a new request",
-                        e.seq
-                    ),
-                ));
-            }
-            return Ok(Json(json!({
-                "id": e.seq, "logged_at": e.logged_at, "law_hash": e.law_hash, "engine_version": e.engine_version,
-                "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "supersedes": b["supersedes"], "replayed": true,
-                "decision": full,
-            })));
+        if let Some(earlier) = recorded_before(&st, &t, rk, &c.request, supersedes, &full).await? {
+            return Ok(Json(earlier));
         }
     }
     if let Some(old) = supersedes {
-        let prev = visible_decision(&st, &t, old).await.map_err(|_| {
-            ApiError::bad("supersedes", format!("no decision {old} you may correct"))
-        })?;
-        let s = st.clone();
-        let later = blocking(move || s.store.referring(&[old])).await?;
-        if let Some(n) = later.iter().find(|e| e.kind == "decision") {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                Some("supersedes"),
-                format!(
-                    "decision {old} was already corrected by decision {}; correct that one instead",
-                    n.seq
-                ),
-            ));
-        }
+        let prev_subject = correctable(&st, &t, old).await?;
         // A correction that names no one is about the same person.
         if subject_key.is_none() {
-            subject_key = prev.body_json()["subject_key"].as_str().map(str::to_string);
+            subject_key = prev_subject;
         }
     }
     let mut body = json!({ "request": c.request, "subject_key": subject_key, "decision": crate::stored_decision(&full) });
@@ -204,22 +171,80 @@ pub async fn decide(
         engine_version: brightline::ENGINE_VERSION.into(),
         body,
     };
-    let slot = st.writer_queue.slot()?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    st.store.append_with(entry, move |r| {
-        // The slot frees when the writer is done, even if the client gave up.
-        drop(slot);
-        let _ = tx.send(r);
-    });
-    let a = rx
-        .await
-        .map_err(|_| ApiError::store("the log writer stopped"))?
-        .map_err(ApiError::store)?;
+    let a = append(&st, entry).await?;
     st.metrics.decided(outcome);
     Ok(Json(json!({
         "id": a.seq, "logged_at": a.logged_at, "law_hash": st.law_hash, "engine_version": brightline::ENGINE_VERSION,
         "entry_hash": a.entry_hash, "leaf_index": a.leaf_index, "supersedes": supersedes, "replayed": false, "decision": full,
     })))
+}
+
+/// The decision an Idempotency-Key already recorded, as first answered
+/// (with `replayed: true`); a conflict if the key was used for another request.
+async fn recorded_before(
+    st: &Shared,
+    t: &TokenInfo,
+    rk: &str,
+    request: &Value,
+    supersedes: Option<i64>,
+    full: &Value,
+) -> Result<Option<Value>, ApiError> {
+    let s = st.clone();
+    let (tid, k) = (t.id.clone(), rk.to_string());
+    // An index lookup: a key is found however many decisions came after it.
+    let first = blocking(move || s.store.by_request_key(&tid, "decision", &k)).await?;
+    let Some(e) = first else { return Ok(None) };
+    let b = e.body_json();
+    if &b["request"] != request || b["supersedes"].as_i64() != supersedes {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            Some("Idempotency-Key"),
+            format!(
+                "this key already recorded decision {} for another request; use a new key for a new request",
+                e.seq
+            ),
+        ));
+    }
+    Ok(Some(json!({
+        "id": e.seq, "logged_at": e.logged_at, "law_hash": e.law_hash, "engine_version": e.engine_version,
+        "entry_hash": e.entry_hash, "leaf_index": e.seq - 1, "supersedes": b["supersedes"], "replayed": true,
+        "decision": full,
+    })))
+}
+
+/// Checks that decision `old` may be corrected by this caller and has not
+/// been corrected already; returns its subject key.
+async fn correctable(st: &Shared, t: &TokenInfo, old: i64) -> Result<Option<String>, ApiError> {
+    let prev = visible_decision(st, t, old)
+        .await
+        .map_err(|_| ApiError::bad("supersedes", format!("no decision {old} you may correct")))?;
+    let s = st.clone();
+    let later = blocking(move || s.store.referring(&[old])).await?;
+    if let Some(n) = later.iter().find(|e| e.kind == "decision") {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            Some("supersedes"),
+            format!(
+                "decision {old} was already corrected by decision {}; correct that one instead",
+                n.seq
+            ),
+        ));
+    }
+    Ok(prev.body_json()["subject_key"].as_str().map(str::to_string))
+}
+
+/// Appends through the group-commit writer, holding a writer-queue slot
+/// until the writer is done (even if the client gave up).
+async fn append(st: &Shared, entry: NewEntry) -> Result<brightline_store::Appended, ApiError> {
+    let slot = st.writer_queue.slot()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    st.store.append_with(entry, move |r| {
+        drop(slot);
+        let _ = tx.send(r);
+    });
+    rx.await
+        .map_err(|_| ApiError::store("the log writer stopped"))?
+        .map_err(ApiError::store)
 }
 
 fn today() -> time::Date {
@@ -316,14 +341,7 @@ pub async fn record_action(
         engine_version: brightline::ENGINE_VERSION.into(),
         body,
     };
-    let slot = st.writer_queue.slot()?;
-    let s = st.clone();
-    let r = blocking(move || {
-        let r = s.store.append(entry);
-        drop(slot);
-        r
-    })
-    .await?;
+    let r = append(&st, entry).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
