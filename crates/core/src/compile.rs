@@ -270,6 +270,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    // Long on purpose: one arm per form of test in the condition language, each type-checked against the schema where it is read; split, a form's parse and its check would sit apart.
     fn atom(&mut self, a: &Atom, span: &Span) -> Option<Cond> {
         let text = self
             .file

@@ -174,6 +174,7 @@ impl<'a, T: Tracer> Eval<'a, T> {
     }
 
     #[inline(always)]
+    // Long on purpose: one arm per `Cond`, inlined into the hot path; a call per arm would cost the outcome-only path its speed.
     fn eval_inner(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         match c {
             Cond::All(v) => {

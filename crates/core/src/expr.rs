@@ -145,6 +145,7 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
 }
 
+// Long on purpose: one pass over the bytes, one arm per token.
 fn lex(src: &str, base: usize) -> Result<Vec<(Tok, Span)>, SyntaxError> {
     let mut out = Vec::new();
     let bytes = src.as_bytes();
@@ -392,6 +393,7 @@ impl Parser {
         Ok(out)
     }
 
+    // Long on purpose: the grammar of a test, one branch per form, in the order the parser tries them.
     fn atom(&mut self) -> Result<Atom, SyntaxError> {
         const PATH_HELP: &str = "a condition starts with a fact such as `request.kind`, `any subject.convictions (...)` or `not`";
         if self.is_word("any") || self.is_word("no") {

@@ -461,6 +461,7 @@ impl FieldReader<'_> {
         out
     }
 
+    // Long on purpose: a rule block's fields one after another, each with its own diagnostic.
     fn rule(&mut self, b: &syntax::Block, loc: Loc) -> Option<Rule> {
         self.check_keys(RULE_KEYS, "rule");
         let id_f = self.required(

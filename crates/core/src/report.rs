@@ -500,6 +500,7 @@ fn known_ids(lib: &Library, pi: usize) -> (HashSet<String>, HashSet<String>) {
     (rules, obligations)
 }
 
+// Long on purpose: one arm per term of a report's counting language.
 fn term_of(
     lib: &Library,
     pi: usize,

@@ -158,6 +158,7 @@ fn has_table(c: &Cond) -> bool {
 /// The tree of a condition, for a request of `kind` to an agency of `role`
 /// (tests of the kind and the agency are settled, not written), with the
 /// negation `neg` applied.
+// Long on purpose: one arm per `Cond`, each saying its test in words.
 pub fn tree(
     c: &Cond,
     atoms: &[AtomInfo],
