@@ -12,7 +12,7 @@ use time::Date;
 
 use crate::analysis::{self, Cell, CellClass, Codes};
 use crate::decide::period;
-use crate::library::{Library, RuleRef as RuleIx};
+use crate::library::{Library, RuleIx};
 use crate::load::{EventKind, Outcome};
 use crate::{schema, words, RequestError};
 

@@ -65,7 +65,7 @@ pub struct Diff {
     pub differing_points: u64,
 }
 
-pub(super) type Sig = (Outcome, Outcome, Vec<RuleRef>, Vec<RuleRef>);
+pub(super) type Sig = (Outcome, Outcome, Vec<RuleIx>, Vec<RuleIx>);
 
 pub(super) fn law_ref(lib: &Library, at: LawAt, law: &LawVersion) -> LawRef {
     LawRef {

@@ -36,7 +36,7 @@ use crate::eval::minus_years;
 use crate::expr::{CmpOp, Unit};
 use crate::facts::show_value;
 use crate::facts::{date_value, OffenseLookup, RequestError};
-use crate::library::{KindPlan, LawVersion, Library, RuleRef};
+use crate::library::{KindPlan, LawVersion, Library, RuleIx};
 use crate::load::Outcome;
 use crate::schema::{self, Ty};
 
@@ -85,7 +85,7 @@ pub struct Provision {
     pub citation: String,
 }
 
-pub(super) fn provision(lib: &Library, r: RuleRef) -> Provision {
+pub(super) fn provision(lib: &Library, r: RuleIx) -> Provision {
     Provision {
         rule: format!("{}/{}", lib.packs[r.0].id, lib.rule(r).def.id),
         citation: lib.rule(r).def.citation.clone(),

@@ -71,8 +71,9 @@ pub struct Presumption {
     pub rebutted_by: String,
 }
 
-/// A rule of one law version: (pack index, rule index).
-pub type RuleRef = (usize, usize);
+/// Where a rule sits in the library: (pack index, rule index). Its public
+/// name, `pack/rule`, is `views::RuleRef` (`Library::rule_ref`).
+pub type RuleIx = (usize, usize);
 
 pub struct Library {
     pub packs: Vec<Pack>,
@@ -155,7 +156,7 @@ impl Library {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    pub fn rule(&self, r: RuleRef) -> &CompiledRule {
+    pub fn rule(&self, r: RuleIx) -> &CompiledRule {
         &self.packs[r.0].rules[r.1]
     }
 

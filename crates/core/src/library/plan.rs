@@ -23,7 +23,7 @@ pub type PlanPos = u32;
 #[derive(Clone)]
 pub struct PlanRule {
     pub cond: Cond,
-    pub rule: RuleRef,
+    pub rule: RuleIx,
     /// Position of the rule's pack in the chain: 0 is the most specific.
     pub depth: u8,
     pub preempts: bool,
@@ -56,13 +56,13 @@ pub struct LawVersion {
     pub from: Date,
     pub until: Option<Date>,
     pub chain: Vec<usize>,
-    pub rules: Vec<RuleRef>,
+    pub rules: Vec<RuleIx>,
     /// Indexed by `kind * (roles + 1) + role`, with `role == roles` for no agency.
     pub plans: Vec<KindPlan>,
     /// Events in force: (pack, event index).
     pub events: Vec<(usize, usize)>,
     /// Rules whose period covers the date but an event has taken out: (rule, event).
-    pub suspended: Vec<(RuleRef, (usize, usize))>,
+    pub suspended: Vec<(RuleIx, (usize, usize))>,
 }
 
 impl Library {
@@ -187,12 +187,12 @@ impl Library {
     /// The plan of one request kind `k` and agency role `a` (`a == roles`:
     /// no agency named) over the rules in force, general layers first: a
     /// rule whose condition excludes the kind or the role is left out.
-    fn plan(&self, chain: &[usize], rules: &[RuleRef], k: usize, a: usize) -> KindPlan {
+    fn plan(&self, chain: &[usize], rules: &[RuleIx], k: usize, a: usize) -> KindPlan {
         let roles = schema::AGENCIES.len();
         let fits = |r: &CompiledRule| {
             r.kinds & (1 << k) != 0 && (a == roles || r.agencies & (1 << a) != 0)
         };
-        let members: Vec<RuleRef> = rules
+        let members: Vec<RuleIx> = rules
             .iter()
             .copied()
             .filter(|r| fits(self.rule(*r)))
