@@ -87,7 +87,7 @@ pub struct Provision {
 
 pub(super) fn provision(lib: &Library, r: RuleIx) -> Provision {
     Provision {
-        rule: format!("{}/{}", lib.packs[r.0].id, lib.rule(r).def.id),
+        rule: lib.rule_ref(r).to_string(),
         citation: lib.rule(r).def.citation.clone(),
     }
 }

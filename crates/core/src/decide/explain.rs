@@ -569,8 +569,7 @@ impl Library {
 
     /// A plan rule's qualified name, `pack/rule`.
     pub(super) fn plan_rule_name(&self, plan: &KindPlan, i: usize) -> String {
-        let (p, r) = plan.rules[i].rule;
-        format!("{}/{}", self.packs[p].id, self.packs[p].rules[r].def.id)
+        self.rule_ref(plan.rules[i].rule).to_string()
     }
 
     pub(super) fn describe_seen(

@@ -166,7 +166,7 @@ impl Library {
         let provision = |&(p, r): &(usize, usize)| {
             let d = &self.packs[p].rules[r].def;
             ProvisionRef {
-                rule: format!("{}/{}", self.packs[p].id, d.id),
+                rule: self.rule_ref((p, r)).to_string(),
                 citation: d.citation.clone(),
                 effective: period(d.from, d.until),
             }
