@@ -32,7 +32,7 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: MatrixFormat,
     /// Ask every kind of an agency of this role (default: jail; police for assistance; agency for information).
-    #[arg(long, value_parser = ["police", "jail", "probation", "court", "agency"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(brightline::schema::AGENCIES))]
     agency: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]

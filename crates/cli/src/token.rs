@@ -18,7 +18,7 @@ pub enum TokenCmd {
     /// Create a token and print it once (only its hash is kept).
     Create {
         /// clerk (decide; own decisions), counsel (all decisions, reports), auditor (log), admin (tokens), witness (checkpoints only)
-        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin", "witness"])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
         role: String,
         #[arg(long)]
         name: String,
@@ -29,7 +29,7 @@ pub enum TokenCmd {
     /// service applies it within 2 seconds.
     Role {
         id: String,
-        #[arg(long, value_parser = ["clerk", "counsel", "auditor", "admin", "witness"])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
         role: String,
         #[command(flatten)]
         store: StoreArgs,
