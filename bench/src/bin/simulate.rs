@@ -115,7 +115,7 @@ fn go() -> Result<(), String> {
 /// DOC), repeated to 2,000,000 requests; best of five passes each, one thread.
 fn side_by_side() -> Result<(), String> {
     use brightline::{Facts, LawVersion, Outcome};
-    use brightline_sim::batch::{decide_columns, Columns};
+    use brightline_sim::batch::{decide_columns, decide_columns_memo, Columns, Memos};
     use brightline_sim::map::{Mapped, Mapper};
     use brightline_sim::read::{Cells, Visitor};
     use std::time::Instant;
@@ -206,13 +206,28 @@ fn side_by_side() -> Result<(), String> {
         }
         out
     });
-    if row_out != col_out {
-        return Err("the row and column paths disagree".into());
+    let (memo_t, memo_out) = best(&mut || {
+        let mut out = Vec::with_capacity(n);
+        let mut memos = Memos::default();
+        let mut s = 0;
+        while s < n {
+            let mut e = s + 1;
+            while e < n && std::ptr::eq(laws[e], laws[s]) {
+                e += 1;
+            }
+            decide_columns_memo(laws[s], &cols, s..e, &mut memos, &mut out);
+            s = e;
+        }
+        out
+    });
+    if row_out != col_out || row_out != memo_out {
+        return Err("the row, column and memoized batch paths disagree".into());
     }
     println!(
-        "decision step, {n} requests (FY2015 rows repeated), one thread: row by row {:.1} M/s, by column {:.1} M/s ({} columns)",
+        "decision step, {n} requests (FY2015 rows repeated), one thread: row by row {:.1} M/s, by column {:.1} M/s, by column memoized per fact tuple (core batch) {:.1} M/s ({} columns)",
         n as f64 / row_t / 1e6,
         n as f64 / col_t / 1e6,
+        n as f64 / memo_t / 1e6,
         cols.slots.len()
     );
     Ok(())

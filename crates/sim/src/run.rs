@@ -13,7 +13,7 @@ use brightline::{LawVersion, Library, Outcome};
 use time::Date;
 
 use crate::aggregate::{self, Aggregates};
-use crate::batch::{decide_columns, Columns};
+use crate::batch::{decide_columns_memo, Columns, Memos};
 use crate::bounds::{Engine, Possible};
 use crate::cache::{Detail, DetailCache};
 use crate::map::{Mapped, Mapper};
@@ -109,6 +109,8 @@ struct Sim<'a> {
     col_rows: Vec<usize>,
     col_law: Vec<&'a LawVersion>,
     col_out: Vec<Outcome>,
+    /// Each law version's decided fact tuples (the batch path's memo).
+    memos: Memos,
     /// Rows that take the row path (list facts, or slots the columns do not hold).
     row_path: Vec<(usize, &'a LawVersion)>,
     decide_time: Duration,
@@ -277,6 +279,7 @@ impl<'a> Sim<'a> {
             col_rows: Vec::new(),
             col_law: Vec::new(),
             col_out: Vec::new(),
+            memos: Memos::default(),
             row_path: Vec::new(),
         })
     }
@@ -541,7 +544,7 @@ impl<'a> Sim<'a> {
             while e < self.cols.len && std::ptr::eq(self.col_law[e], law) {
                 e += 1;
             }
-            decide_columns(law, &self.cols, s..e, &mut self.col_out);
+            decide_columns_memo(law, &self.cols, s..e, &mut self.memos, &mut self.col_out);
             s = e;
         }
         for &(r, law) in &self.row_path {
