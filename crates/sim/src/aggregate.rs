@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use brightline::{LawVersion, Library};
+use brightline::Library;
 
 use crate::bounds::Bounds;
 use crate::cache::Detail;
@@ -242,34 +242,27 @@ pub(crate) fn count_decided(sum: &mut LawSummary, lib: &Library, pack: usize, d:
     }
 }
 
-/// Counts, for each profile assumption that supplied a fact of `row`, that it applied,
-/// and whether the outcome `oc` changes without it.
+/// Counts, for each profile assumption that supplied a fact of a row (bit i of
+/// `assumed`), that it applied, and whether the outcome `oc` changes without it
+/// (`without[i]`: the outcome code without assumption i).
 pub(crate) fn count_assumptions(
     sum: &mut LawSummary,
     mapper: &Mapper,
     profile: &Profile,
-    law: &LawVersion,
-    row: &mut Mapped,
+    assumed: u32,
+    without: &[u8],
     oc: u8,
 ) {
-    let assumed = row.assumed;
-    if assumed == 0 {
-        return;
-    }
     if sum.assumptions.is_empty() {
         sum.assumptions = zero_counts(mapper, profile);
     }
-    for ai in 0..mapper.assumptions.len() {
+    for (ai, (count, &w)) in sum.assumptions.iter_mut().zip(without).enumerate() {
         if assumed & (1 << ai) == 0 {
             continue;
         }
-        let facts = &mut row.facts;
-        let undo = mapper.unassume(ai, facts);
-        let without = code(brightline::outcome(law, facts));
-        undo.restore(facts);
-        sum.assumptions[ai].applied += 1;
-        if without != oc {
-            sum.assumptions[ai].decided += 1;
+        count.applied += 1;
+        if w != oc {
+            count.decided += 1;
         }
     }
 }

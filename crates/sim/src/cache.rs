@@ -8,6 +8,8 @@ use std::sync::Arc;
 use brightline::{Facts, LawVersion, Library, Outcome};
 
 use crate::bounds::{OutcomeSet, Possible};
+use crate::map::Mapper;
+use crate::summary::code;
 
 /// Distinct fact tuples kept with their full decision; the cache is emptied when full.
 const CACHE_MAX: usize = 1 << 16;
@@ -33,6 +35,9 @@ pub(crate) struct DetailCache {
     prov_index: HashMap<Arc<str>, u32>,
     /// Fact tuples fully decided (a tuple evicted and met again counts again).
     pub(crate) distinct: u64,
+    /// (fact tuple, assumptions applied) -> the outcome code without each applied
+    /// assumption (`u8::MAX` for one not applied): the counts of what assumptions decide.
+    without: HashMap<Box<[i64]>, Box<[u8]>>,
 }
 
 impl DetailCache {
@@ -79,10 +84,45 @@ impl DetailCache {
         });
         if self.cache.len() >= CACHE_MAX {
             self.cache.clear();
+            self.without.clear();
         }
         self.cache
             .insert(self.key.clone().into_boxed_slice(), d.clone());
         d
+    }
+
+    /// The outcome code of `facts` under `law` without each assumption of `assumed`
+    /// (bit i: assumption i supplied a fact), by assumption; `u8::MAX` for the others.
+    pub(crate) fn without(
+        &mut self,
+        pack: usize,
+        law: &LawVersion,
+        facts: &Facts,
+        assumed: u32,
+        mapper: &Mapper,
+    ) -> &[u8] {
+        self.set_key(pack, facts);
+        self.key.push(assumed as i64);
+        if !self.without.contains_key(self.key.as_slice()) {
+            let mut f = facts.clone();
+            let codes: Box<[u8]> = (0..mapper.assumptions.len())
+                .map(|ai| {
+                    if assumed & (1 << ai) == 0 {
+                        return u8::MAX;
+                    }
+                    let undo = mapper.unassume(ai, &mut f);
+                    let c = code(brightline::outcome(law, &f));
+                    undo.restore(&mut f);
+                    c
+                })
+                .collect();
+            if self.without.len() >= CACHE_MAX {
+                self.without.clear();
+            }
+            self.without
+                .insert(self.key.clone().into_boxed_slice(), codes);
+        }
+        &self.without[self.key.as_slice()]
     }
 
     fn set_key(&mut self, pack: usize, facts: &Facts) {

@@ -580,8 +580,20 @@ impl<'a> Sim<'a> {
                         .cache
                         .detail(self.lib, self.possible, *pack, law, &row.facts);
                     aggregate::count_decided(sum, self.lib, *pack, &d, oc);
-                    let mapper = self.mapper.as_ref().expect("header seen");
-                    aggregate::count_assumptions(sum, mapper, self.profile, law, row, oc);
+                    if row.assumed != 0 {
+                        let mapper = self.mapper.as_ref().expect("header seen");
+                        let without =
+                            self.cache
+                                .without(*pack, law, &row.facts, row.assumed, mapper);
+                        aggregate::count_assumptions(
+                            sum,
+                            mapper,
+                            self.profile,
+                            row.assumed,
+                            without,
+                            oc,
+                        );
+                    }
                     Some(d)
                 }
                 Target::Unmapped(why) => {
