@@ -71,10 +71,19 @@ fn go() -> Result<(), String> {
         parquet: true,
     };
     side_by_side()?;
-    report(
-        "FY2015 csv.gz, no per-row output",
-        &run(&data(), &tmp.join("a"), none)?,
-    );
+    // End to end, reading on the deciding thread and on a thread of its own, alternately.
+    for _ in 0..2 {
+        brightline_sim::read::set_pipeline(false);
+        report(
+            "FY2015 csv.gz, no per-row output, one thread",
+            &run(&data(), &tmp.join("a"), none)?,
+        );
+        brightline_sim::read::set_pipeline(true);
+        report(
+            "FY2015 csv.gz, no per-row output, reading on a second thread",
+            &run(&data(), &tmp.join("a"), none)?,
+        );
+    }
     report(
         "FY2015 csv.gz, per-row CSV+Parquet",
         &run(&data(), &tmp.join("b"), both)?,
@@ -98,10 +107,18 @@ fn go() -> Result<(), String> {
     }
     let size = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
     println!("synthetic file: {target} rows, {} MiB", size >> 20);
-    report(
-        "synthetic csv, no per-row output",
-        &run(&big, &tmp.join("c"), none)?,
-    );
+    for _ in 0..2 {
+        brightline_sim::read::set_pipeline(false);
+        report(
+            "synthetic csv, no per-row output, one thread",
+            &run(&big, &tmp.join("c"), none)?,
+        );
+        brightline_sim::read::set_pipeline(true);
+        report(
+            "synthetic csv, no per-row output, reading on a second thread",
+            &run(&big, &tmp.join("c"), none)?,
+        );
+    }
     report(
         "synthetic csv, per-row CSV+Parquet",
         &run(&big, &tmp.join("d"), both)?,

@@ -108,3 +108,65 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
     }
     assert!(checked > 70_000, "{checked} rows checked");
 }
+
+/// A simulation reads CSV on a thread of its own while it decides on the calling
+/// one; its results are those of reading on one thread, file for file.
+#[test]
+fn reading_on_its_own_thread_gives_the_one_thread_results() {
+    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !input.is_file() {
+        eprintln!("SKIPPED: no record file at {}", input.display());
+        return;
+    }
+    let lib = brightline::bundled().expect("bundled packs load");
+    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
+    let run = |pipelined: bool| {
+        let out = std::env::temp_dir().join(format!(
+            "brightline-pipeline-{}-{pipelined}",
+            std::process::id()
+        ));
+        let opts = brightline_sim::Options {
+            laws: vec![
+                brightline_sim::LawSpec::parse("us-ny-nyc@2014-01-01").expect("law"),
+                brightline_sim::LawSpec::parse("us-ny-nyc@row").expect("law"),
+            ],
+            agency: Some("doc".into()),
+            filters: Vec::new(),
+            group_by: vec!["month".into(), "lift_reason".into()],
+            out_dir: out.clone(),
+            rows: brightline_sim::RowsOut {
+                csv: true,
+                parquet: false,
+            },
+            charts: false,
+            progress: false,
+            keep: None,
+        };
+        brightline_sim::read::set_pipeline(pipelined);
+        let s = brightline_sim::simulate(lib, &profile, &input, &opts).expect("simulates");
+        brightline_sim::read::set_pipeline(true);
+        let file = |f: &str| std::fs::read(out.join(f)).expect("output file");
+        let files = (
+            file("aggregate.csv"),
+            file("impact.csv"),
+            file("decisions.csv"),
+        );
+        let _ = std::fs::remove_dir_all(&out);
+        let mut j = serde_json::to_value(&s).expect("summary");
+        for k in [
+            "decide_seconds",
+            "total_seconds",
+            "decide_rate",
+            "rows_rate",
+            "peak_rss_kib",
+            "files",
+        ] {
+            j.as_object_mut().expect("object").remove(k);
+        }
+        (j, files)
+    };
+    let (one, one_files) = run(false);
+    let (two, two_files) = run(true);
+    assert_eq!(one, two);
+    assert!(one_files == two_files, "output files differ");
+}
