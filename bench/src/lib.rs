@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use brightline::schema;
-use brightline::{Facts, Item, LawVersion, Library, Outcome, MISSING};
+use brightline::{Facts, Item, LawVersion, Library, Outcome};
 use brightline_core::facts::date_value;
 use time::{Date, Month};
 

@@ -71,10 +71,19 @@ fn go() -> Result<(), String> {
         parquet: true,
     };
     side_by_side()?;
-    report(
-        "FY2015 csv.gz, no per-row output",
-        &run(&data(), &tmp.join("a"), none)?,
-    );
+    // End to end, reading on the deciding thread and on a thread of its own, alternately.
+    for _ in 0..2 {
+        brightline_sim::read::set_pipeline(false);
+        report(
+            "FY2015 csv.gz, no per-row output, one thread",
+            &run(&data(), &tmp.join("a"), none)?,
+        );
+        brightline_sim::read::set_pipeline(true);
+        report(
+            "FY2015 csv.gz, no per-row output, reading on a second thread",
+            &run(&data(), &tmp.join("a"), none)?,
+        );
+    }
     report(
         "FY2015 csv.gz, per-row CSV+Parquet",
         &run(&data(), &tmp.join("b"), both)?,
@@ -98,10 +107,18 @@ fn go() -> Result<(), String> {
     }
     let size = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
     println!("synthetic file: {target} rows, {} MiB", size >> 20);
-    report(
-        "synthetic csv, no per-row output",
-        &run(&big, &tmp.join("c"), none)?,
-    );
+    for _ in 0..2 {
+        brightline_sim::read::set_pipeline(false);
+        report(
+            "synthetic csv, no per-row output, one thread",
+            &run(&big, &tmp.join("c"), none)?,
+        );
+        brightline_sim::read::set_pipeline(true);
+        report(
+            "synthetic csv, no per-row output, reading on a second thread",
+            &run(&big, &tmp.join("c"), none)?,
+        );
+    }
     report(
         "synthetic csv, per-row CSV+Parquet",
         &run(&big, &tmp.join("d"), both)?,
@@ -112,10 +129,10 @@ fn go() -> Result<(), String> {
 
 /// The decision step alone, on the same requests, row by row and by column: the
 /// FY2015 release mapped through its profile (NYC law of each row's date, agency
-/// DOC), repeated to 2,000,000 requests; best of five passes each, one thread.
+/// DOC), repeated to 400,000 requests; best of three passes each, one thread.
 fn side_by_side() -> Result<(), String> {
     use brightline::{Facts, LawVersion, Outcome};
-    use brightline_sim::batch::{decide_columns, Columns};
+    use brightline_sim::batch::{decide_columns, decide_columns_memo, Columns, Memos};
     use brightline_sim::map::{Mapped, Mapper};
     use brightline_sim::read::{Cells, Visitor};
     use std::time::Instant;
@@ -154,7 +171,7 @@ fn side_by_side() -> Result<(), String> {
         rows: Vec::new(),
     };
     brightline_sim::read::read(&data(), None, &mut c).map_err(|e| e.to_string())?;
-    let n = 2_000_000;
+    let n = 400_000;
     let mut facts: Vec<Facts> = Vec::with_capacity(n);
     let mut laws: Vec<&LawVersion> = Vec::with_capacity(n);
     for i in 0..n {
@@ -179,7 +196,7 @@ fn side_by_side() -> Result<(), String> {
     let best = |f: &mut dyn FnMut() -> Vec<Outcome>| -> (f64, Vec<Outcome>) {
         let mut t = f64::MAX;
         let mut out = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..3 {
             let s = Instant::now();
             out = f();
             t = t.min(s.elapsed().as_secs_f64());
@@ -206,13 +223,28 @@ fn side_by_side() -> Result<(), String> {
         }
         out
     });
-    if row_out != col_out {
-        return Err("the row and column paths disagree".into());
+    let (memo_t, memo_out) = best(&mut || {
+        let mut out = Vec::with_capacity(n);
+        let mut memos = Memos::default();
+        let mut s = 0;
+        while s < n {
+            let mut e = s + 1;
+            while e < n && std::ptr::eq(laws[e], laws[s]) {
+                e += 1;
+            }
+            decide_columns_memo(laws[s], &cols, s..e, &mut memos, &mut out);
+            s = e;
+        }
+        out
+    });
+    if row_out != col_out || row_out != memo_out {
+        return Err("the row, column and memoized batch paths disagree".into());
     }
     println!(
-        "decision step, {n} requests (FY2015 rows repeated), one thread: row by row {:.1} M/s, by column {:.1} M/s ({} columns)",
+        "decision step, {n} requests (FY2015 rows repeated), one thread: row by row {:.1} M/s, by column {:.1} M/s, by column memoized per fact tuple (core batch) {:.1} M/s ({} columns)",
         n as f64 / row_t / 1e6,
         n as f64 / col_t / 1e6,
+        n as f64 / memo_t / 1e6,
         cols.slots.len()
     );
     Ok(())

@@ -23,7 +23,7 @@
 //!   history, compare matrix, replay), [`analysis`] (cells and diffs over
 //!   the whole fact space), [`changes`] (a diff summed up by provision);
 //! - checking packs: [`lint`], [`report`] (the reports a law requires);
-//! - reading record files in bulk: [`facts`], [`records`], [`eval`].
+//! - reading record files in bulk: [`facts`], [`records`], [`batch`], [`eval`].
 
 pub use brightline_core::decide::json_schema as decision_schema;
 pub use brightline_core::decide::outcome;
@@ -77,6 +77,12 @@ pub mod facts {
 pub mod records {
     pub use brightline_core::implied::{IMPLICATIONS, WARRANT_FORMS};
     pub use brightline_core::tables::OffenseCode;
+}
+
+/// Many requests at once: outcomes over columns of facts, memoized per
+/// distinct fact tuple (the simulator's decision step).
+pub mod batch {
+    pub use brightline_core::decide::batch::{outcomes, Memo};
 }
 
 /// The evaluator beneath [`outcome`], for callers that reason over sets of

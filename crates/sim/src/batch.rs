@@ -67,6 +67,27 @@ impl Columns {
     }
 }
 
+/// [`decide_columns`] with each distinct fact tuple decided once per law: the
+/// memos (one per law version, by address) are kept across calls.
+pub fn decide_columns_memo(
+    law: &LawVersion,
+    cols: &Columns,
+    range: std::ops::Range<usize>,
+    memos: &mut Memos,
+    out: &mut Vec<Outcome>,
+) {
+    let values: Vec<&[i64]> = cols.values.iter().map(|v| &v[..cols.len]).collect();
+    let memo = memos
+        .0
+        .entry(law as *const LawVersion as usize)
+        .or_default();
+    brightline::batch::outcomes(law, &cols.slots, &values, range, memo, out);
+}
+
+/// The batch path's memos of decided fact tuples, one per law version.
+#[derive(Debug, Default)]
+pub struct Memos(std::collections::HashMap<usize, brightline::batch::Memo>);
+
 /// Decides rows `range` of `cols` under one law, appending each outcome to `out`.
 pub fn decide_columns(
     law: &LawVersion,

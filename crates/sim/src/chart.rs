@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::run::OUTCOMES;
+use crate::summary::OUTCOMES;
 
 const COLORS: [RGBColor; 5] = [
     RGBColor(46, 139, 87),   // permitted

@@ -8,8 +8,10 @@
 //! not grow with the number of rows; only the aggregate tables grow, with the
 //! number of distinct group values.
 
+mod aggregate;
 pub mod batch;
 pub mod bounds;
+mod cache;
 pub mod chart;
 pub mod map;
 pub mod methods;
@@ -17,6 +19,8 @@ pub mod out;
 pub mod profile;
 pub mod read;
 pub mod run;
+pub mod summary;
+mod target;
 
 pub use profile::Profile;
 pub use run::{

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::bounds::SET_NAMES;
 use crate::map::Mapper;
 use crate::profile::Profile;
-use crate::run::{Summary, OUTCOMES};
+use crate::summary::{Summary, OUTCOMES};
 
 fn pct(n: u64, d: u64) -> f64 {
     100.0 * n as f64 / d.max(1) as f64

@@ -10,8 +10,14 @@ use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
-use crate::run::RowsOut;
 use crate::SimError;
+
+/// Which per-row files a run writes.
+#[derive(Clone, Copy, Debug)]
+pub struct RowsOut {
+    pub csv: bool,
+    pub parquet: bool,
+}
 
 /// Rows buffered before a Parquet row group is written.
 const BATCH: usize = 1 << 16;

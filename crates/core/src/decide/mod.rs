@@ -4,12 +4,15 @@
 //! - `combine`: layer semantics (overrides, preemption, the most specific
 //!   layer) and the outcome over every completion of missing facts;
 //! - `fast`: the outcome-only path;
+//! - `batch`: the outcome-only path over columns of many requests, memoized
+//!   per distinct fact tuple;
 //! - `branches`: the open questions of an undetermined request;
 //! - `explain`: assumptions, questions, branches in words, the trace's
 //!   readings, missing facts and counterfactuals;
 //! - `decision`: the output types and their text;
 //! - here: `Library::decide`, which puts a decision together.
 
+pub mod batch;
 pub mod branches;
 mod combine;
 mod decision;

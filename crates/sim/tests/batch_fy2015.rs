@@ -1,0 +1,172 @@
+//! The memoized batch path over columns gives, on every FY2015 record, the
+//! outcome the single-decision path gives (the records live in
+//! `../shared/data`, as for `real_rows.rs`).
+
+use std::path::{Path, PathBuf};
+
+use brightline::{Facts, LawVersion, Outcome};
+use brightline_sim::batch::{decide_columns_memo, Columns, Memos};
+use brightline_sim::map::{Mapped, Mapper};
+use brightline_sim::read::{Cells, Visitor};
+
+fn data_root() -> PathBuf {
+    match std::env::var_os("BRIGHTLINE_DATA") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+struct Collect<'l> {
+    lib: &'l brightline::Library,
+    profile: &'l brightline_sim::Profile,
+    mapper: Option<Mapper>,
+    rows: Vec<(Facts, time::Date)>,
+}
+
+impl Visitor for Collect<'_> {
+    fn header(&mut self, h: &[String]) -> Result<(), brightline_sim::SimError> {
+        self.mapper = Some(Mapper::new(self.profile, h, self.lib, &[], &[], None)?);
+        Ok(())
+    }
+    fn row(&mut self, c: &Cells<'_>) -> Result<(), brightline_sim::SimError> {
+        let mut m = Mapped::new();
+        if let Some(mp) = self.mapper.as_mut() {
+            if mp.map(c, self.lib, &mut m) {
+                if let Some(d) = m.date {
+                    self.rows.push((m.facts, d));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
+    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !input.is_file() {
+        assert!(
+            std::env::var("BRIGHTLINE_REQUIRE_DATA").as_deref() != Ok("1"),
+            "BRIGHTLINE_REQUIRE_DATA=1 but {} is missing",
+            input.display()
+        );
+        eprintln!("SKIPPED: no record file at {}", input.display());
+        return;
+    }
+    let lib = brightline::bundled().expect("bundled packs load");
+    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
+    let mut c = Collect {
+        lib,
+        profile: &profile,
+        mapper: None,
+        rows: Vec::new(),
+    };
+    brightline_sim::read::read(&input, None, &mut c).expect("records read");
+    assert!(c.rows.len() > 70_000, "{} rows", c.rows.len());
+    let slots = c.mapper.as_ref().expect("header").scalar_slots();
+    let mut checked = 0;
+    for (jur, agency) in [("us-ny-nyc", "doc"), ("us-ca", "jail")] {
+        let Ok(pack) = lib.jurisdiction(jur) else {
+            continue;
+        };
+        let Ok(role) = lib.agency(pack, agency) else {
+            continue;
+        };
+        let mut cols = Columns::new(slots.clone());
+        let mut laws: Vec<&LawVersion> = Vec::new();
+        let mut want: Vec<Outcome> = Vec::new();
+        for (f, d) in &c.rows {
+            let Ok(law) = lib.law(pack, *d) else {
+                continue;
+            };
+            let mut f = f.clone();
+            f.scalars[brightline::schema::DATE] = brightline::facts::date_value(*d);
+            f.scalars[brightline::schema::AGENCY] = role as i64;
+            if cols.push(&f) {
+                laws.push(law);
+                want.push(brightline::outcome(law, &f));
+            }
+        }
+        // Twice over with the same memos: the second pass answers from them.
+        let mut memos = Memos::default();
+        for _ in 0..2 {
+            let mut got = Vec::with_capacity(want.len());
+            let mut s = 0;
+            while s < laws.len() {
+                let mut e = s + 1;
+                while e < laws.len() && std::ptr::eq(laws[e], laws[s]) {
+                    e += 1;
+                }
+                decide_columns_memo(laws[s], &cols, s..e, &mut memos, &mut got);
+                s = e;
+            }
+            assert_eq!(got.len(), want.len());
+            let bad = got.iter().zip(&want).filter(|(g, w)| g != w).count();
+            assert_eq!(bad, 0, "{jur} {agency}: {bad} rows differ");
+        }
+        checked += want.len();
+    }
+    assert!(checked > 70_000, "{checked} rows checked");
+}
+
+/// A simulation reads CSV on a thread of its own while it decides on the calling
+/// one; its results are those of reading on one thread, file for file.
+#[test]
+fn reading_on_its_own_thread_gives_the_one_thread_results() {
+    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !input.is_file() {
+        eprintln!("SKIPPED: no record file at {}", input.display());
+        return;
+    }
+    let lib = brightline::bundled().expect("bundled packs load");
+    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
+    let run = |pipelined: bool| {
+        let out = std::env::temp_dir().join(format!(
+            "brightline-pipeline-{}-{pipelined}",
+            std::process::id()
+        ));
+        let opts = brightline_sim::Options {
+            laws: vec![
+                brightline_sim::LawSpec::parse("us-ny-nyc@2014-01-01").expect("law"),
+                brightline_sim::LawSpec::parse("us-ny-nyc@row").expect("law"),
+            ],
+            agency: Some("doc".into()),
+            filters: Vec::new(),
+            group_by: vec!["month".into(), "lift_reason".into()],
+            out_dir: out.clone(),
+            rows: brightline_sim::RowsOut {
+                csv: true,
+                parquet: false,
+            },
+            charts: false,
+            progress: false,
+            keep: None,
+        };
+        brightline_sim::read::set_pipeline(pipelined);
+        let s = brightline_sim::simulate(lib, &profile, &input, &opts).expect("simulates");
+        brightline_sim::read::set_pipeline(true);
+        let file = |f: &str| std::fs::read(out.join(f)).expect("output file");
+        let files = (
+            file("aggregate.csv"),
+            file("impact.csv"),
+            file("decisions.csv"),
+        );
+        let _ = std::fs::remove_dir_all(&out);
+        let mut j = serde_json::to_value(&s).expect("summary");
+        for k in [
+            "decide_seconds",
+            "total_seconds",
+            "decide_rate",
+            "rows_rate",
+            "peak_rss_kib",
+            "files",
+        ] {
+            j.as_object_mut().expect("object").remove(k);
+        }
+        (j, files)
+    };
+    let (one, one_files) = run(false);
+    let (two, two_files) = run(true);
+    assert_eq!(one, two);
+    assert!(one_files == two_files, "output files differ");
+}
