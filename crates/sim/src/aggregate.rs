@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use brightline::Library;
+use brightline::{Library, Outcome};
 
 use crate::bounds::Bounds;
 use crate::cache::Detail;
@@ -235,7 +235,7 @@ pub(crate) fn count_decided(sum: &mut LawSummary, lib: &Library, pack: usize, d:
             sum.bounds_by_jurisdiction.insert(id.clone(), b);
         }
     }
-    if oc == 3 {
+    if oc == code(Outcome::Undetermined) {
         for m in &d.missing {
             *sum.undetermined_needs.entry(m.clone()).or_default() += 1;
         }

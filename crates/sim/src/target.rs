@@ -17,8 +17,8 @@ pub(crate) struct LawCtx<'a> {
     pub(crate) pack: Option<usize>,
     /// Profile jurisdiction value -> pack.
     pub(crate) choice_packs: Vec<Option<usize>>,
-    /// (pack, agency value id or u16::MAX for the override) -> role.
-    roles: HashMap<(usize, u16), Result<usize, String>>,
+    /// (pack, the agency asked) -> role.
+    roles: HashMap<(usize, AgencyKey), Result<usize, String>>,
     fixed_law: HashMap<usize, Result<&'a LawVersion, String>>,
     last: Option<(usize, Date, Option<Date>, &'a LawVersion)>,
     pub(crate) sum: LawSummary,
@@ -37,6 +37,14 @@ pub(crate) enum Target<'a> {
 
 fn unmapped<'a>(s: &str) -> Target<'a> {
     Target::Unmapped(Arc::from(s))
+}
+
+/// The agency a row is asked of: a value of the profile's agency column, or
+/// the `--agency` that replaces every one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum AgencyKey {
+    Value(u16),
+    Override,
 }
 
 /// The agency a row is decided for: the profile's mapping, or `--agency` over it.
@@ -85,16 +93,17 @@ impl<'a> LawCtx<'a> {
                         *counts.entry(m.clone()).or_default() += 1;
                     }
                 }
-                Some(u16::MAX)
+                Some(AgencyKey::Override)
             }
-            None => row.agency,
+            None => row.agency.map(AgencyKey::Value),
         };
         let Some(a) = agency_key else {
             return unmapped("the profile maps no agency for this row");
         };
-        let name = match agency.over {
-            Some(over) if a == u16::MAX => over.to_string(),
-            _ => agency.names.get(a as usize).cloned().unwrap_or_default(),
+        let name = match (a, agency.over) {
+            (AgencyKey::Override, Some(over)) => over.to_string(),
+            (AgencyKey::Value(v), _) => agency.names.get(v as usize).cloned().unwrap_or_default(),
+            (AgencyKey::Override, None) => String::new(),
         };
         let role = match self
             .roles
