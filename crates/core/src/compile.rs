@@ -73,7 +73,7 @@ impl Cond {
     /// Calls `f` on each test beneath the and/or/not structure, in order.
     /// A quantifier is one test: its body is the caller's to walk (with the
     /// list it ranges over), so each walk states what an item's test means.
-    pub fn each_test<'a>(&'a self, f: &mut impl FnMut(&'a Cond)) {
+    pub(crate) fn each_test<'a>(&'a self, f: &mut impl FnMut(&'a Cond)) {
         match self {
             Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| x.each_test(f)),
             Cond::Not(x) => x.each_test(f),
@@ -82,7 +82,7 @@ impl Cond {
     }
 
     /// Whether some test beneath the and/or/not structure satisfies `p`.
-    pub fn any_test(&self, p: impl Fn(&Cond) -> bool) -> bool {
+    pub(crate) fn any_test(&self, p: impl Fn(&Cond) -> bool) -> bool {
         let mut found = false;
         self.each_test(&mut |t| found |= p(t));
         found
@@ -90,7 +90,7 @@ impl Cond {
 
     /// The atom a leaf test reads (its trace and answer slot); `None` for a
     /// combinator or a constant.
-    pub fn atom(&self) -> Option<u16> {
+    pub(crate) fn atom(&self) -> Option<u16> {
         match self {
             Cond::EnumIn { atom, .. }
             | Cond::SetAny { atom, .. }
@@ -535,7 +535,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 impl Cond {
     /// The values of an enum fact this condition can hold for, from its
     /// top-level conjunction (used to index rules by request kind and agency).
-    pub fn values_of(&self, fact: usize) -> u64 {
+    pub(crate) fn values_of(&self, fact: usize) -> u64 {
         match self {
             Cond::EnumIn {
                 r: Ref::Scalar(s),
@@ -591,7 +591,7 @@ pub fn constant(c: &Cond) -> Option<bool> {
 /// outcome-only path evaluates the result and skips them. Kleene semantics
 /// are kept: a false conjunct settles `All` even beside unknowns, and a true
 /// disjunct settles `Any`. Constants are `All([])` (true) and `Any([])` (false).
-pub fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
+pub(crate) fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
     const TRUE: fn() -> Cond = || Cond::All(Box::new([]));
     const FALSE: fn() -> Cond = || Cond::Any(Box::new([]));
     let settled = |r: &Ref, mask: &u64| -> Option<bool> {
@@ -667,7 +667,7 @@ pub fn specialize(cond: &Cond, kind: usize, role: Option<usize>) -> Cond {
 }
 
 /// The path and type of the fact a reference reads (`list` for a field).
-pub fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
+pub(crate) fn fact_ty(r: Ref, list: Option<u8>) -> Option<(String, Ty)> {
     match r {
         Ref::Scalar(i) => schema::SCALARS
             .get(i as usize)

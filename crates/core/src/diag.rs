@@ -70,7 +70,7 @@ impl Diagnostic {
         self.help = Some(h.into());
         self
     }
-    pub fn with_help(mut self, h: Option<String>) -> Self {
+    pub(crate) fn with_help(mut self, h: Option<String>) -> Self {
         self.help = h;
         self
     }

@@ -129,7 +129,7 @@ pub fn value_date(v: i64) -> Option<time::Date> {
 }
 
 /// Decodes one scalar fact from JSON into its integer form.
-pub fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError> {
+pub(crate) fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError> {
     if v.is_null() {
         return Ok(MISSING);
     }
@@ -505,7 +505,7 @@ fn check_dates(f: &Facts) -> Result<(), RequestError> {
 }
 
 /// A fact's internal value as the request contract writes it (`null` when missing).
-pub fn show_value(ty: Ty, v: i64) -> Value {
+pub(crate) fn show_value(ty: Ty, v: i64) -> Value {
     if v == MISSING {
         return Value::Null;
     }

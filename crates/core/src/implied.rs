@@ -34,7 +34,7 @@ pub struct Implication {
 /// is again a detainer. A detainer form also asks, in its own boxes, for
 /// notice of release and for custody at release, so an agency may weigh just
 /// that part of it; a notification or transfer form asks for nothing else.
-pub const FORM_KINDS: &[(&str, &str, &[&str])] = &[
+pub(crate) const FORM_KINDS: &[(&str, &str, &[&str])] = &[
     ("I-247", "detainer", DETAINER_FORM),
     ("I-247D", "detainer", DETAINER_FORM),
     ("I-247N", "notification", &["notification"]),

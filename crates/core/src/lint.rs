@@ -9,9 +9,6 @@ use crate::library::Library;
 use crate::load::Outcome;
 use crate::space::{Space, SpaceResult};
 
-/// A load-time check, kept where `Library::load` runs it; named here too.
-pub use crate::library::check_references;
-
 fn overlaps(a: &crate::load::Rule, b: &crate::load::Rule) -> bool {
     a.from <= b.until.unwrap_or(time::Date::MAX) && b.from <= a.until.unwrap_or(time::Date::MAX)
 }
@@ -173,7 +170,7 @@ pub fn check_examples(lib: &Library, diags: &mut Vec<Diagnostic>) -> (usize, usi
 }
 
 /// Decides one worked example and compares it with its `expect`.
-pub fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String> {
+pub(crate) fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String> {
     let expect = json.get("expect").ok_or("it has no `expect`")?;
     let want = expect
         .get("outcome")
@@ -251,7 +248,7 @@ pub fn run_example(lib: &Library, json: &serde_json::Value) -> Result<(), String
 }
 
 /// How long a pack's text may go unchecked before `lint` says so.
-pub const STALE_AFTER_DAYS: i64 = 180;
+pub(crate) const STALE_AFTER_DAYS: i64 = 180;
 
 /// Warns for every pack whose text was last checked more than `STALE_AFTER_DAYS`
 /// before `today`, or never (no `checked` in pack.toml). `today` is a parameter so

@@ -56,7 +56,7 @@ impl Outcome {
         }
     }
     /// When rules of one layer conflict at run time, the most restrictive wins.
-    pub fn restrictiveness(self) -> u8 {
+    pub(crate) fn restrictiveness(self) -> u8 {
         match self {
             Outcome::Prohibited => 3,
             Outcome::Required => 2,

@@ -47,7 +47,7 @@ const OUTCOMES: &[&str] = &["required", "permitted", "prohibited", "undetermined
 /// an interview ask to be let in (allowed_access). `None`: any act — the kind
 /// is not known, or it asks for help that can take any form (assistance,
 /// 287(g)).
-pub fn asked_acts(kind: Option<&str>) -> Option<&'static [&'static str]> {
+pub(crate) fn asked_acts(kind: Option<&str>) -> Option<&'static [&'static str]> {
     Some(match kind? {
         "detainer" => &["held", "transferred"],
         "notification" | "information" => &["notified", "gave_information"],
@@ -155,14 +155,16 @@ struct RawExample {
 /// and `case_ref` included), what the agency did, and the decision it corrects.
 #[derive(Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct FixtureEntry {
+pub(crate) struct FixtureEntry {
     pub id: i64,
     pub request: Value,
     #[serde(default)]
     pub acts: Vec<Act>,
     #[serde(default)]
     pub supersedes: Option<i64>,
+    /// What the fixture entry shows, for the reader of the file; not counted.
     #[serde(default)]
+    #[allow(dead_code)]
     pub comment: Option<String>,
 }
 
@@ -883,7 +885,7 @@ pub fn count(r: &ReportDef, rows: &[&Row]) -> Vec<FieldCount> {
 
 /// The latest decision of each chain, with the acts recorded on every
 /// decision of its chain. `entries` are (id, supersedes, row).
-pub fn latest_of_chains(entries: Vec<(i64, Option<i64>, Row)>) -> Vec<Row> {
+pub(crate) fn latest_of_chains(entries: Vec<(i64, Option<i64>, Row)>) -> Vec<Row> {
     let superseded: HashSet<i64> = entries.iter().filter_map(|e| e.1).collect();
     let by_id: HashMap<i64, (Option<i64>, Vec<Act>)> = entries
         .iter()

@@ -48,7 +48,7 @@ pub const KINDS: &[&str] = &[
 ];
 /// The federal detainer forms: I-247 before 2015; I-247D, I-247N and I-247X
 /// under the 2015-2017 Priority Enforcement Program; I-247A from 2017-04-02.
-pub const FORMS: &[&str] = &["I-247", "I-247D", "I-247N", "I-247X", "I-247A"];
+pub(crate) const FORMS: &[&str] = &["I-247", "I-247D", "I-247N", "I-247X", "I-247A"];
 pub const WARRANTS: &[&str] = &["judicial", "administrative", "none"];
 pub const INFORMATION: &[&str] = &[
     "release_date",
@@ -320,7 +320,7 @@ pub const CONVICTION_FIELDS: &[FactDef] = &[
     },
 ];
 
-pub const CHARGE_FIELDS: &[FactDef] = &[
+pub(crate) const CHARGE_FIELDS: &[FactDef] = &[
     FactDef {
         path: "offense",
         question: "What is the pending charge?",
@@ -356,7 +356,7 @@ pub const LISTS: &[ListDef] = &[
 ];
 
 /// Width of an item's field array: the longest field list.
-pub const ITEM_WIDTH: usize = 9;
+pub(crate) const ITEM_WIDTH: usize = 9;
 
 pub fn scalar(path: &str) -> Option<usize> {
     SCALARS.iter().position(|f| f.path == path)
@@ -373,14 +373,12 @@ pub fn value_index(domain: &[&str], v: &str) -> Option<usize> {
 pub const DATE: usize = 0;
 pub const AGENCY: usize = 1;
 pub const KIND: usize = 2;
-pub const FORM: usize = 3;
-pub const WARRANT: usize = 4;
-pub const PURPOSE: usize = 7;
-pub const ARREST_DATE: usize = 12;
-pub const IN_CUSTODY: usize = 18;
+pub(crate) const FORM: usize = 3;
+pub(crate) const WARRANT: usize = 4;
+pub(crate) const ARREST_DATE: usize = 12;
 /// Index of `date` in a conviction's or a charge's fields.
-pub const CONVICTION_DATE: usize = 1;
-pub const CHARGE_DATE: usize = 2;
+pub(crate) const CONVICTION_DATE: usize = 1;
+pub(crate) const CHARGE_DATE: usize = 2;
 
 /// Layers from the most general to the most specific.
 pub const LAYERS: &[&str] = &["federal", "state", "county", "city", "agency"];
@@ -507,9 +505,7 @@ mod tests {
             (KIND, "request.kind"),
             (FORM, "request.form"),
             (WARRANT, "request.warrant"),
-            (PURPOSE, "request.purpose"),
             (ARREST_DATE, "subject.arrest_date"),
-            (IN_CUSTODY, "subject.in_custody"),
         ] {
             assert_eq!(SCALARS[i].path, p);
         }

@@ -13,7 +13,7 @@ use crate::facts::show_value;
 use crate::schema::{self, Ty};
 
 /// Past this many points the space is not enumerated.
-pub const MAX_POINTS: u64 = 1 << 20;
+pub(crate) const MAX_POINTS: u64 = 1 << 20;
 
 #[derive(Clone, Debug)]
 enum Var {
@@ -259,7 +259,7 @@ impl<'a> Space<'a> {
         }
     }
 
-    pub fn describe_point(&self, p: &[i64]) -> String {
+    pub(crate) fn describe_point(&self, p: &[i64]) -> String {
         let parts: Vec<String> = self
             .vars
             .iter()

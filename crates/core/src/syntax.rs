@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-pub type Span = Range<usize>;
+pub(crate) type Span = Range<usize>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlockKind {
@@ -185,7 +185,7 @@ pub fn fields(text: &str, body: &Span) -> (Vec<Field>, Vec<SyntaxError>) {
 }
 
 /// Line and column (1-based) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or("");
     let line = before.matches('\n').count() + 1;

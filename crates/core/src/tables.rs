@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// Schemes a request may use even when no loaded pack declares a table for
 /// them: membership in any list is then `undetermined`, never a guess.
-pub const KNOWN_SCHEMES: &[&str] = &[
+pub(crate) const KNOWN_SCHEMES: &[&str] = &[
     "NY PL", "NY VTL", "CA PC", "CA VC", "CA HS", "TX PC", "TX HS", "FL STAT", "IL CS", "OR ORS",
     "WA RCW", "NJ SA", "NCIC", "USC",
 ];
@@ -75,7 +75,7 @@ impl OffenseCode {
 
     /// The code as brightline writes it: `NY PL 120.05(2)`. Only this form is
     /// kept and shown; whatever else the record's text held is dropped.
-    pub fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         let mut s = self.key();
         for d in &self.subdivisions {
             s.push('(');
@@ -164,7 +164,7 @@ impl OffenseCode {
     }
 }
 
-pub const STATES: &[&str] = &[
+pub(crate) const STATES: &[&str] = &[
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
     "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
@@ -252,7 +252,7 @@ fn clean_sub(w: &str) -> String {
 /// The level an offense class names: felony classes as New York (`A-I` ..
 /// `E`) and Texas (`capital`, `F1` .. `F3`, `SJF`) write them, `misd-A`,
 /// `violation`. An empty class (grades of different levels) names none.
-pub fn level_of_class(class: &str) -> Option<&'static str> {
+pub(crate) fn level_of_class(class: &str) -> Option<&'static str> {
     let c = class.trim();
     match c {
         "A-I" | "A-II" | "B" | "C" | "D" | "E" | "capital" | "F1" | "F2" | "F3" | "SJF" => {
@@ -439,7 +439,7 @@ impl ListTable {
 
 /// A CSV problem, with the 1-based line it is on.
 #[derive(Clone, Debug)]
-pub struct RowError {
+pub(crate) struct RowError {
     pub line: usize,
     pub message: String,
 }
@@ -483,7 +483,10 @@ fn records(text: &str, header: &[&str]) -> Result<Vec<(usize, csv::StringRecord)
     Ok(out)
 }
 
-pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Vec<RowError>) {
+pub(crate) fn parse_scheme(
+    text: &str,
+    scheme: &str,
+) -> (HashMap<String, SchemeRow>, Vec<RowError>) {
     let mut rows = HashMap::new();
     let mut errors = Vec::new();
     let recs = match records(
@@ -550,7 +553,7 @@ pub fn parse_scheme(text: &str, scheme: &str) -> (HashMap<String, SchemeRow>, Ve
     (rows, errors)
 }
 
-pub fn parse_list(
+pub(crate) fn parse_list(
     text: &str,
     schemes: &[String],
 ) -> (HashMap<String, Subdivisions>, Vec<String>, Vec<RowError>) {

@@ -49,7 +49,7 @@ impl Serialize for RuleRef {
 
 impl Library {
     /// The public name of the rule at `r`.
-    pub fn rule_ref(&self, r: RuleIx) -> RuleRef {
+    pub(crate) fn rule_ref(&self, r: RuleIx) -> RuleRef {
         RuleRef {
             pack: PackId(self.packs[r.0].id.clone()),
             rule: self.rule(r).def.id.clone(),

@@ -40,7 +40,7 @@ fn short(path: &str) -> String {
 }
 
 /// "a, b or c".
-pub fn or_list(v: &[String]) -> String {
+pub(crate) fn or_list(v: &[String]) -> String {
     match v.len() {
         0 => String::new(),
         1 => v[0].clone(),
@@ -56,7 +56,7 @@ fn values(dom: &[&str], mask: u64) -> Vec<String> {
 }
 
 /// A true/false fact and its negation, as a person says them.
-pub fn bool_words(path: &str) -> (String, String) {
+pub(crate) fn bool_words(path: &str) -> (String, String) {
     let (yes, no) = match path {
         "request.court_ordered" => ("a court order", "no court order"),
         "request.criminal_warrant" => ("a criminal warrant", "no criminal warrant"),
@@ -85,7 +85,7 @@ pub fn bool_words(path: &str) -> (String, String) {
     (yes.to_string(), no.to_string())
 }
 
-pub fn enum_words(path: &str, dom: &[&str], mask: u64, negated: bool) -> String {
+pub(crate) fn enum_words(path: &str, dom: &[&str], mask: u64, negated: bool) -> String {
     // "Not one value" reads better as what it is not than as the list of the rest.
     if negated && mask.count_ones() == 1 && dom.len() > 2 {
         let v = values(dom, mask).remove(0);
@@ -450,7 +450,7 @@ fn absorb(parts: &mut Vec<Words>, and: bool) {
 }
 
 /// Several trees that must all hold, as one (nested groups of the same kind flattened).
-pub fn all_of(trees: Vec<Words>) -> Words {
+pub(crate) fn all_of(trees: Vec<Words>) -> Words {
     let mut parts = Vec::new();
     for t in trees {
         match t {

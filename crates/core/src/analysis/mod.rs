@@ -41,7 +41,7 @@ use crate::load::Outcome;
 use crate::schema::{self, Ty};
 
 /// Past this many points a plan's space is not enumerated (and the output says so).
-pub const MAX_POINTS: u64 = 1 << 21;
+pub(crate) const MAX_POINTS: u64 = 1 << 21;
 const MAX_ITEM_POINTS: u64 = 1 << 16;
 const MAX_QUANTS: usize = 20;
 const MAX_SET_CLASSES: usize = 12;

@@ -109,7 +109,7 @@ fn atom_keys(c: &Cond, list: Option<u8>, out: &mut Vec<AtomKey>) {
 }
 
 /// For each atom of a condition, the table it tests, if it is a table test.
-pub fn tables_of(c: &Cond) -> Vec<Option<u8>> {
+pub(crate) fn tables_of(c: &Cond) -> Vec<Option<u8>> {
     keys_of(c).into_iter().map(|k| k.table).collect()
 }
 
@@ -164,7 +164,7 @@ impl Tracer for Assume<'_> {
 }
 
 /// The open questions of the rules the facts leave unknown, in rule order.
-pub fn open_questions(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Vec<Question> {
+pub(crate) fn open_questions(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> Vec<Question> {
     let mut qs: Vec<Question> = Vec::new();
     for (i, pr) in plan.rules.iter().enumerate() {
         if status[i] != Tri::U {
@@ -308,7 +308,7 @@ pub fn enumerate(plan: &KindPlan, facts: &Facts, status: &[Tri], max_combos: usi
 /// A branch: answers to some questions under which every answer to the rest
 /// gives one outcome.
 #[derive(Clone, Debug)]
-pub struct Cube {
+pub(crate) struct Cube {
     /// (question index, value).
     pub fixed: Vec<(usize, i64)>,
     pub outcome: Outcome,
@@ -318,7 +318,7 @@ pub struct Cube {
 
 impl Enumeration {
     /// The outcome every combination gives, if they agree.
-    pub fn unanimous(&self) -> Option<Outcome> {
+    pub(crate) fn unanimous(&self) -> Option<Outcome> {
         let first = self.combos.first()?.1;
         (first != Outcome::Undetermined
             && !self.truncated
@@ -329,7 +329,7 @@ impl Enumeration {
     /// A few branches that cover the combinations, the most common first:
     /// each grown greedily from one combination by dropping every answer that
     /// does not change its outcome.
-    pub fn cubes(&self, max: usize) -> Vec<Cube> {
+    pub(crate) fn cubes(&self, max: usize) -> Vec<Cube> {
         let n = self.questions.len();
         let matches =
             |fixed: &[(usize, i64)], vals: &[i64]| fixed.iter().all(|&(q, v)| vals[q] == v);

@@ -27,7 +27,7 @@ pub(super) struct Selection {
 /// (permitted) sets aside a prohibition but not a duty to cooperate more; a
 /// duty (required) sets aside prohibitions and discretion; a prohibition sets
 /// aside permissions and duties.
-pub fn sets_aside(pre: Outcome, low: Outcome) -> bool {
+pub(crate) fn sets_aside(pre: Outcome, low: Outcome) -> bool {
     match pre {
         Outcome::Permitted => low == Outcome::Prohibited,
         Outcome::Required => matches!(low, Outcome::Prohibited | Outcome::Permitted),

@@ -314,7 +314,7 @@ fn help_for(path: &str) -> String {
 }
 
 /// An answer as a phrase: "Did a court order accompany the request? yes".
-pub fn phrase(a: &Answer) -> String {
+pub(crate) fn phrase(a: &Answer) -> String {
     let v = match &a.answer {
         Value::Bool(true) => "yes".to_string(),
         Value::Bool(false) => "no".to_string(),

@@ -30,12 +30,9 @@ use crate::schema;
 use combine::{effective, plan_of, resolve};
 use explain::Grounds;
 
-pub use combine::{combine, sets_aside};
+pub use combine::combine;
 pub use decision::*;
 pub use fast::{outcome, possible_outcomes, OutcomeSet};
-// Named here too, where they were first defined.
-pub use crate::compile::fact_ty;
-pub use crate::facts::show_value;
 
 /// Branches shown for an undetermined decision, and the counterfactuals' own.
 const MAX_BRANCHES: usize = 6;

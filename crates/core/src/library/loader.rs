@@ -485,7 +485,7 @@ pub(crate) fn key_span(text: &str, key: &str) -> std::ops::Range<usize> {
 }
 
 /// Overrides and event targets must name rules of the same pack.
-pub fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check_references(lib: &Library, diags: &mut Vec<Diagnostic>) {
     for p in &lib.packs {
         let ids: Vec<&str> = p.rules.iter().map(|r| r.def.id.as_str()).collect();
         let known = |id: &str| ids.contains(&id) || p.broken.iter().any(|b| b == id);

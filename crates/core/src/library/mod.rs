@@ -15,7 +15,6 @@ use crate::load::{self, Event, EventKind, Example, PackSource, Rule};
 use crate::schema;
 use crate::tables::{self, ListTable, Membership, OffenseCode, SchemeRow};
 
-pub use loader::check_references;
 pub(crate) use loader::key_span;
 pub use plan::{KindPlan, LawVersion, PlanPos, PlanRule, RuleBits, FAST_RULES};
 
@@ -73,7 +72,7 @@ pub struct Presumption {
 
 /// Where a rule sits in the library: (pack index, rule index). Its public
 /// name, `pack/rule`, is `views::RuleRef` (`Library::rule_ref`).
-pub type RuleIx = (usize, usize);
+pub(crate) type RuleIx = (usize, usize);
 
 pub struct Library {
     pub packs: Vec<Pack>,
@@ -86,7 +85,7 @@ pub struct Library {
 }
 
 impl Library {
-    pub fn visible_tables(&self, pack: usize) -> Vec<(String, u8)> {
+    pub(crate) fn visible_tables(&self, pack: usize) -> Vec<(String, u8)> {
         let mut out: Vec<(String, u8)> = Vec::new();
         for p in self.chain(pack) {
             for t in &self.packs[p].tables {
@@ -218,7 +217,7 @@ impl Library {
     /// Reads an offense code as a record prints it, in the law of `pack` (a
     /// code without a state prefix is read in the pack's state), and places
     /// it in every list table.
-    pub fn read_offense(
+    pub(crate) fn read_offense(
         &self,
         code: &str,
         equivalent: Option<&str>,
@@ -290,7 +289,7 @@ impl Library {
     }
 
     /// The pack and its ancestors, most specific first.
-    pub fn chain_of(&self, pack: usize) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn chain_of(&self, pack: usize) -> impl Iterator<Item = usize> + '_ {
         let mut cur = Some(pack);
         let mut steps = 0;
         std::iter::from_fn(move || {
@@ -305,7 +304,7 @@ impl Library {
     /// Fills what the request is silent on with the presumptions of the
     /// pack's chain (the most specific pack's presumption of a fact wins).
     /// A stated fact is never touched.
-    pub fn presume(&self, pack: usize, f: &mut Facts) {
+    pub(crate) fn presume(&self, pack: usize, f: &mut Facts) {
         if f.strict {
             return;
         }
