@@ -274,6 +274,73 @@ pub(super) fn classes(n: usize, masks: &[u64]) -> Vec<u64> {
     out.into_iter().map(|(_, m)| m).collect()
 }
 
+/// The variable of list `l`: every combination of the quantifiers over it
+/// that some list of items makes true, each with items that make it.
+fn list_var(quants: &[QuantSeen<'_>], l: u8, codes: &Codes) -> Result<Var, String> {
+    let qs: Vec<_> = quants.iter().filter(|q| q.list == l).collect();
+    if qs.len() > MAX_QUANTS {
+        return Err(format!(
+            "{} is tested by {} different quantifiers, too many to enumerate",
+            schema::LISTS[l as usize].path,
+            qs.len()
+        ));
+    }
+    let bodies: Vec<Src<'_>> = qs.iter().map(|q| (q.body, q.atoms)).collect();
+    let item = Scope::build(&bodies, Some(l), Vec::new(), codes)?;
+    let nodes: Vec<Node> = qs.iter().map(|q| item.compile(q.body)).collect();
+    let mut first: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+    let ok = item.each(MAX_ITEM_POINTS, |p| {
+        let u = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.eval(p))
+            .fold(0u64, |a, (i, _)| a | (1 << i));
+        first.entry(u).or_insert_with(|| p.to_vec());
+    });
+    if !ok {
+        return Err(format!(
+            "the items of {} are tested in too many ways to enumerate",
+            schema::LISTS[l as usize].path
+        ));
+    }
+    // Closure under union: a list of items makes true the union of what its items do.
+    let mut vectors: Vec<u64> = vec![0];
+    let mut witnesses: Vec<Vec<Vec<u32>>> = vec![Vec::new()];
+    for (u, w) in &first {
+        if *u == 0 {
+            continue;
+        }
+        for i in 0..vectors.len() {
+            let y = vectors[i] | u;
+            if !vectors.contains(&y) {
+                let mut ws = witnesses[i].clone();
+                ws.push(w.clone());
+                vectors.push(y);
+                witnesses.push(ws);
+            }
+        }
+    }
+    let quants = qs
+        .iter()
+        .map(|q| Quant {
+            key: q.key.clone(),
+            text: q.words.clone(),
+        })
+        .collect();
+    Ok(Var {
+        r: None,
+        key: format!("list{l}"),
+        text: schema::LISTS[l as usize].path.into(),
+        kind: VarKind::List(Box::new(ListModel {
+            list: l,
+            quants,
+            vectors,
+            witnesses,
+            item,
+        })),
+    })
+}
+
 impl Scope {
     pub(super) fn build(
         srcs: &[Src<'_>],
@@ -380,68 +447,7 @@ impl Scope {
         lists.sort();
         lists.dedup();
         for l in lists {
-            let qs: Vec<_> = g.quants.iter().filter(|q| q.list == l).collect();
-            if qs.len() > MAX_QUANTS {
-                return Err(format!(
-                    "{} is tested by {} different quantifiers, too many to enumerate",
-                    schema::LISTS[l as usize].path,
-                    qs.len()
-                ));
-            }
-            let bodies: Vec<Src<'_>> = qs.iter().map(|q| (q.body, q.atoms)).collect();
-            let item = Scope::build(&bodies, Some(l), Vec::new(), codes)?;
-            let nodes: Vec<Node> = qs.iter().map(|q| item.compile(q.body)).collect();
-            let mut first: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
-            let ok = item.each(MAX_ITEM_POINTS, |p| {
-                let u = nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.eval(p))
-                    .fold(0u64, |a, (i, _)| a | (1 << i));
-                first.entry(u).or_insert_with(|| p.to_vec());
-            });
-            if !ok {
-                return Err(format!(
-                    "the items of {} are tested in too many ways to enumerate",
-                    schema::LISTS[l as usize].path
-                ));
-            }
-            // Closure under union: a list of items makes true the union of what its items do.
-            let mut vectors: Vec<u64> = vec![0];
-            let mut witnesses: Vec<Vec<Vec<u32>>> = vec![Vec::new()];
-            for (u, w) in &first {
-                if *u == 0 {
-                    continue;
-                }
-                for i in 0..vectors.len() {
-                    let y = vectors[i] | u;
-                    if !vectors.contains(&y) {
-                        let mut ws = witnesses[i].clone();
-                        ws.push(w.clone());
-                        vectors.push(y);
-                        witnesses.push(ws);
-                    }
-                }
-            }
-            let quants = qs
-                .iter()
-                .map(|q| Quant {
-                    key: q.key.clone(),
-                    text: q.words.clone(),
-                })
-                .collect();
-            vars.push(Var {
-                r: None,
-                key: format!("list{l}"),
-                text: schema::LISTS[l as usize].path.into(),
-                kind: VarKind::List(Box::new(ListModel {
-                    list: l,
-                    quants,
-                    vectors,
-                    witnesses,
-                    item,
-                })),
-            });
+            vars.push(list_var(&g.quants, l, codes)?);
         }
         for (k, c, text) in g.opaque {
             vars.push(Var {
