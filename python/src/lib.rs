@@ -182,6 +182,7 @@ type Decided = Result<(Outcome, u8), String>;
 /// Columnar: every contract column is read once into codes of its distinct values; a row is
 /// the tuple of its codes, and each distinct tuple is decoded into facts (by the contract's own
 /// decoder, so every check and message is the one `decide` gives) and decided once.
+// Long on purpose: one pass over the Arrow columns, reading each contract field's column type once.
 fn contract_batch(
     lib: &Library,
     batch: &RecordBatch,
@@ -404,6 +405,7 @@ fn decide_batch<'py>(
 #[pyfunction]
 #[pyo3(signature = (path, profile, laws, agency=None, where_=None, group_by=None, out=None))]
 #[allow(clippy::too_many_arguments)]
+// Long on purpose: the Python signature's options mapped one by one onto the simulator's.
 fn simulate<'py>(
     py: Python<'py>,
     path: PathBuf,

@@ -286,6 +286,7 @@ fn css_class(c: CellClass) -> &'static str {
 
 /// A self-contained page: inline CSS, no external assets; `map` (markup and its inline
 /// script, see `crate::map`, or empty) goes above the table.
+// Long on purpose: one self-contained HTML page written top to bottom.
 pub fn html(rows: &[Vec<Cell>], date: time::Date, map: &str) -> String {
     let mut s = String::new();
     // Dark text on light fills: every pair is above a 7:1 contrast ratio.

@@ -425,6 +425,7 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// One witness round: fetch, check, keep. The kept checkpoint changes only when
 /// the new one is proven to extend it.
+// Long on purpose: one witness round: fetch, verify the signature, prove consistency with the last checkpoint kept, then keep the new one; each step's failure is its own alarm.
 fn witness_once(
     base: &str,
     token: &str,

@@ -37,6 +37,7 @@ impl Library {
     }
 }
 
+// Long on purpose: the request's parts in contract order (top, request, subject, each list), then the round-trip check that needs them all.
 fn canonicalize(lib: &Library, v: &Value) -> Result<CanonicalRequest, RequestError> {
     let (pack, facts) = lib.decode(v)?;
     check_identifiers(lib, v)?;

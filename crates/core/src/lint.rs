@@ -37,6 +37,7 @@ fn ordered(p: &crate::library::Pack, a: usize, b: usize) -> bool {
 }
 
 /// Conflicts and unreachable rules.
+// Long on purpose: one walk over every plan of every law version; conflicts and unreachable rules are found in the same enumeration.
 pub fn check_rules(lib: &Library, diags: &mut Vec<Diagnostic>) {
     for p in &lib.packs {
         for (i, a) in p.rules.iter().enumerate() {

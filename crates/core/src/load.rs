@@ -207,6 +207,7 @@ pub struct PackModel {
 
 /// Reads a pack's manifest and literate files. Returns `None` only when the
 /// manifest itself is unusable; every other problem is a diagnostic.
+// Long on purpose: a pack's manifest read key by key, each with its own diagnostic.
 pub fn load(src: &PackSource, diags: &mut Vec<Diagnostic>) -> Option<PackModel> {
     let Some(mi) = src.files.iter().position(|f| f.path.ends_with("pack.toml")) else {
         let file = SourceFile {

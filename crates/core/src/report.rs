@@ -288,6 +288,7 @@ fn offset_of(text: &str, value: &str, after: usize) -> usize {
         .unwrap_or(0)
 }
 
+// Long on purpose: a report's entries read in order, each with its own diagnostic, as the rule loader reads a rule.
 fn compile_report(
     lib: &Library,
     pi: usize,
@@ -779,6 +780,7 @@ fn acts_in(t: &Term, out: &mut Vec<String>) {
 /// Counts every field over rows that are already in scope and the latest of
 /// their chains. A field that counts an act flags each counted act that the
 /// decision said was prohibited.
+// Long on purpose: one pass over the logged rows; each field's count reads the same row state (latest in its chain, acts, subject).
 pub fn count(r: &ReportDef, rows: &[&Row]) -> Vec<FieldCount> {
     let info = schema::scalar("request.information");
     r.fields

@@ -355,6 +355,7 @@ pub fn complete(mut doc: Value, lib: &brightline::Library, max_actions: usize) -
     doc
 }
 
+// Long on purpose: one operation's parameters and body constraints, one arm per parameter the API takes.
 fn complete_op(path: &str, method: &str, op: &mut Map<String, Value>, ctx: &Ctx) {
     let request = &ctx.request;
     let secured = op

@@ -328,6 +328,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// A self-contained page: the figures as a table and as an inline SVG bar chart.
+// Long on purpose: one self-contained HTML page written top to bottom.
 pub fn html(v: &Value) -> String {
     let t = |x: &Value| esc(x.as_str().unwrap_or(""));
     let fields: Vec<&Value> = v["fields"]

@@ -305,6 +305,7 @@ impl Store {
         Store::open_with(loc, Some(key))
     }
 
+    // Long on purpose: open, migrate, index older entries and start the writer, in that order, on the connection the steps share.
     fn open_with(loc: &Location, key: Option<LogKey>) -> Result<Store> {
         let (factory, backend): (Factory, &'static str) = match loc.clone() {
             Location::Sqlite(path) => {
@@ -737,6 +738,7 @@ impl Store {
         Ok(self.verify_with(key, external)?.0)
     }
 
+    // Long on purpose: one pass over the chain and the stored checkpoints; every check reads the running state of the pass.
     fn verify_with(
         &self,
         key: &checkpoint::StandardVerifierKey,
@@ -839,6 +841,7 @@ impl Store {
     }
 
     /// The chain walk of `verify`, which also builds the Merkle tree of the entries it passed.
+    // Long on purpose: one pass over the chain; every check reads the running state (previous hash, expected sequence, the tree so far).
     fn walk(&self) -> Result<(Verification, Tree)> {
         let mut tree = Tree::new();
         let (head_seq, head_hash) = self.head()?;
@@ -1145,6 +1148,7 @@ impl Drop for Store {
 /// Commits queued appends in batches. A batch that fails drops its connection
 /// (a restarted or unreachable database leaves it dead), and the next batch
 /// connects anew; the failed batch's entries are reported as not logged.
+// Long on purpose: the writer thread's loop: batching, commit, reconnection and acknowledgement share one connection and one queue.
 fn writer_loop(
     mut conn: Option<Box<dyn Conn>>,
     make: &Factory,

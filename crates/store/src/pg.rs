@@ -192,6 +192,7 @@ fn token(r: &Row) -> Result<TokenInfo> {
 }
 
 impl Conn for Pg {
+    // Long on purpose: one transaction: entries, Merkle leaves, request keys and the signed checkpoint commit together or not at all.
     fn append(
         &mut self,
         batch: &[Prepared],

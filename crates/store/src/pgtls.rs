@@ -96,6 +96,7 @@ fn client_config(root_file: Option<&str>) -> Result<rustls::ClientConfig> {
 
 /// Removes `name=value` from a connection string (which the `postgres` crate
 /// would refuse as unknown), returning the rest and the value.
+// Long on purpose: both forms of a connection string (URL and key=value, with its quoting) are read here, so the parameter is found in either.
 pub fn take_param(conn: &str, name: &str) -> Result<(String, Option<String>)> {
     if conn.starts_with("postgres://") || conn.starts_with("postgresql://") {
         let Some((base, query)) = conn.split_once('?') else {

@@ -213,6 +213,7 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 }
 
 impl Conn for Sqlite {
+    // Long on purpose: one transaction: entries, Merkle leaves, request keys and the signed checkpoint commit together or not at all.
     fn append(
         &mut self,
         batch: &[Prepared],

@@ -75,6 +75,7 @@ pub fn default_role(kind: &str) -> &'static str {
 }
 
 /// Classifies what the law of `pack` on `date` does with requests of `kind` to an agency of `role`.
+// Long on purpose: classify, then word the condition and the exceptions, over one tally of the scope's points.
 pub fn cell(
     lib: &Library,
     codes: &Codes,

@@ -381,6 +381,7 @@ pub(super) fn merge(points: Vec<Vec<u32>>, nvars: usize) -> Vec<Vec<Vec<u32>>> {
 }
 
 impl Diff {
+    // Long on purpose: one text report written top to bottom.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();

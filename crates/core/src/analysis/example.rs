@@ -64,6 +64,7 @@ impl Example {
         Value::Object(obj)
     }
 
+    // Long on purpose: one arm per field type of a list item, each giving the value that puts it in the region.
     pub(super) fn item(&self, m: &ListModel, w: &[u32], scalars: &BTreeMap<u8, i64>) -> Value {
         let fields = schema::LISTS[m.list as usize].fields;
         let mut vals: BTreeMap<u8, i64> = BTreeMap::new();

@@ -464,6 +464,7 @@ impl Scope {
         self.vars.iter().position(|v| v.r == Some(r))
     }
 
+    // Long on purpose: one arm per `Cond`, each mapped onto the scope's variables.
     pub(super) fn compile(&self, c: &Cond) -> Node {
         match c {
             Cond::All(v) => Node::All(v.iter().map(|x| self.compile(x)).collect()),
@@ -605,6 +606,7 @@ impl Scope {
         out
     }
 
+    // Long on purpose: one arm per kind of variable, each said in words.
     pub(super) fn describe_var(&self, v: &Var, vals: &[u32]) -> String {
         let ty = v.r.and_then(|r| fact_def(r, self.list)).map(|d| d.ty);
         let names = |m: u64, d: &[&str]| -> Vec<String> {
