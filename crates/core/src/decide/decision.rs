@@ -253,6 +253,7 @@ pub(super) fn summary(o: Outcome, reasons: &[Reason], missing: &[String]) -> Str
 
 impl Decision {
     /// The decision for a person at a desk: the answer, why, what would change it.
+    // Long on purpose: one text for a person at a desk, written top to bottom in the order it is read.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();

@@ -42,6 +42,7 @@ fn item_names(facts: &Facts, list: u8, item: usize) -> (String, String) {
 
 impl Library {
     /// The assumptions the plan's rules read: implied facts and presumed ones.
+    // Long on purpose: one arm per way a fact is filled (implied by the request, presumed by a pack), each with its citation and what rebuts it.
     pub(crate) fn assumptions(
         &self,
         pack: usize,
@@ -145,6 +146,7 @@ impl Library {
     }
 
     /// One answer of a branch, in words.
+    // Long on purpose: one arm per kind of open question (a fact, an item's field, a test), each said in words.
     pub(crate) fn answer(&self, plan: &KindPlan, facts: &Facts, q: &Open, v: i64) -> Answer {
         match q {
             Open::Scalar(i) => {
@@ -467,6 +469,7 @@ impl Library {
     /// What the deciding rules (most specific layer first) and the rules of
     /// other layers to the same effect contribute: reasons, citations,
     /// obligations, ambiguities, and what a preempting rule set aside.
+    // Long on purpose: one pass over the deciding rules and their layers; reasons, citations, obligations, ambiguities and preemptions are gathered from the same rules.
     pub(super) fn grounds(
         &self,
         plan: &KindPlan,
@@ -647,6 +650,7 @@ impl Library {
         }
     }
 
+    // Long on purpose: the search for the one-fact changes that flip the outcome: candidate facts, their values, and the answers each still needs share one enumeration.
     pub(super) fn counterfactuals(
         &self,
         law: &LawVersion,

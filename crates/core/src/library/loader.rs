@@ -89,6 +89,7 @@ impl Library {
 
     /// Phase 2: one pack from its model: its manifest checked, its list
     /// tables read. Its parent and rules wait until every pack is known.
+    // Long on purpose: a pack's manifest checked key by key, each with its own diagnostic, as the rule loader reads a rule.
     fn add_pack(
         &mut self,
         m: load::PackModel,
@@ -338,6 +339,7 @@ pub(super) const NEVER_PRESUMED: &[&str] = &[
     "subject.pending_charges[].level",
 ];
 
+// Long on purpose: each declaration checked in order (fact, value, never-presumed list, citation, rebuttal), each with its own diagnostic.
 pub(super) fn presumptions(
     decls: &[load::PresumptionDecl],
     mfile: &SourceFile,
