@@ -190,38 +190,8 @@ impl<'a, T: Tracer> Eval<'a, T> {
     // The and/or/not structure and quantifiers; leaves are `leaf_test`.
     fn eval_inner(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         match c {
-            Cond::All(v) => {
-                let mut acc = Tri::T;
-                for x in v.iter() {
-                    match self.child(x, item) {
-                        Tri::F => {
-                            acc = Tri::F;
-                            if !T::FULL {
-                                return Tri::F;
-                            }
-                        }
-                        Tri::U if acc == Tri::T => acc = Tri::U,
-                        _ => {}
-                    }
-                }
-                acc
-            }
-            Cond::Any(v) => {
-                let mut acc = Tri::F;
-                for x in v.iter() {
-                    match self.child(x, item) {
-                        Tri::T => {
-                            acc = Tri::T;
-                            if !T::FULL {
-                                return Tri::T;
-                            }
-                        }
-                        Tri::U if acc == Tri::F => acc = Tri::U,
-                        _ => {}
-                    }
-                }
-                acc
-            }
+            Cond::All(v) => self.all::<true>(v, item),
+            Cond::Any(v) => self.any::<true>(v, item),
             Cond::Not(x) => !self.child(x, item),
             Cond::Quant {
                 any,
@@ -266,13 +236,73 @@ impl<'a, T: Tracer> Eval<'a, T> {
         }
     }
 
+    /// An and: false if a part is false, else unknown if one is unknown.
+    /// `DEEP`: the parts' own ands and ors are evaluated in place too.
+    #[inline(always)]
+    fn all<const DEEP: bool>(&mut self, v: &[Cond], item: Option<(usize, &Item)>) -> Tri {
+        let mut acc = Tri::T;
+        for x in v.iter() {
+            let r = if DEEP {
+                self.child(x, item)
+            } else {
+                self.leaf_or_call(x, item)
+            };
+            match r {
+                Tri::F => {
+                    acc = Tri::F;
+                    if !T::FULL {
+                        return Tri::F;
+                    }
+                }
+                Tri::U if acc == Tri::T => acc = Tri::U,
+                _ => {}
+            }
+        }
+        acc
+    }
+
+    /// An or: true if a part is true, else unknown if one is unknown.
+    #[inline(always)]
+    fn any<const DEEP: bool>(&mut self, v: &[Cond], item: Option<(usize, &Item)>) -> Tri {
+        let mut acc = Tri::F;
+        for x in v.iter() {
+            let r = if DEEP {
+                self.child(x, item)
+            } else {
+                self.leaf_or_call(x, item)
+            };
+            match r {
+                Tri::T => {
+                    acc = Tri::T;
+                    if !T::FULL {
+                        return Tri::T;
+                    }
+                }
+                Tri::U if acc == Tri::F => acc = Tri::U,
+                _ => {}
+            }
+        }
+        acc
+    }
+
     /// A child of an and, or, not or quantifier. On the outcome-only path a
-    /// leaf is tested in place, without a call; a subtree recurses.
+    /// leaf, and an and or an or one level down, is evaluated in place,
+    /// without a call; anything deeper recurses.
     #[inline(always)]
     fn child(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         match c {
-            Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::Quant { .. } => self.eval(c, item),
             _ if T::FULL => self.eval(c, item),
+            Cond::All(v) => self.all::<false>(v, item),
+            Cond::Any(v) => self.any::<false>(v, item),
+            _ => self.leaf_or_call(c, item),
+        }
+    }
+
+    /// A leaf tested in place; anything else through a call.
+    #[inline(always)]
+    fn leaf_or_call(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        match c {
+            Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::Quant { .. } => self.eval(c, item),
             _ => self.leaf_test(c, item),
         }
     }
