@@ -81,18 +81,29 @@ fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
 }
 
 /// `anchor − n years` in days, with 29 February stepping back to 28 February.
-/// Hand-rolled civil-calendar arithmetic (days from/to year-month-day) because
-/// this runs on the hot path of every look-back test.
+/// Hand-rolled civil-calendar arithmetic because this runs on the hot path of
+/// every look-back test: in years that start on 1 March, going back whole
+/// years keeps the day of the year, so only the year is needed, not the
+/// month and day (29 February, the last day of such a year, is the one day
+/// that may not exist n years back).
 #[inline]
 pub fn minus_years(anchor: i64, n: i64) -> Option<i64> {
-    let (y, m, d) = civil_from_julian(anchor);
-    let y = y - n;
-    let d = if m == 2 && d == 29 && !is_leap(y) {
-        28
+    // Days since 0000-03-01, in 400-year eras (H. Hinnant's algorithm).
+    let z = anchor - 1_721_120;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    // Day of the March-based year: 0 is 1 March, 365 is 29 February.
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let y = yoe + era * 400 - n;
+    // The year from March `y` ends in February of `y + 1`.
+    let doy = if doy == 365 && !is_leap(y + 1) {
+        364
     } else {
-        d
+        doy
     };
-    Some(julian_from_civil(y, m, d))
+    let (era, yoe) = (y.div_euclid(400), y.rem_euclid(400));
+    Some(era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy + 1_721_120)
 }
 
 fn is_leap(y: i64) -> bool {
@@ -100,6 +111,7 @@ fn is_leap(y: i64) -> bool {
 }
 
 /// Julian day number to proleptic Gregorian (year, month, day).
+#[cfg(test)]
 fn civil_from_julian(jd: i64) -> (i64, i64, i64) {
     // Days since 0000-03-01, in 400-year eras (H. Hinnant's algorithm).
     let z = jd - 1_721_120;
@@ -114,6 +126,7 @@ fn civil_from_julian(jd: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+#[cfg(test)]
 fn julian_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -174,42 +187,132 @@ impl<'a, T: Tracer> Eval<'a, T> {
     }
 
     #[inline(always)]
-    // Long on purpose: one arm per `Cond`, inlined into the hot path; a call per arm would cost the outcome-only path its speed.
+    // The and/or/not structure and quantifiers; leaves are `leaf_test`.
     fn eval_inner(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
         match c {
-            Cond::All(v) => {
-                let mut acc = Tri::T;
-                for x in v.iter() {
-                    match self.eval(x, item) {
-                        Tri::F => {
-                            acc = Tri::F;
-                            if !T::FULL {
-                                return Tri::F;
+            Cond::All(v) => self.all::<true>(v, item),
+            Cond::Any(v) => self.any::<true>(v, item),
+            Cond::Not(x) => !self.child(x, item),
+            Cond::Quant {
+                any,
+                list,
+                body,
+                atom,
+            } => {
+                let res = match &self.facts.lists[*list as usize] {
+                    None => {
+                        let r = self.tracer.assume(*atom, None);
+                        self.tracer.leaf(*atom, None, Seen::Nothing, r);
+                        // An assumed quantifier is assumed as written (`no` included).
+                        if r != Tri::U {
+                            return r;
+                        }
+                        Tri::U
+                    }
+                    Some(items) => {
+                        let mut acc = Tri::F;
+                        for (i, it) in items.iter().enumerate() {
+                            match self.child(body, Some((i, it))) {
+                                Tri::T => {
+                                    acc = Tri::T;
+                                    if !T::FULL {
+                                        break;
+                                    }
+                                }
+                                Tri::U if acc == Tri::F => acc = Tri::U,
+                                _ => {}
                             }
                         }
-                        Tri::U if acc == Tri::T => acc = Tri::U,
-                        _ => {}
+                        acc
+                    }
+                };
+                if *any {
+                    res
+                } else {
+                    !res
+                }
+            }
+            _ => self.leaf_test(c, item),
+        }
+    }
+
+    /// An and: false if a part is false, else unknown if one is unknown.
+    /// `DEEP`: the parts' own ands and ors are evaluated in place too.
+    #[inline(always)]
+    fn all<const DEEP: bool>(&mut self, v: &[Cond], item: Option<(usize, &Item)>) -> Tri {
+        let mut acc = Tri::T;
+        for x in v.iter() {
+            let r = if DEEP {
+                self.child(x, item)
+            } else {
+                self.leaf_or_call(x, item)
+            };
+            match r {
+                Tri::F => {
+                    acc = Tri::F;
+                    if !T::FULL {
+                        return Tri::F;
                     }
                 }
-                acc
+                Tri::U if acc == Tri::T => acc = Tri::U,
+                _ => {}
             }
-            Cond::Any(v) => {
-                let mut acc = Tri::F;
-                for x in v.iter() {
-                    match self.eval(x, item) {
-                        Tri::T => {
-                            acc = Tri::T;
-                            if !T::FULL {
-                                return Tri::T;
-                            }
-                        }
-                        Tri::U if acc == Tri::F => acc = Tri::U,
-                        _ => {}
+        }
+        acc
+    }
+
+    /// An or: true if a part is true, else unknown if one is unknown.
+    #[inline(always)]
+    fn any<const DEEP: bool>(&mut self, v: &[Cond], item: Option<(usize, &Item)>) -> Tri {
+        let mut acc = Tri::F;
+        for x in v.iter() {
+            let r = if DEEP {
+                self.child(x, item)
+            } else {
+                self.leaf_or_call(x, item)
+            };
+            match r {
+                Tri::T => {
+                    acc = Tri::T;
+                    if !T::FULL {
+                        return Tri::T;
                     }
                 }
-                acc
+                Tri::U if acc == Tri::F => acc = Tri::U,
+                _ => {}
             }
-            Cond::Not(x) => !self.eval(x, item),
+        }
+        acc
+    }
+
+    /// A child of an and, or, not or quantifier. On the outcome-only path a
+    /// leaf, and an and or an or one level down, is evaluated in place,
+    /// without a call; anything deeper recurses.
+    #[inline(always)]
+    fn child(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        match c {
+            _ if T::FULL => self.eval(c, item),
+            Cond::All(v) => self.all::<false>(v, item),
+            Cond::Any(v) => self.any::<false>(v, item),
+            _ => self.leaf_or_call(c, item),
+        }
+    }
+
+    /// A leaf tested in place; anything else through a call.
+    #[inline(always)]
+    fn leaf_or_call(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        match c {
+            Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::Quant { .. } => self.eval(c, item),
+            _ => self.leaf_test(c, item),
+        }
+    }
+
+    #[inline(always)]
+    // Long on purpose: one arm per leaf test, inlined into the hot path; a call per arm would cost the outcome-only path its speed.
+    fn leaf_test(&mut self, c: &Cond, item: Option<(usize, &Item)>) -> Tri {
+        match c {
+            // Not leaves: `eval_inner` and `child` take these themselves.
+            Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::Quant { .. } => self.eval(c, item),
             Cond::EnumIn { r, mask, atom } => self.leaf(*atom, item, *r, |v| {
                 (0..64).contains(&v) && mask & (1 << v) != 0
             }),
@@ -302,45 +405,6 @@ impl<'a, T: Tracer> Eval<'a, T> {
                 self.tracer.leaf(*atom, item.map(|x| x.0), seen, res);
                 res
             }
-            Cond::Quant {
-                any,
-                list,
-                body,
-                atom,
-            } => {
-                let res = match &self.facts.lists[*list as usize] {
-                    None => {
-                        let r = self.tracer.assume(*atom, None);
-                        self.tracer.leaf(*atom, None, Seen::Nothing, r);
-                        // An assumed quantifier is assumed as written (`no` included).
-                        if r != Tri::U {
-                            return r;
-                        }
-                        Tri::U
-                    }
-                    Some(items) => {
-                        let mut acc = Tri::F;
-                        for (i, it) in items.iter().enumerate() {
-                            match self.eval(body, Some((i, it))) {
-                                Tri::T => {
-                                    acc = Tri::T;
-                                    if !T::FULL {
-                                        break;
-                                    }
-                                }
-                                Tri::U if acc == Tri::F => acc = Tri::U,
-                                _ => {}
-                            }
-                        }
-                        acc
-                    }
-                };
-                if *any {
-                    res
-                } else {
-                    !res
-                }
-            }
         }
     }
 }
@@ -363,6 +427,45 @@ mod tests {
             );
             assert_eq!(julian_from_civil(y, m, day), jd);
             d = d.next_day().unwrap();
+        }
+    }
+
+    /// The calendar path: year, month and day, back `n` years, and back to days.
+    fn minus_years_civil(anchor: i64, n: i64) -> i64 {
+        let (y, m, d) = civil_from_julian(anchor);
+        let y = y - n;
+        let d = if m == 2 && d == 29 && !is_leap(y) {
+            28
+        } else {
+            d
+        };
+        julian_from_civil(y, m, d)
+    }
+
+    #[test]
+    fn minus_years_matches_the_calendar_path() {
+        let start = time::Date::from_calendar_date(1890, time::Month::January, 1).unwrap();
+        let end = time::Date::from_calendar_date(2110, time::Month::January, 1).unwrap();
+        let mut d = start;
+        while d < end {
+            let jd = d.to_julian_day() as i64;
+            for n in [0, 1, 3, 4, 5, 10, 100, 101, 400, 2000] {
+                assert_eq!(
+                    minus_years(jd, n),
+                    Some(minus_years_civil(jd, n)),
+                    "{d} - {n}"
+                );
+            }
+            d = d.next_day().unwrap();
+        }
+        for jd in [-1_000_000, -1, 0, 1, 1_721_119, 1_721_120] {
+            for n in [0, 1, 5, 400] {
+                assert_eq!(
+                    minus_years(jd, n),
+                    Some(minus_years_civil(jd, n)),
+                    "{jd} - {n}"
+                );
+            }
         }
     }
 
