@@ -15,6 +15,11 @@ use crate::error::{self, ApiError};
 use crate::params::{parse_body, today, Params};
 use crate::{reports, Shared};
 
+/// The `date` parameter, or today (UTC) without one.
+fn date_or_today(d: Option<&str>) -> Result<time::Date, ApiError> {
+    d.map_or_else(|| Ok(today()), |d| reports::date(d, "date"))
+}
+
 #[derive(serde::Deserialize)]
 pub(crate) struct DateQuery {
     date: Option<String>,
@@ -46,10 +51,7 @@ pub(crate) async fn law_in_force(
 ) -> Result<Json<Value>, ApiError> {
     caller(&st, &headers).await?;
     let Params(q) = q?;
-    let date = match &q.date {
-        Some(d) => reports::date(d, "date")?,
-        None => today(),
-    };
+    let date = date_or_today(q.date.as_deref())?;
     let law = in_force(st.lib, &j, date)?;
     Ok(Json(serde_json::to_value(law).map_err(ApiError::internal)?))
 }
@@ -64,10 +66,7 @@ pub(crate) async fn compare(
 ) -> Result<Json<Value>, ApiError> {
     caller(&st, &headers).await?;
     let Params(q) = q?;
-    let date = match &q.date {
-        Some(d) => reports::date(d, "date")?,
-        None => today(),
-    };
+    let date = date_or_today(q.date.as_deref())?;
     let lib = st.lib;
     let ids: Vec<String> = q
         .jurisdictions
