@@ -46,6 +46,7 @@ impl ColumnStats {
     }
 }
 
+#[derive(Clone)]
 struct CField {
     scalar: usize,
     col: usize,
@@ -54,11 +55,13 @@ struct CField {
     map: HashMap<String, i64>,
 }
 
+#[derive(Clone)]
 enum ATarget {
     Scalar(usize),
     Convictions,
 }
 
+#[derive(Clone)]
 pub struct CAssumption {
     pub id: String,
     target: ATarget,
@@ -68,6 +71,7 @@ pub struct CAssumption {
     until: Option<i64>,
 }
 
+#[derive(Clone)]
 pub struct CChoice {
     pub fixed: Option<u16>,
     col: Option<usize>,
@@ -76,6 +80,7 @@ pub struct CChoice {
     pub values: Vec<String>,
 }
 
+#[derive(Clone)]
 struct CConviction {
     offense_col: usize,
     prefix: String,
@@ -105,6 +110,7 @@ pub struct Mapped {
 }
 
 /// A profile's facility table bound to the file's columns.
+#[derive(Clone)]
 pub struct CFacilities {
     cols: Vec<usize>,
     index: HashMap<String, u32>,
@@ -135,6 +141,7 @@ pub struct SeenValues {
 
 const MAX_SEEN: usize = 10_000;
 
+#[derive(Clone)]
 pub struct Mapper {
     /// Logical column names, in profile order, and their positions in the file.
     pub logical: Vec<String>,
