@@ -44,6 +44,43 @@ fn report(name: &str, s: &Summary) {
     );
 }
 
+/// The thread layouts measured end to end, alternately: everything on the calling
+/// thread; reading and parsing on a second thread; reading, parsing and mapping
+/// on a second thread; reading and parsing on one thread, mapping on another (the
+/// default: three threads over the machine's cores).
+const THREADS: [(fn(), &str); 4] = [
+    (
+        || {
+            brightline_sim::read::set_pipeline(false);
+            brightline_sim::run::set_parallel(false);
+        },
+        "one thread",
+    ),
+    (
+        || {
+            brightline_sim::read::set_pipeline(true);
+            brightline_sim::run::set_parallel(false);
+        },
+        "reading on a second thread",
+    ),
+    (
+        || {
+            brightline_sim::read::set_pipeline(false);
+            brightline_sim::run::set_parallel(true);
+        },
+        "reading and mapping on a second thread",
+    ),
+    (
+        default_threads,
+        "reading, mapping and deciding each on a thread (default)",
+    ),
+];
+
+fn default_threads() {
+    brightline_sim::read::set_pipeline(true);
+    brightline_sim::run::set_parallel(true);
+}
+
 fn main() -> ExitCode {
     match go() {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,17 +110,15 @@ fn go() -> Result<(), String> {
     side_by_side()?;
     // End to end, reading on the deciding thread and on a thread of its own, alternately.
     for _ in 0..2 {
-        brightline_sim::read::set_pipeline(false);
-        report(
-            "FY2015 csv.gz, no per-row output, one thread",
-            &run(&data(), &tmp.join("a"), none)?,
-        );
-        brightline_sim::read::set_pipeline(true);
-        report(
-            "FY2015 csv.gz, no per-row output, reading on a second thread",
-            &run(&data(), &tmp.join("a"), none)?,
-        );
+        for (threads, how) in THREADS {
+            threads();
+            report(
+                &format!("FY2015 csv.gz, no per-row output, {how}"),
+                &run(&data(), &tmp.join("a"), none)?,
+            );
+        }
     }
+    default_threads();
     report(
         "FY2015 csv.gz, per-row CSV+Parquet",
         &run(&data(), &tmp.join("b"), both)?,
@@ -108,17 +143,15 @@ fn go() -> Result<(), String> {
     let size = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
     println!("synthetic file: {target} rows, {} MiB", size >> 20);
     for _ in 0..2 {
-        brightline_sim::read::set_pipeline(false);
-        report(
-            "synthetic csv, no per-row output, one thread",
-            &run(&big, &tmp.join("c"), none)?,
-        );
-        brightline_sim::read::set_pipeline(true);
-        report(
-            "synthetic csv, no per-row output, reading on a second thread",
-            &run(&big, &tmp.join("c"), none)?,
-        );
+        for (threads, how) in THREADS {
+            threads();
+            report(
+                &format!("synthetic csv, no per-row output, {how}"),
+                &run(&big, &tmp.join("c"), none)?,
+            );
+        }
     }
+    default_threads();
     report(
         "synthetic csv, per-row CSV+Parquet",
         &run(&big, &tmp.join("d"), both)?,

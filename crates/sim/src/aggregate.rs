@@ -3,7 +3,9 @@
 //! decided row. They grow with the number of distinct group values, never
 //! with the number of rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap;
 use std::path::Path;
 
 use brightline::{Library, Outcome};
@@ -20,12 +22,12 @@ use crate::SimError;
 #[derive(Default)]
 pub(crate) struct Aggregates {
     /// (law, outcome, group values…) -> rows.
-    agg: HashMap<Box<[u32]>, u64>,
+    agg: FastMap<Box<[u32]>, u64>,
     akey: Vec<u32>,
     /// (law, year * 12 + month - 1, outcome) -> rows.
     pub(crate) monthly: BTreeMap<(usize, i32, u8), u64>,
     /// (law, from outcome, to outcome, from provisions, to provisions) -> rows.
-    impact: HashMap<(usize, u8, u8, u32, u32), u64>,
+    impact: FastMap<(usize, u8, u8, u32, u32), u64>,
 }
 
 impl Aggregates {
@@ -144,12 +146,18 @@ impl Aggregates {
                 &x.to_law,
                 std::cmp::Reverse(x.rows),
                 &x.from_provisions,
+                &x.to_provisions,
+                &x.from_outcome,
+                &x.to_outcome,
             )
                 .cmp(&(
                     &y.from_law,
                     &y.to_law,
                     std::cmp::Reverse(y.rows),
                     &y.from_provisions,
+                    &y.to_provisions,
+                    &y.from_outcome,
+                    &y.to_outcome,
                 ))
         });
         impact

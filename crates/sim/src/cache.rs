@@ -2,7 +2,6 @@
 //! the pack), reduced to what rows report: provisions, missing facts, and the
 //! outcomes a completion of the missing facts can reach.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use brightline::{Facts, LawVersion, Library, Outcome};
@@ -10,6 +9,7 @@ use brightline::{Facts, LawVersion, Library, Outcome};
 use crate::bounds::{OutcomeSet, Possible};
 use crate::map::Mapper;
 use crate::summary::code;
+use crate::FastMap;
 
 /// Distinct fact tuples kept with their full decision; the cache is emptied when full.
 const CACHE_MAX: usize = 1 << 16;
@@ -28,16 +28,16 @@ pub(crate) struct Detail {
 
 #[derive(Default)]
 pub(crate) struct DetailCache {
-    cache: HashMap<Box<[i64]>, Arc<Detail>>,
+    cache: FastMap<Box<[i64]>, Arc<Detail>>,
     key: Vec<i64>,
     /// Provision lists by id (for the impact table).
     pub(crate) prov_names: Vec<Arc<str>>,
-    prov_index: HashMap<Arc<str>, u32>,
+    prov_index: FastMap<Arc<str>, u32>,
     /// Fact tuples fully decided (a tuple evicted and met again counts again).
     pub(crate) distinct: u64,
     /// (fact tuple, assumptions applied) -> the outcome code without each applied
     /// assumption (`u8::MAX` for one not applied): the counts of what assumptions decide.
-    without: HashMap<Box<[i64]>, Box<[u8]>>,
+    without: FastMap<Box<[i64]>, Box<[u8]>>,
 }
 
 impl DetailCache {

@@ -22,6 +22,11 @@ pub mod run;
 pub mod summary;
 mod target;
 
+/// The maps of the per-row path (the decision cache, the aggregate tables, the
+/// mapper's value lookups): foldhash instead of SipHash. Nothing iterates them in
+/// an order that reaches an output.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub use profile::Profile;
 pub use run::{
     decide_rows, simulate, simulate_with, LawSpec, Options, RowResults, RowsOut, Summary,

@@ -10,7 +10,7 @@ use time::Date;
 
 use crate::profile::{Choice, Profile};
 use crate::read::Cells;
-use crate::SimError;
+use crate::{FastMap, SimError};
 
 /// Distinct unknown values remembered per column; beyond, only counted.
 const MAX_DISTINCT_UNKNOWN: usize = 1000;
@@ -46,19 +46,22 @@ impl ColumnStats {
     }
 }
 
+#[derive(Clone)]
 struct CField {
     scalar: usize,
     col: usize,
     ty: Ty,
     /// Cell -> code; empty means the cell is parsed by type.
-    map: HashMap<String, i64>,
+    map: FastMap<String, i64>,
 }
 
+#[derive(Clone)]
 enum ATarget {
     Scalar(usize),
     Convictions,
 }
 
+#[derive(Clone)]
 pub struct CAssumption {
     pub id: String,
     target: ATarget,
@@ -68,14 +71,16 @@ pub struct CAssumption {
     until: Option<i64>,
 }
 
+#[derive(Clone)]
 pub struct CChoice {
     pub fixed: Option<u16>,
     col: Option<usize>,
-    map: HashMap<String, u16>,
+    map: FastMap<String, u16>,
     /// Distinct target values.
     pub values: Vec<String>,
 }
 
+#[derive(Clone)]
 struct CConviction {
     offense_col: usize,
     prefix: String,
@@ -83,7 +88,7 @@ struct CConviction {
     date_col: Option<usize>,
     none_col: Option<usize>,
     none_values: Vec<String>,
-    lookups: HashMap<String, Option<(u64, u64, bool)>>,
+    lookups: FastMap<String, Option<(u64, u64, bool)>>,
 }
 
 /// A row as the simulation needs it.
@@ -105,9 +110,10 @@ pub struct Mapped {
 }
 
 /// A profile's facility table bound to the file's columns.
+#[derive(Clone)]
 pub struct CFacilities {
     cols: Vec<usize>,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
     pub rows: Vec<crate::profile::FacilityRow>,
     jur: Vec<Option<u16>>,
     agency: Vec<Option<u16>>,
@@ -135,6 +141,7 @@ pub struct SeenValues {
 
 const MAX_SEEN: usize = 10_000;
 
+#[derive(Clone)]
 pub struct Mapper {
     /// Logical column names, in profile order, and their positions in the file.
     pub logical: Vec<String>,
@@ -160,7 +167,7 @@ pub struct Mapper {
     /// Group columns (logical indices) and the interned values of each.
     group_cols: Vec<usize>,
     pub group_values: Vec<Vec<String>>,
-    group_index: Vec<HashMap<String, u32>>,
+    group_index: Vec<FastMap<String, u32>>,
     pub rows_read: u64,
     pub rows_filtered: u64,
     /// Whether the run uses the profile's jurisdiction and agency mappings
@@ -379,7 +386,7 @@ impl Mapper {
                 )));
             }
             let ty = schema::SCALARS[scalar].ty;
-            let mut map = HashMap::new();
+            let mut map = FastMap::default();
             for (k, v) in &f.map {
                 let code = parse_scalar(ty, v, &date_formats).ok_or_else(|| {
                     bad(format!(
@@ -422,7 +429,7 @@ impl Mapper {
                         .map(|d| col(d, "[conviction]"))
                         .transpose()?,
                     none_values: c.none_values.clone(),
-                    lookups: HashMap::new(),
+                    lookups: FastMap::default(),
                 })
             }
         };
@@ -505,7 +512,7 @@ impl Mapper {
                 }
             };
             let fixed = c.fixed.as_deref().map(&mut intern);
-            let mut map = HashMap::new();
+            let mut map = FastMap::default();
             for (k, v) in &c.map {
                 map.insert(k.clone(), intern(v));
             }
@@ -574,7 +581,7 @@ impl Mapper {
                         }
                     })
                 };
-                let mut index = HashMap::new();
+                let mut index = FastMap::default();
                 let (mut jur, mut ag, mut place) = (Vec::new(), Vec::new(), Vec::new());
                 for (i, r) in rows.iter().enumerate() {
                     index.insert(r.key.join("\u{1f}"), i as u32);
@@ -627,13 +634,13 @@ impl Mapper {
                         jurisdiction = Some(CChoice {
                             fixed: None,
                             col: None,
-                            map: HashMap::new(),
+                            map: FastMap::default(),
                             values: jv,
                         });
                         agency = Some(CChoice {
                             fixed: None,
                             col: None,
-                            map: HashMap::new(),
+                            map: FastMap::default(),
                             values: av,
                         });
                     }
@@ -687,7 +694,7 @@ impl Mapper {
             keep: keep_pos,
             keep_names,
             group_values: vec![Vec::new(); group_cols.len()],
-            group_index: vec![HashMap::new(); group_cols.len()],
+            group_index: vec![FastMap::default(); group_cols.len()],
             group_cols,
             rows_read: 0,
             rows_filtered: 0,

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +32,95 @@ pub use crate::summary::{
 };
 
 const CHUNK: usize = 4096;
+
+/// Whether rows are mapped on a thread of their own (the default); see [`set_parallel`].
+static PARALLEL: AtomicBool = AtomicBool::new(true);
+
+/// Maps rows on a thread of their own, ahead of the calling thread, which decides,
+/// counts and writes them (`true`, the default), or maps them on the calling thread
+/// (`false`). Every output is the same either way (the mapper sees the rows in
+/// order, and chunks are decided in order); the switch is for measuring one
+/// against the other. `BRIGHTLINE_SIM_THREADS=1` in the environment also maps on
+/// the calling thread.
+pub fn set_parallel(on: bool) {
+    PARALLEL.store(on, Ordering::Relaxed);
+}
+
+fn parallel() -> bool {
+    PARALLEL.load(Ordering::Relaxed)
+        && std::env::var("BRIGHTLINE_SIM_THREADS").map_or(true, |v| v.trim() != "1")
+}
+
+/// A chunk of mapped rows handed from the mapping thread to the deciding one.
+enum Ahead {
+    /// The profile bound to the header (a copy: the mapping thread keeps counting in its own).
+    Header(Box<Mapper>),
+    /// Mapped rows; only the first `.1` are this chunk's.
+    Rows(Vec<Mapped>, usize),
+}
+
+/// The mapping thread's visitor: maps rows into chunks and sends them on, in order.
+struct MapStage<'a> {
+    lib: &'a Library,
+    profile: &'a Profile,
+    opts: &'a Options,
+    use_jurisdiction: bool,
+    mapper: Option<Mapper>,
+    chunk: Vec<Mapped>,
+    fill: usize,
+    tx: SyncSender<Ahead>,
+    back: Receiver<Vec<Mapped>>,
+}
+
+/// The mapping thread stops reading when the deciding thread has stopped (on its error).
+fn stopped() -> SimError {
+    SimError::Io("the deciding thread stopped".into())
+}
+
+impl MapStage<'_> {
+    fn send(&mut self) -> Result<(), SimError> {
+        if self.fill == 0 {
+            return Ok(());
+        }
+        let next = self
+            .back
+            .try_recv()
+            .unwrap_or_else(|_| (0..CHUNK).map(|_| Mapped::new()).collect());
+        let full = std::mem::replace(&mut self.chunk, next);
+        let n = std::mem::take(&mut self.fill);
+        self.tx.send(Ahead::Rows(full, n)).map_err(|_| stopped())
+    }
+}
+
+impl Visitor for MapStage<'_> {
+    fn header(&mut self, headers: &[String]) -> Result<(), SimError> {
+        let m = new_mapper(
+            self.lib,
+            self.profile,
+            self.opts,
+            self.use_jurisdiction,
+            headers,
+        )?;
+        self.tx
+            .send(Ahead::Header(Box::new(m.clone())))
+            .map_err(|_| stopped())?;
+        self.mapper = Some(m);
+        Ok(())
+    }
+
+    fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError> {
+        let Some(m) = self.mapper.as_mut() else {
+            return Ok(());
+        };
+        if m.map(cells, self.lib, &mut self.chunk[self.fill]) {
+            self.fill += 1;
+            if self.fill == CHUNK {
+                self.send()?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// `--law JURISDICTION@DATE`: DATE is `YYYY-MM-DD` or `row` (each row's own date);
 /// JURISDICTION is a pack id or `profile` (the profile's own mapping of rows).
@@ -118,6 +209,8 @@ struct Sim<'a> {
     evaluated: u64,
     progress: indicatif::ProgressBar,
     jur_values: Vec<String>,
+    /// The input position of the last row flushed (for the progress bar).
+    rows_seen: u64,
 }
 
 /// Runs a simulation and writes its outputs into `opts.out_dir`.
@@ -155,7 +248,11 @@ pub fn simulate_with(
     )?;
     let counter = read::ByteCount::default();
     sim.bytes = Some(counter.clone());
-    read::read_counted(input, profile.sheet.as_deref(), &mut sim, Some(counter))?;
+    if parallel() {
+        sim.map_ahead(input, counter)?;
+    } else {
+        read::read_counted(input, profile.sheet.as_deref(), &mut sim, Some(counter))?;
+    }
     if sim.mapper.is_none() {
         return Err(SimError::Input(format!(
             "{}: no header row",
@@ -274,6 +371,7 @@ impl<'a> Sim<'a> {
             evaluated: 0,
             progress,
             jur_values: Vec::new(),
+            rows_seen: 0,
             collect: None,
             cols: Columns::default(),
             col_rows: Vec::new(),
@@ -282,6 +380,11 @@ impl<'a> Sim<'a> {
             memos: Memos::default(),
             row_path: Vec::new(),
         })
+    }
+
+    /// Whether some `--law` decides rows under the profile's own jurisdiction mapping.
+    fn uses_profile_jurisdiction(&self) -> bool {
+        self.laws.iter().any(|l| l.pack.is_none())
     }
 
     fn group_by(&self) -> &'a [String] {
@@ -403,23 +506,117 @@ fn no_match(m: &Mapper) -> Option<String> {
 
 impl Visitor for Sim<'_> {
     fn header(&mut self, headers: &[String]) -> Result<(), SimError> {
-        let group_by = if self.opts.group_by.is_empty() {
-            &self.profile.group_by
-        } else {
-            &self.opts.group_by
-        };
-        let mut m = Mapper::new(
-            self.profile,
-            headers,
+        let m = new_mapper(
             self.lib,
-            &self.opts.filters,
-            group_by,
-            self.opts.keep.as_deref(),
+            self.profile,
+            self.opts,
+            self.uses_profile_jurisdiction(),
+            headers,
         )?;
-        // The mapping is read even when a law or `--agency` overrides it, so the override
-        // can be counted; its unknown values are counted only when the run relies on it.
-        m.use_jurisdiction = self.laws.iter().any(|l| l.pack.is_none());
-        m.use_agency = true;
+        self.bind(m)
+    }
+
+    fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError> {
+        let Some(m) = self.mapper.as_mut() else {
+            return Ok(());
+        };
+        if m.map(cells, self.lib, &mut self.chunk[self.fill]) {
+            self.fill += 1;
+            if self.fill == CHUNK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The profile bound to a file's header, as a run of `opts` under `laws` uses it.
+fn new_mapper(
+    lib: &Library,
+    profile: &Profile,
+    opts: &Options,
+    use_jurisdiction: bool,
+    headers: &[String],
+) -> Result<Mapper, SimError> {
+    let group_by = if opts.group_by.is_empty() {
+        &profile.group_by
+    } else {
+        &opts.group_by
+    };
+    let mut m = Mapper::new(
+        profile,
+        headers,
+        lib,
+        &opts.filters,
+        group_by,
+        opts.keep.as_deref(),
+    )?;
+    // The mapping is read even when a law or `--agency` overrides it, so the override
+    // can be counted; its unknown values are counted only when the run relies on it.
+    m.use_jurisdiction = use_jurisdiction;
+    m.use_agency = true;
+    Ok(m)
+}
+
+impl Sim<'_> {
+    /// Reads and maps the input on a thread of its own while this one decides, counts
+    /// and writes chunk after chunk in input order. At the end the mapper is the
+    /// mapping thread's, with its counts of every row.
+    fn map_ahead(&mut self, input: &Path, counter: read::ByteCount) -> Result<(), SimError> {
+        let (tx, rx) = sync_channel::<Ahead>(2);
+        let (back_tx, back) = sync_channel::<Vec<Mapped>>(4);
+        let stage = MapStage {
+            lib: self.lib,
+            profile: self.profile,
+            opts: self.opts,
+            use_jurisdiction: self.uses_profile_jurisdiction(),
+            mapper: None,
+            chunk: (0..CHUNK).map(|_| Mapped::new()).collect(),
+            fill: 0,
+            tx,
+            back,
+        };
+        let sheet = self.profile.sheet.as_deref();
+        std::thread::scope(|s| {
+            let mapping = s.spawn(move || {
+                let mut stage = stage;
+                read::read_counted(input, sheet, &mut stage, Some(counter))?;
+                stage.send()?;
+                Ok::<_, SimError>(stage.mapper)
+            });
+            let mut failed = None;
+            // `rx` moves in: when deciding fails it is dropped, and the mapping thread stops.
+            for msg in rx {
+                let r = match msg {
+                    Ahead::Header(m) => self.bind(*m),
+                    Ahead::Rows(rows, n) => {
+                        let done = std::mem::replace(&mut self.chunk, rows);
+                        self.fill = n;
+                        let r = self.flush();
+                        // The mapping thread may have finished; then the buffers are not wanted.
+                        let _ = back_tx.try_send(done);
+                        r
+                    }
+                };
+                if let Err(e) = r {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            let mapped = mapping
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            self.mapper = mapped?;
+            Ok(())
+        })
+    }
+
+    /// Sets the run up for the mapper of the file's header: the decision step's
+    /// columns, the per-row writer, and the packs of the profile's jurisdictions.
+    fn bind(&mut self, m: Mapper) -> Result<(), SimError> {
         self.cols = Columns::new(m.scalar_slots());
         self.writer = Some(RowWriter::create(
             &self.opts.out_dir,
@@ -441,19 +638,6 @@ impl Visitor for Sim<'_> {
         self.mapper = Some(m);
         Ok(())
     }
-
-    fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError> {
-        let Some(m) = self.mapper.as_mut() else {
-            return Ok(());
-        };
-        if m.map(cells, self.lib, &mut self.chunk[self.fill]) {
-            self.fill += 1;
-            if self.fill == CHUNK {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
 }
 
 impl<'a> Sim<'a> {
@@ -463,6 +647,7 @@ impl<'a> Sim<'a> {
         if n == 0 {
             return Ok(());
         }
+        self.rows_seen = self.chunk[n - 1].row;
         let nl = self.laws.len();
         for li in 0..nl {
             self.place(li, n);
@@ -665,7 +850,7 @@ impl<'a> Sim<'a> {
             Some(b) if self.progress.length().is_some() => {
                 self.progress.set_position(b.get());
                 let secs = self.progress.elapsed().as_secs_f64();
-                let read = self.mapper.as_ref().map_or(0, |m| m.rows_read);
+                let read = self.rows_seen;
                 if secs > 0.0 {
                     self.progress
                         .set_message(format!("{read} rows  {:.0} rows/s", read as f64 / secs));

@@ -1,0 +1,146 @@
+//! Mapping on a thread of its own (`run::set_parallel`, the default) writes every
+//! output file exactly as mapping on the deciding thread does, on the FY2015
+//! release (which lives in `../shared/data`, as for `real_rows.rs`). Its own test
+//! binary: the switch is process-wide.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use brightline_sim::profile::resolve;
+use brightline_sim::{simulate, LawSpec, Options, RowsOut};
+
+fn data_root() -> PathBuf {
+    match std::env::var_os("BRIGHTLINE_DATA") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+fn opts(laws: &[&str], agency: Option<&str>, filters: &[(&str, &str)], out: &Path) -> Options {
+    Options {
+        laws: laws
+            .iter()
+            .map(|l| LawSpec::parse(l).expect("law spec"))
+            .collect(),
+        agency: agency.map(str::to_string),
+        filters: filters
+            .iter()
+            .map(|(c, v)| (c.to_string(), vec![v.to_string()]))
+            .collect(),
+        group_by: vec!["month".into(), "jurisdiction".into(), "lift_reason".into()],
+        out_dir: out.to_path_buf(),
+        rows: RowsOut {
+            csv: true,
+            parquet: true,
+        },
+        charts: true,
+        progress: false,
+        keep: Some(Vec::new()),
+    }
+}
+
+/// Every file the run wrote, by name; the timings and the peak memory of the
+/// summary (which differ from run to run anyway) left out.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(dir).expect("out dir") {
+        let e = e.expect("entry");
+        let name = e.file_name().to_string_lossy().to_string();
+        let bytes = std::fs::read(e.path()).expect("output file");
+        let bytes = match name.as_str() {
+            "summary.json" => {
+                let mut v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+                let o = v.as_object_mut().expect("an object");
+                for k in [
+                    "decide_seconds",
+                    "total_seconds",
+                    "decide_rate",
+                    "rows_rate",
+                    "peak_rss_kib",
+                ] {
+                    assert!(o.remove(k).is_some(), "summary.json has {k}");
+                }
+                serde_json::to_vec_pretty(&v).expect("json")
+            }
+            "summary.txt" => String::from_utf8(bytes)
+                .expect("utf-8")
+                .lines()
+                .filter(|l| !l.contains("s end to end (") && !l.starts_with("peak RSS"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes(),
+            _ => bytes,
+        };
+        files.insert(name, bytes);
+    }
+    files
+}
+
+/// The laws, `--agency` and `--where` of one run.
+type Run<'a> = (&'a [&'a str], Option<&'a str>, &'a [(&'a str, &'a str)]);
+
+#[test]
+fn mapping_on_its_own_thread_writes_every_output_as_one_thread_does() {
+    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !input.is_file() {
+        assert!(
+            std::env::var("BRIGHTLINE_REQUIRE_DATA").as_deref() != Ok("1"),
+            "BRIGHTLINE_REQUIRE_DATA=1 but {} is missing",
+            input.display()
+        );
+        eprintln!("SKIPPED: no record file at {}", input.display());
+        return;
+    }
+    let lib = brightline::bundled().expect("bundled packs load");
+    let profile = resolve("ice-lesa-fy2015").expect("profile");
+    let out = std::env::temp_dir().join(format!("brightline-sim-parallel-{}", std::process::id()));
+    // Each row under its own facility's law on two dates (impact.csv), and every row
+    // of one state under NYC DOC's law (an agency override and a filter that drops rows).
+    let runs: [Run; 2] = [
+        (&["profile@2014-06-01", "profile@row"], None, &[]),
+        (
+            &["us-ny-nyc@2014-06-01", "us-ny-nyc@row"],
+            Some("doc"),
+            &[("state", "NEW YORK")],
+        ),
+    ];
+    for (laws, agency, filters) in runs {
+        let o = opts(laws, agency, filters, &out);
+        let mut got = Vec::new();
+        for parallel in [false, true] {
+            let _ = std::fs::remove_dir_all(&out);
+            brightline_sim::run::set_parallel(parallel);
+            let s = simulate(lib, &profile, &input, &o).expect("simulate");
+            assert!(s.rows_evaluated > 0, "{laws:?}: some rows decided");
+            got.push(outputs(&out));
+        }
+        let (one, two) = (&got[0], &got[1]);
+        assert_eq!(
+            one.keys().collect::<Vec<_>>(),
+            two.keys().collect::<Vec<_>>(),
+            "{laws:?}: the same files"
+        );
+        for (name, bytes) in one {
+            assert!(
+                !bytes.is_empty() || name.ends_with(".csv"),
+                "{laws:?}: {name} is empty"
+            );
+            assert!(
+                bytes == &two[name],
+                "{laws:?}: {name} differs between one thread and mapping on its own"
+            );
+        }
+        for f in [
+            "aggregate.csv",
+            "impact.csv",
+            "decisions.csv",
+            "decisions.parquet",
+            "methods.md",
+            "summary.json",
+        ] {
+            assert!(one.contains_key(f), "{laws:?}: {f} written");
+        }
+    }
+    brightline_sim::run::set_parallel(true);
+    let _ = std::fs::remove_dir_all(&out);
+}
