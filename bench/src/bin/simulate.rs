@@ -78,7 +78,7 @@ const THREADS: [(fn(), &str); 4] = [
 
 fn default_threads() {
     brightline_sim::read::set_pipeline(true);
-    brightline_sim::run::set_parallel(true);
+    brightline_sim::run::set_parallel(false);
 }
 
 fn main() -> ExitCode {

@@ -33,22 +33,29 @@ pub use crate::summary::{
 
 const CHUNK: usize = 4096;
 
-/// Whether rows are mapped on a thread of their own (the default); see [`set_parallel`].
-static PARALLEL: AtomicBool = AtomicBool::new(true);
+/// Whether rows are mapped on a thread of their own; see [`set_parallel`].
+/// Off by default: measured, it gained little on a large file and lost on
+/// the FY2015 release (README, Performance).
+static PARALLEL: AtomicBool = AtomicBool::new(false);
 
 /// Maps rows on a thread of their own, ahead of the calling thread, which decides,
-/// counts and writes them (`true`, the default), or maps them on the calling thread
-/// (`false`). Every output is the same either way (the mapper sees the rows in
-/// order, and chunks are decided in order); the switch is for measuring one
-/// against the other. `BRIGHTLINE_SIM_THREADS=1` in the environment also maps on
-/// the calling thread.
+/// counts and writes them (`true`), or maps them on the calling thread (`false`,
+/// the default). Every output is the same either way (the mapper sees the rows
+/// in order, and chunks are decided in order). `BRIGHTLINE_SIM_THREADS=2` in the
+/// environment turns it on, `=1` off.
 pub fn set_parallel(on: bool) {
     PARALLEL.store(on, Ordering::Relaxed);
 }
 
 fn parallel() -> bool {
-    PARALLEL.load(Ordering::Relaxed)
-        && std::env::var("BRIGHTLINE_SIM_THREADS").map_or(true, |v| v.trim() != "1")
+    match std::env::var("BRIGHTLINE_SIM_THREADS")
+        .as_deref()
+        .map(str::trim)
+    {
+        Ok("1") => false,
+        Ok("2") => true,
+        _ => PARALLEL.load(Ordering::Relaxed),
+    }
 }
 
 /// A chunk of mapped rows handed from the mapping thread to the deciding one.

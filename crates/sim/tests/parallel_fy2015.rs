@@ -1,4 +1,4 @@
-//! Mapping on a thread of its own (`run::set_parallel`, the default) writes every
+//! Mapping on a thread of its own (`run::set_parallel`, off by default) writes every
 //! output file exactly as mapping on the deciding thread does, on the FY2015
 //! release (which lives in `../shared/data`, as for `real_rows.rs`). Its own test
 //! binary: the switch is process-wide.
@@ -141,6 +141,6 @@ fn mapping_on_its_own_thread_writes_every_output_as_one_thread_does() {
             assert!(one.contains_key(f), "{laws:?}: {f} written");
         }
     }
-    brightline_sim::run::set_parallel(true);
+    brightline_sim::run::set_parallel(false);
     let _ = std::fs::remove_dir_all(&out);
 }
