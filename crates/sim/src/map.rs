@@ -717,6 +717,7 @@ impl Mapper {
     }
 
     /// Maps a row into `out`; returns false when the filter drops it.
+    // Long on purpose: the per-row path: filters, date, fields, conviction and placement in the order a row is read, with no call per field.
     pub fn map(&mut self, cells: &Cells<'_>, lib: &Library, out: &mut Mapped) -> bool {
         self.rows_read += 1;
         out.row = self.rows_read;

@@ -311,6 +311,7 @@ fn write_ts(c: &mut String, days: i64) -> std::fmt::Result {
     }
 }
 
+// Long on purpose: one pass over the sheet's XML events; cells, shared strings and rows share the parser's state.
 fn read_xlsx(path: &Path, sheet: Option<&str>, v: &mut dyn Visitor) -> Result<(), SimError> {
     use calamine::{DataRef, Reader, Xlsx};
     let mut wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| io(path, e))?;
