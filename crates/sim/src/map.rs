@@ -262,6 +262,299 @@ fn excel(s: &str) -> Option<Date> {
     Date::from_julian_day(2_415_019 + v.floor() as i32).ok()
 }
 
+/// Each of the profile's columns, by logical name, at its position in the header.
+fn bind_columns(p: &Profile, headers: &[String]) -> Result<(Vec<String>, Vec<usize>), SimError> {
+    let mut logical = Vec::new();
+    let mut pos = Vec::new();
+    for (name, accepted) in &p.columns {
+        let found = accepted
+            .iter()
+            .find_map(|h| headers.iter().position(|x| x == h));
+        match found {
+            Some(i) => {
+                logical.push(name.clone());
+                pos.push(i);
+            }
+            None => {
+                return Err(SimError::Input(format!(
+                "profile `{}`: column `{name}` (any of: {}) is not in the file; the file has: {}",
+                p.name,
+                accepted.join(", "),
+                headers.join(", ")
+            )))
+            }
+        }
+    }
+    Ok((logical, pos))
+}
+
+/// `--keep`: the file's own headers (or a profile column's logical name); empty keeps all.
+fn keep_columns(
+    keep: Option<&[String]>,
+    headers: &[String],
+    logical: &[String],
+    pos: &[usize],
+) -> Result<(Vec<usize>, Vec<String>), SimError> {
+    match keep {
+        None => Ok((Vec::new(), Vec::new())),
+        Some([]) => Ok(((0..headers.len()).collect(), headers.to_vec())),
+        Some(names) => {
+            let mut kp = Vec::new();
+            let mut kn = Vec::new();
+            for n in names {
+                let at = headers
+                    .iter()
+                    .position(|h| h == n)
+                    .or_else(|| logical.iter().position(|l| l == n).map(|i| pos[i]));
+                match at {
+                    Some(i) => {
+                        kp.push(i);
+                        kn.push(headers[i].clone());
+                    }
+                    None => {
+                        return Err(SimError::Input(format!(
+                            "--keep `{n}`: not a column of the file; it has: {}",
+                            headers.join(", ")
+                        )))
+                    }
+                }
+            }
+            Ok((kp, kn))
+        }
+    }
+}
+
+/// The profile's date formats, each one the reader knows.
+fn date_formats(p: &Profile) -> Result<Vec<DateFormat>, SimError> {
+    let mut date_formats = Vec::new();
+    for f in &p.date.formats {
+        date_formats.push(match f.as_str() {
+            "iso" => DateFormat::Iso,
+            "excel-serial" => DateFormat::ExcelSerial,
+            "us" => DateFormat::Us,
+            other => {
+                return Err(bad(format!(
+                    "profile `{}`: date format `{other}` is not one of iso, excel-serial, us",
+                    p.name
+                )))
+            }
+        });
+    }
+    if date_formats.is_empty() {
+        return Err(bad(format!(
+            "profile `{}`: [date] formats is empty",
+            p.name
+        )));
+    }
+    Ok(date_formats)
+}
+
+/// The profile's assumptions for facts the records lack, each checked
+/// against the contract and bound to its column, if it reads one.
+fn bind_assumptions(
+    p: &Profile,
+    date_formats: &[DateFormat],
+    col: &dyn Fn(&str, &str) -> Result<usize, SimError>,
+) -> Result<Vec<CAssumption>, SimError> {
+    let mut assumptions = Vec::new();
+    for a in &p.assumptions {
+        let (target, value) = if a.field == "subject.convictions" {
+            if a.value.as_deref() != Some("complete") || p.conviction.is_none() {
+                return Err(bad(format!(
+                    "profile `{}`: assumption `{}` on subject.convictions takes value = \"complete\" and needs a [conviction] section",
+                    p.name, a.id
+                )));
+            }
+            (ATarget::Convictions, None)
+        } else {
+            let s = schema::scalar(&a.field).ok_or_else(|| {
+                bad(format!(
+                    "profile `{}`: assumption `{}`: `{}` is not a scalar fact",
+                    p.name, a.id, a.field
+                ))
+            })?;
+            let ty = schema::SCALARS[s].ty;
+            let value = match &a.value {
+                Some(v) => Some(parse_scalar(ty, v, date_formats).ok_or_else(|| {
+                    bad(format!(
+                        "profile `{}`: assumption `{}`: `{v}` is not {}",
+                        p.name,
+                        a.id,
+                        ty.describe()
+                    ))
+                })?),
+                None => None,
+            };
+            (ATarget::Scalar(s), value)
+        };
+        let acol = a
+            .column
+            .as_deref()
+            .map(|c| col(c, &format!("assumption `{}`", a.id)))
+            .transpose()?;
+        if value.is_none() && acol.is_none() && matches!(target, ATarget::Scalar(_)) {
+            return Err(bad(format!(
+                "profile `{}`: assumption `{}` needs `value` or `column`",
+                p.name, a.id
+            )));
+        }
+        let day = |s: &Option<String>| -> Result<Option<i64>, SimError> {
+            s.as_deref()
+                .map(|d| {
+                    iso(d).map(brightline::facts::date_value).ok_or_else(|| {
+                        bad(format!(
+                            "profile `{}`: assumption `{}`: `{d}` is not YYYY-MM-DD",
+                            p.name, a.id
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        assumptions.push(CAssumption {
+            id: a.id.clone(),
+            target,
+            value,
+            col: acol,
+            from: day(&a.from)?,
+            until: day(&a.until)?,
+        });
+    }
+    if assumptions.len() > 32 {
+        return Err(bad(format!("profile `{}`: at most 32 assumptions", p.name)));
+    }
+    Ok(assumptions)
+}
+
+/// The reviewed facility table bound to the header: each facility's
+/// jurisdiction, agency and place, checked against the packs. Their values
+/// join those of [jurisdiction] and [agency], which place the facilities the
+/// table does not list.
+fn bind_facilities(
+    p: &Profile,
+    f: &crate::profile::Facilities,
+    lib: &Library,
+    col: &dyn Fn(&str, &str) -> Result<usize, SimError>,
+    jurisdiction: &mut Option<CChoice>,
+    agency: &mut Option<CChoice>,
+) -> Result<CFacilities, SimError> {
+    // [jurisdiction] and [agency], when present, place the rows of facilities the
+    // table does not list (e.g. by state); the table's values join theirs.
+    if jurisdiction.is_some() != agency.is_some() {
+        return Err(bad(format!(
+            "profile `{}`: beside [facilities], [jurisdiction] and [agency] go together (they place the facilities the table does not list)",
+            p.name
+        )));
+    }
+    let fallback = jurisdiction.is_some();
+    let rows = f.load(p.base.as_deref())?;
+    let cols = f
+        .key
+        .iter()
+        .map(|k| col(k, "[facilities] key"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut jv: Vec<String> = jurisdiction
+        .as_ref()
+        .map(|c| c.values.clone())
+        .unwrap_or_default();
+    let mut av: Vec<String> = agency
+        .as_ref()
+        .map(|c| c.values.clone())
+        .unwrap_or_default();
+    let intern = |vals: &mut Vec<String>, v: &str| -> Option<u16> {
+        if v.is_empty() {
+            return None;
+        }
+        Some(match vals.iter().position(|x| x == v) {
+            Some(i) => i as u16,
+            None => {
+                vals.push(v.to_string());
+                (vals.len() - 1) as u16
+            }
+        })
+    };
+    let mut index = FastMap::default();
+    let (mut jur, mut ag, mut place) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, r) in rows.iter().enumerate() {
+        index.insert(r.key.join("\u{1f}"), i as u32);
+        if !r.jurisdiction.is_empty() {
+            let pack = lib.jurisdiction(&r.jurisdiction).map_err(|e| {
+                bad(format!(
+                    "profile `{}`: [facilities] `{}`: {}",
+                    p.name,
+                    r.key.join(" / "),
+                    e.message
+                ))
+            })?;
+            lib.agency(pack, &r.agency).map_err(|e| {
+                bad(format!(
+                    "profile `{}`: [facilities] `{}`: {}",
+                    p.name,
+                    r.key.join(" / "),
+                    e.message
+                ))
+            })?;
+        }
+        jur.push(intern(&mut jv, &r.jurisdiction));
+        ag.push(if r.jurisdiction.is_empty() {
+            None
+        } else {
+            intern(&mut av, &r.agency)
+        });
+        place.push(if r.place.is_empty() {
+            None
+        } else {
+            Some(
+                schema::value_index(schema::PLACES, &r.place).ok_or_else(|| {
+                    bad(format!(
+                        "profile `{}`: [facilities] `{}`: place `{}` is not one of {}",
+                        p.name,
+                        r.key.join(" / "),
+                        r.place,
+                        schema::PLACES.join(", ")
+                    ))
+                })? as i64,
+            )
+        });
+    }
+    match (jurisdiction.as_mut(), agency.as_mut()) {
+        (Some(j), Some(a)) => {
+            j.values = jv;
+            a.values = av;
+        }
+        _ => {
+            *jurisdiction = Some(CChoice {
+                fixed: None,
+                col: None,
+                map: FastMap::default(),
+                values: jv,
+            });
+            *agency = Some(CChoice {
+                fixed: None,
+                col: None,
+                map: FastMap::default(),
+                values: av,
+            });
+        }
+    }
+    let stat_col = *cols.last().expect("a key has a column");
+    Ok(CFacilities {
+        place_slot: schema::scalar("request.place")
+            .ok_or_else(|| bad("the contract has no request.place"))?,
+        hits: vec![0; rows.len()],
+        cols,
+        index,
+        rows,
+        jur,
+        agency: ag,
+        place,
+        stat_col,
+        reason: f.reason.clone(),
+        key: String::new(),
+        fallback,
+        fallback_rows: 0,
+    })
+}
+
 impl Mapper {
     /// Binds the profile to a header; an unknown column or value in the
     /// profile is an error that names what is accepted.
@@ -273,55 +566,8 @@ impl Mapper {
         group_by: &[String],
         keep: Option<&[String]>,
     ) -> Result<Mapper, SimError> {
-        let mut logical = Vec::new();
-        let mut pos = Vec::new();
-        for (name, accepted) in &p.columns {
-            let found = accepted
-                .iter()
-                .find_map(|h| headers.iter().position(|x| x == h));
-            match found {
-                Some(i) => {
-                    logical.push(name.clone());
-                    pos.push(i);
-                }
-                None => {
-                    return Err(SimError::Input(format!(
-                        "profile `{}`: column `{name}` (any of: {}) is not in the file; the file has: {}",
-                        p.name,
-                        accepted.join(", "),
-                        headers.join(", ")
-                    )))
-                }
-            }
-        }
-        // `--keep`: the file's own headers (or a profile column's logical name); empty keeps all.
-        let (keep_pos, keep_names) = match keep {
-            None => (Vec::new(), Vec::new()),
-            Some([]) => ((0..headers.len()).collect(), headers.to_vec()),
-            Some(names) => {
-                let mut kp = Vec::new();
-                let mut kn = Vec::new();
-                for n in names {
-                    let at = headers
-                        .iter()
-                        .position(|h| h == n)
-                        .or_else(|| logical.iter().position(|l| l == n).map(|i| pos[i]));
-                    match at {
-                        Some(i) => {
-                            kp.push(i);
-                            kn.push(headers[i].clone());
-                        }
-                        None => {
-                            return Err(SimError::Input(format!(
-                                "--keep `{n}`: not a column of the file; it has: {}",
-                                headers.join(", ")
-                            )))
-                        }
-                    }
-                }
-                (kp, kn)
-            }
-        };
+        let (logical, pos) = bind_columns(p, headers)?;
+        let (keep_pos, keep_names) = keep_columns(keep, headers, &logical, &pos)?;
         let col = |name: &str, what: &str| -> Result<usize, SimError> {
             logical.iter().position(|l| l == name).ok_or_else(|| {
                 bad(format!(
@@ -332,26 +578,7 @@ impl Mapper {
             })
         };
         let date_col = col(&p.date.column, "[date]")?;
-        let mut date_formats = Vec::new();
-        for f in &p.date.formats {
-            date_formats.push(match f.as_str() {
-                "iso" => DateFormat::Iso,
-                "excel-serial" => DateFormat::ExcelSerial,
-                "us" => DateFormat::Us,
-                other => {
-                    return Err(bad(format!(
-                        "profile `{}`: date format `{other}` is not one of iso, excel-serial, us",
-                        p.name
-                    )))
-                }
-            });
-        }
-        if date_formats.is_empty() {
-            return Err(bad(format!(
-                "profile `{}`: [date] formats is empty",
-                p.name
-            )));
-        }
+        let date_formats = date_formats(p)?;
         let mut filter = Vec::new();
         let mut filter_report = Vec::new();
         for (c, vals) in p
@@ -433,72 +660,7 @@ impl Mapper {
                 })
             }
         };
-        let mut assumptions = Vec::new();
-        for a in &p.assumptions {
-            let (target, value) = if a.field == "subject.convictions" {
-                if a.value.as_deref() != Some("complete") || p.conviction.is_none() {
-                    return Err(bad(format!(
-                        "profile `{}`: assumption `{}` on subject.convictions takes value = \"complete\" and needs a [conviction] section",
-                        p.name, a.id
-                    )));
-                }
-                (ATarget::Convictions, None)
-            } else {
-                let s = schema::scalar(&a.field).ok_or_else(|| {
-                    bad(format!(
-                        "profile `{}`: assumption `{}`: `{}` is not a scalar fact",
-                        p.name, a.id, a.field
-                    ))
-                })?;
-                let ty = schema::SCALARS[s].ty;
-                let value = match &a.value {
-                    Some(v) => Some(parse_scalar(ty, v, &date_formats).ok_or_else(|| {
-                        bad(format!(
-                            "profile `{}`: assumption `{}`: `{v}` is not {}",
-                            p.name,
-                            a.id,
-                            ty.describe()
-                        ))
-                    })?),
-                    None => None,
-                };
-                (ATarget::Scalar(s), value)
-            };
-            let acol = a
-                .column
-                .as_deref()
-                .map(|c| col(c, &format!("assumption `{}`", a.id)))
-                .transpose()?;
-            if value.is_none() && acol.is_none() && matches!(target, ATarget::Scalar(_)) {
-                return Err(bad(format!(
-                    "profile `{}`: assumption `{}` needs `value` or `column`",
-                    p.name, a.id
-                )));
-            }
-            let day = |s: &Option<String>| -> Result<Option<i64>, SimError> {
-                s.as_deref()
-                    .map(|d| {
-                        iso(d).map(brightline::facts::date_value).ok_or_else(|| {
-                            bad(format!(
-                                "profile `{}`: assumption `{}`: `{d}` is not YYYY-MM-DD",
-                                p.name, a.id
-                            ))
-                        })
-                    })
-                    .transpose()
-            };
-            assumptions.push(CAssumption {
-                id: a.id.clone(),
-                target,
-                value,
-                col: acol,
-                from: day(&a.from)?,
-                until: day(&a.until)?,
-            });
-        }
-        if assumptions.len() > 32 {
-            return Err(bad(format!("profile `{}`: at most 32 assumptions", p.name)));
-        }
+        let assumptions = bind_assumptions(p, &date_formats, &col)?;
         let choice = |c: &Option<Choice>, what: &str| -> Result<Option<CChoice>, SimError> {
             let Some(c) = c else { return Ok(None) };
             let mut values: Vec<String> = Vec::new();
@@ -545,124 +707,14 @@ impl Mapper {
         let mut jurisdiction = jurisdiction;
         let facilities = match &p.facilities {
             None => None,
-            Some(f) => {
-                // [jurisdiction] and [agency], when present, place the rows of facilities the
-                // table does not list (e.g. by state); the table's values join theirs.
-                if jurisdiction.is_some() != agency.is_some() {
-                    return Err(bad(format!(
-                        "profile `{}`: beside [facilities], [jurisdiction] and [agency] go together (they place the facilities the table does not list)",
-                        p.name
-                    )));
-                }
-                let fallback = jurisdiction.is_some();
-                let rows = f.load(p.base.as_deref())?;
-                let cols = f
-                    .key
-                    .iter()
-                    .map(|k| col(k, "[facilities] key"))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut jv: Vec<String> = jurisdiction
-                    .as_ref()
-                    .map(|c| c.values.clone())
-                    .unwrap_or_default();
-                let mut av: Vec<String> = agency
-                    .as_ref()
-                    .map(|c| c.values.clone())
-                    .unwrap_or_default();
-                let intern = |vals: &mut Vec<String>, v: &str| -> Option<u16> {
-                    if v.is_empty() {
-                        return None;
-                    }
-                    Some(match vals.iter().position(|x| x == v) {
-                        Some(i) => i as u16,
-                        None => {
-                            vals.push(v.to_string());
-                            (vals.len() - 1) as u16
-                        }
-                    })
-                };
-                let mut index = FastMap::default();
-                let (mut jur, mut ag, mut place) = (Vec::new(), Vec::new(), Vec::new());
-                for (i, r) in rows.iter().enumerate() {
-                    index.insert(r.key.join("\u{1f}"), i as u32);
-                    if !r.jurisdiction.is_empty() {
-                        let pack = lib.jurisdiction(&r.jurisdiction).map_err(|e| {
-                            bad(format!(
-                                "profile `{}`: [facilities] `{}`: {}",
-                                p.name,
-                                r.key.join(" / "),
-                                e.message
-                            ))
-                        })?;
-                        lib.agency(pack, &r.agency).map_err(|e| {
-                            bad(format!(
-                                "profile `{}`: [facilities] `{}`: {}",
-                                p.name,
-                                r.key.join(" / "),
-                                e.message
-                            ))
-                        })?;
-                    }
-                    jur.push(intern(&mut jv, &r.jurisdiction));
-                    ag.push(if r.jurisdiction.is_empty() {
-                        None
-                    } else {
-                        intern(&mut av, &r.agency)
-                    });
-                    place.push(if r.place.is_empty() {
-                        None
-                    } else {
-                        Some(
-                            schema::value_index(schema::PLACES, &r.place).ok_or_else(|| {
-                                bad(format!(
-                                    "profile `{}`: [facilities] `{}`: place `{}` is not one of {}",
-                                    p.name,
-                                    r.key.join(" / "),
-                                    r.place,
-                                    schema::PLACES.join(", ")
-                                ))
-                            })? as i64,
-                        )
-                    });
-                }
-                match (jurisdiction.as_mut(), agency.as_mut()) {
-                    (Some(j), Some(a)) => {
-                        j.values = jv;
-                        a.values = av;
-                    }
-                    _ => {
-                        jurisdiction = Some(CChoice {
-                            fixed: None,
-                            col: None,
-                            map: FastMap::default(),
-                            values: jv,
-                        });
-                        agency = Some(CChoice {
-                            fixed: None,
-                            col: None,
-                            map: FastMap::default(),
-                            values: av,
-                        });
-                    }
-                }
-                let stat_col = *cols.last().expect("a key has a column");
-                Some(CFacilities {
-                    place_slot: schema::scalar("request.place")
-                        .ok_or_else(|| bad("the contract has no request.place"))?,
-                    hits: vec![0; rows.len()],
-                    cols,
-                    index,
-                    rows,
-                    jur,
-                    agency: ag,
-                    place,
-                    stat_col,
-                    reason: f.reason.clone(),
-                    key: String::new(),
-                    fallback,
-                    fallback_rows: 0,
-                })
-            }
+            Some(f) => Some(bind_facilities(
+                p,
+                f,
+                lib,
+                &col,
+                &mut jurisdiction,
+                &mut agency,
+            )?),
         };
         let mut group_cols = Vec::new();
         for g in group_by {
