@@ -429,6 +429,7 @@ fn bind_assumptions(
 /// jurisdiction, agency and place, checked against the packs. Their values
 /// join those of [jurisdiction] and [agency], which place the facilities the
 /// table does not list.
+// Long on purpose: the table's rows read in order, each checked against the packs as its values are interned.
 fn bind_facilities(
     p: &Profile,
     f: &crate::profile::Facilities,
@@ -558,6 +559,7 @@ fn bind_facilities(
 impl Mapper {
     /// Binds the profile to a header; an unknown column or value in the
     /// profile is an error that names what is accepted.
+    // Long on purpose: the profile's remaining sections (filters, fields, conviction, placement, groups) bound in order, each error naming the profile; the long ones are functions of their own above.
     pub fn new(
         p: &Profile,
         headers: &[String],

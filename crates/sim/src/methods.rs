@@ -13,6 +13,7 @@ fn pct(n: u64, d: u64) -> f64 {
     100.0 * n as f64 / d.max(1) as f64
 }
 
+// Long on purpose: one Markdown document written top to bottom, section by section, in the order a reader checks a claim.
 pub fn methods(s: &Summary, p: &Profile, m: &Mapper) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Methods\n");
