@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use brightline_sim::{simulate, LawSpec, Options, RowsOut, Summary};
+use brightline_sim::{set_threads, simulate, LawSpec, Options, RowsOut, Summary, Threads};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,41 +44,16 @@ fn report(name: &str, s: &Summary) {
     );
 }
 
-/// The thread layouts measured end to end, alternately: everything on the calling
-/// thread; reading and parsing on a second thread; reading, parsing and mapping
-/// on a second thread; reading and parsing on one thread, mapping on another (the
-/// default: three threads over the machine's cores).
-const THREADS: [(fn(), &str); 4] = [
-    (
-        || {
-            brightline_sim::read::set_pipeline(false);
-            brightline_sim::run::set_parallel(false);
-        },
-        "one thread",
-    ),
-    (
-        || {
-            brightline_sim::read::set_pipeline(true);
-            brightline_sim::run::set_parallel(false);
-        },
-        "reading on a second thread",
-    ),
-    (
-        || {
-            brightline_sim::read::set_pipeline(false);
-            brightline_sim::run::set_parallel(true);
-        },
-        "reading and mapping on a second thread",
-    ),
-    (
-        default_threads,
-        "reading, mapping and deciding each on a thread (default)",
-    ),
-];
-
-fn default_threads() {
-    brightline_sim::read::set_pipeline(true);
-    brightline_sim::run::set_parallel(false);
+/// The layout's words, marked when it is the one this machine gets by default.
+fn how(t: Threads) -> String {
+    set_threads(None);
+    let default = brightline_sim::threads::threads() == t;
+    set_threads(Some(t));
+    if default {
+        format!("{} (default here)", t.describe())
+    } else {
+        t.describe().to_string()
+    }
 }
 
 fn main() -> ExitCode {
@@ -110,17 +85,20 @@ fn go() -> Result<(), String> {
     side_by_side()?;
     // End to end, reading on the deciding thread and on a thread of its own, alternately.
     for _ in 0..2 {
-        for (threads, how) in THREADS {
-            threads();
+        for threads in Threads::all() {
+            set_threads(Some(threads));
             report(
-                &format!("FY2015 csv.gz, no per-row output, {how}"),
+                &format!("FY2015 csv.gz, no per-row output, {}", how(threads)),
                 &run(&data(), &tmp.join("a"), none)?,
             );
         }
     }
-    default_threads();
+    set_threads(None);
     report(
-        "FY2015 csv.gz, per-row CSV+Parquet",
+        &format!(
+            "FY2015 csv.gz, per-row CSV+Parquet, {}",
+            brightline_sim::threads::threads().describe()
+        ),
         &run(&data(), &tmp.join("b"), both)?,
     );
 
@@ -143,17 +121,20 @@ fn go() -> Result<(), String> {
     let size = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
     println!("synthetic file: {target} rows, {} MiB", size >> 20);
     for _ in 0..2 {
-        for (threads, how) in THREADS {
-            threads();
+        for threads in Threads::all() {
+            set_threads(Some(threads));
             report(
-                &format!("synthetic csv, no per-row output, {how}"),
+                &format!("synthetic csv, no per-row output, {}", how(threads)),
                 &run(&big, &tmp.join("c"), none)?,
             );
         }
     }
-    default_threads();
+    set_threads(None);
     report(
-        "synthetic csv, per-row CSV+Parquet",
+        &format!(
+            "synthetic csv, per-row CSV+Parquet, {}",
+            brightline_sim::threads::threads().describe()
+        ),
         &run(&big, &tmp.join("d"), both)?,
     );
     let _ = std::fs::remove_dir_all(&tmp);

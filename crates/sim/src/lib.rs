@@ -21,6 +21,7 @@ pub mod read;
 pub mod run;
 pub mod summary;
 mod target;
+pub mod threads;
 
 /// The maps of the per-row path (the decision cache, the aggregate tables, the
 /// mapper's value lookups): foldhash instead of SipHash. Nothing iterates them in
@@ -31,6 +32,7 @@ pub use profile::Profile;
 pub use run::{
     decide_rows, simulate, simulate_with, LawSpec, Options, RowResults, RowsOut, Summary,
 };
+pub use threads::{set_threads, Threads};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {

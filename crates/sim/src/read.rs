@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::SimError;
@@ -93,17 +93,21 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Reads every row of the file, in order, into the visitor.
+/// Reads every row of the file, in order, into the visitor (CSV parsed on a
+/// thread of its own).
 pub fn read(path: &Path, sheet: Option<&str>, v: &mut dyn Visitor) -> Result<(), SimError> {
-    read_counted(path, sheet, v, None)
+    read_counted(path, sheet, v, None, true)
 }
 
-/// [`read`], counting the bytes of CSV and gzip'd CSV files as they are read.
+/// [`read`], counting the bytes of CSV and gzip'd CSV files as they are read,
+/// and parsing CSV on a thread of its own (`ahead`) or on the calling one. The
+/// visitor sees the same rows in the same order either way.
 pub fn read_counted(
     path: &Path,
     sheet: Option<&str>,
     v: &mut dyn Visitor,
     count: Option<ByteCount>,
+    ahead: bool,
 ) -> Result<(), SimError> {
     match Format::of(path)? {
         Format::Csv => {
@@ -111,7 +115,7 @@ pub fn read_counted(
                 inner: File::open(path).map_err(|e| io(path, e))?,
                 count,
             };
-            read_csv_any(path, BufReader::with_capacity(1 << 16, f), v)
+            read_csv_any(path, BufReader::with_capacity(1 << 16, f), v, ahead)
         }
         Format::CsvGz => {
             let f = Counting {
@@ -119,26 +123,21 @@ pub fn read_counted(
                 count,
             };
             let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f));
-            read_csv_any(path, BufReader::with_capacity(1 << 16, gz), v)
+            read_csv_any(path, BufReader::with_capacity(1 << 16, gz), v, ahead)
         }
         Format::Parquet => read_parquet(path, v),
         Format::Xlsx => read_xlsx(path, sheet, v),
     }
 }
 
-/// Whether CSV files are read on a thread of their own (the default); see [`set_pipeline`].
-static PIPELINE: AtomicBool = AtomicBool::new(true);
-
-/// Reads CSV (and gzip'd CSV) on one thread, decompressing and parsing, while
-/// the visitor maps and decides on the calling thread (`true`, the default), or
-/// all on the calling thread (`false`). The visitor sees the same rows in the
-/// same order either way; the switch is for measuring one against the other.
-pub fn set_pipeline(on: bool) {
-    PIPELINE.store(on, Ordering::Relaxed);
-}
-
-fn read_csv_any(path: &Path, r: impl Read + Send, v: &mut dyn Visitor) -> Result<(), SimError> {
-    if PIPELINE.load(Ordering::Relaxed) {
+/// Reads CSV on a thread of its own (`ahead`) or on the calling one.
+fn read_csv_any(
+    path: &Path,
+    r: impl Read + Send,
+    v: &mut dyn Visitor,
+    ahead: bool,
+) -> Result<(), SimError> {
+    if ahead {
         read_csv_pipelined(path, r, v)
     } else {
         read_csv(path, r, v)

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,31 +31,6 @@ pub use crate::summary::{
 };
 
 const CHUNK: usize = 4096;
-
-/// Whether rows are mapped on a thread of their own; see [`set_parallel`].
-/// Off by default: measured, it gained little on a large file and lost on
-/// the FY2015 release (README, Performance).
-static PARALLEL: AtomicBool = AtomicBool::new(false);
-
-/// Maps rows on a thread of their own, ahead of the calling thread, which decides,
-/// counts and writes them (`true`), or maps them on the calling thread (`false`,
-/// the default). Every output is the same either way (the mapper sees the rows
-/// in order, and chunks are decided in order). `BRIGHTLINE_SIM_THREADS=2` in the
-/// environment turns it on, `=1` off.
-pub fn set_parallel(on: bool) {
-    PARALLEL.store(on, Ordering::Relaxed);
-}
-
-fn parallel() -> bool {
-    match std::env::var("BRIGHTLINE_SIM_THREADS")
-        .as_deref()
-        .map(str::trim)
-    {
-        Ok("1") => false,
-        Ok("2") => true,
-        _ => PARALLEL.load(Ordering::Relaxed),
-    }
-}
 
 /// A chunk of mapped rows handed from the mapping thread to the deciding one.
 enum Ahead {
@@ -255,10 +229,17 @@ pub fn simulate_with(
     )?;
     let counter = read::ByteCount::default();
     sim.bytes = Some(counter.clone());
-    if parallel() {
-        sim.map_ahead(input, counter)?;
+    let threads = crate::threads::threads();
+    if threads.maps_ahead() {
+        sim.map_ahead(input, counter, threads.reads_ahead())?;
     } else {
-        read::read_counted(input, profile.sheet.as_deref(), &mut sim, Some(counter))?;
+        read::read_counted(
+            input,
+            profile.sheet.as_deref(),
+            &mut sim,
+            Some(counter),
+            threads.reads_ahead(),
+        )?;
     }
     if sim.mapper.is_none() {
         return Err(SimError::Input(format!(
@@ -569,7 +550,12 @@ impl Sim<'_> {
     /// Reads and maps the input on a thread of its own while this one decides, counts
     /// and writes chunk after chunk in input order. At the end the mapper is the
     /// mapping thread's, with its counts of every row.
-    fn map_ahead(&mut self, input: &Path, counter: read::ByteCount) -> Result<(), SimError> {
+    fn map_ahead(
+        &mut self,
+        input: &Path,
+        counter: read::ByteCount,
+        read_ahead: bool,
+    ) -> Result<(), SimError> {
         let (tx, rx) = sync_channel::<Ahead>(2);
         let (back_tx, back) = sync_channel::<Vec<Mapped>>(4);
         let stage = MapStage {
@@ -587,7 +573,7 @@ impl Sim<'_> {
         std::thread::scope(|s| {
             let mapping = s.spawn(move || {
                 let mut stage = stage;
-                read::read_counted(input, sheet, &mut stage, Some(counter))?;
+                read::read_counted(input, sheet, &mut stage, Some(counter), read_ahead)?;
                 stage.send()?;
                 Ok::<_, SimError>(stage.mapper)
             });

@@ -1,13 +1,13 @@
-//! Mapping on a thread of its own (`run::set_parallel`, off by default) writes every
-//! output file exactly as mapping on the deciding thread does, on the FY2015
-//! release (which lives in `../shared/data`, as for `real_rows.rs`). Its own test
-//! binary: the switch is process-wide.
+//! Every thread layout (`set_threads`: reading, mapping and deciding on one
+//! thread or spread over two or three) writes every output file exactly as one
+//! thread does, on the FY2015 release (which lives in `../shared/data`, as for
+//! `real_rows.rs`). Its own test binary: the switch is process-wide.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use brightline_sim::profile::resolve;
-use brightline_sim::{simulate, LawSpec, Options, RowsOut};
+use brightline_sim::{set_threads, simulate, LawSpec, Options, RowsOut, Threads};
 
 fn data_root() -> PathBuf {
     match std::env::var_os("BRIGHTLINE_DATA") {
@@ -80,7 +80,7 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 type Run<'a> = (&'a [&'a str], Option<&'a str>, &'a [(&'a str, &'a str)]);
 
 #[test]
-fn mapping_on_its_own_thread_writes_every_output_as_one_thread_does() {
+fn every_thread_layout_writes_every_output_as_one_thread_does() {
     let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
     if !input.is_file() {
         assert!(
@@ -107,28 +107,30 @@ fn mapping_on_its_own_thread_writes_every_output_as_one_thread_does() {
     for (laws, agency, filters) in runs {
         let o = opts(laws, agency, filters, &out);
         let mut got = Vec::new();
-        for parallel in [false, true] {
+        for threads in Threads::all() {
             let _ = std::fs::remove_dir_all(&out);
-            brightline_sim::run::set_parallel(parallel);
+            set_threads(Some(threads));
             let s = simulate(lib, &profile, &input, &o).expect("simulate");
             assert!(s.rows_evaluated > 0, "{laws:?}: some rows decided");
             got.push(outputs(&out));
         }
-        let (one, two) = (&got[0], &got[1]);
-        assert_eq!(
-            one.keys().collect::<Vec<_>>(),
-            two.keys().collect::<Vec<_>>(),
-            "{laws:?}: the same files"
-        );
-        for (name, bytes) in one {
-            assert!(
-                !bytes.is_empty() || name.ends_with(".csv"),
-                "{laws:?}: {name} is empty"
+        let one = &got[0];
+        for (threads, other) in Threads::all().iter().zip(&got).skip(1) {
+            assert_eq!(
+                one.keys().collect::<Vec<_>>(),
+                other.keys().collect::<Vec<_>>(),
+                "{laws:?}: the same files with {threads:?}"
             );
-            assert!(
-                bytes == &two[name],
-                "{laws:?}: {name} differs between one thread and mapping on its own"
-            );
+            for (name, bytes) in one {
+                assert!(
+                    !bytes.is_empty() || name.ends_with(".csv"),
+                    "{laws:?}: {name} is empty"
+                );
+                assert!(
+                    bytes == &other[name],
+                    "{laws:?}: {name} differs between one thread and {threads:?}"
+                );
+            }
         }
         for f in [
             "aggregate.csv",
@@ -141,6 +143,6 @@ fn mapping_on_its_own_thread_writes_every_output_as_one_thread_does() {
             assert!(one.contains_key(f), "{laws:?}: {f} written");
         }
     }
-    brightline_sim::run::set_parallel(false);
+    set_threads(None);
     let _ = std::fs::remove_dir_all(&out);
 }
