@@ -90,6 +90,23 @@ fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
 pub fn minus_years(anchor: i64, n: i64) -> Option<i64> {
     // Days since 0000-03-01, in 400-year eras (H. Hinnant's algorithm).
     let z = anchor - 1_721_120;
+    // Every date a record holds is after year 0: unsigned division by the
+    // constants compiles to multiplications without sign corrections.
+    if let (Ok(z), Ok(n)) = (u64::try_from(z), u64::try_from(n)) {
+        let (era, doe) = (z / 146_097, z % 146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        if let Some(y) = (yoe + era * 400).checked_sub(n) {
+            let doy = if doy == 365 && !is_leap(y as i64 + 1) {
+                364
+            } else {
+                doy
+            };
+            let (era, yoe) = (y / 400, y % 400);
+            let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            return Some(days as i64 + 1_721_120);
+        }
+    }
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
