@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use brightline::schema;
-use brightline::{Facts, Item, LawVersion, Library, Outcome};
+use brightline::{Facts, Item, LawVersion, Library, Outcome, Val};
 use brightline_core::facts::date_value;
 use time::{Date, Month};
 
@@ -80,7 +80,7 @@ pub fn generate(n: usize, seed: u64) -> Vec<Req> {
                 .map(|_| Conviction {
                     vsc: r.below(2) == 0,
                     felony: r.below(5) < 3,
-                    date: date_value(arrest) - r.below(3650) as i64,
+                    date: i64::from(date_value(arrest)) - r.below(3650) as i64,
                 })
                 .collect();
             let date = arrest.saturating_add(time::Duration::days(r.below(5) as i64));
@@ -88,7 +88,7 @@ pub fn generate(n: usize, seed: u64) -> Vec<Req> {
                 warrant,
                 tsdb: r.below(10) == 0,
                 arrest,
-                lookback_start: date_value(minus_years(arrest, 5)),
+                lookback_start: date_value(minus_years(arrest, 5)).into(),
                 convictions,
                 date,
             }
@@ -115,7 +115,7 @@ pub fn hand_written_lookback(q: &Req) -> bool {
             let start = date_value(minus_years(q.arrest, 5));
             q.convictions
                 .iter()
-                .any(|c| c.vsc && c.felony && c.date >= start)
+                .any(|c| c.vsc && c.felony && c.date >= i64::from(start))
         })
 }
 
@@ -150,18 +150,18 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
     let mut f = Facts::default();
     let s = |p: &str| schema::scalar(p).ok_or_else(|| format!("no fact {p}"));
     f.scalars[schema::DATE] = date_value(q.date);
-    f.scalars[schema::AGENCY] = lib.agency(pack, "doc").map_err(|e| e.to_string())? as i64;
+    f.scalars[schema::AGENCY] = lib.agency(pack, "doc").map_err(|e| e.to_string())? as Val;
     f.scalars[schema::KIND] = 0; // detainer
     f.scalars[s("request.warrant")?] =
-        schema::value_index(schema::WARRANTS, q.warrant).ok_or("warrant")? as i64;
+        schema::value_index(schema::WARRANTS, q.warrant).ok_or("warrant")? as Val;
     f.scalars[s("request.place")?] =
-        schema::value_index(schema::PLACES, "jail").ok_or("place")? as i64;
+        schema::value_index(schema::PLACES, "jail").ok_or("place")? as Val;
     f.scalars[s("request.purpose")?] =
-        schema::value_index(schema::PURPOSES, "civil_immigration").ok_or("purpose")? as i64;
+        schema::value_index(schema::PURPOSES, "civil_immigration").ok_or("purpose")? as Val;
     f.scalars[s("request.court_ordered")?] = 0;
     f.scalars[s("request.criminal_warrant")?] = 0;
     f.scalars[s("subject.arrest_date")?] = date_value(q.arrest);
-    f.scalars[s("subject.tsdb_match")?] = q.tsdb as i64;
+    f.scalars[s("subject.tsdb_match")?] = q.tsdb as Val;
     for p in [
         "subject.reentry_after_removal",
         "subject.final_order_of_removal",
@@ -173,8 +173,8 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
     ] {
         f.scalars[s(p)?] = if p == "subject.in_custody" { 1 } else { 0 };
     }
-    let felony = schema::value_index(schema::LEVELS, "felony").ok_or("level")? as i64;
-    let misd = schema::value_index(schema::LEVELS, "misdemeanor").ok_or("level")? as i64;
+    let felony = schema::value_index(schema::LEVELS, "felony").ok_or("level")? as Val;
+    let misd = schema::value_index(schema::LEVELS, "misdemeanor").ok_or("level")? as Val;
     let items = q
         .convictions
         .iter()
@@ -184,7 +184,7 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
                 ..Item::new()
             };
             it.fields[0] = 0;
-            it.fields[1] = c.date;
+            it.fields[1] = c.date as Val;
             it.fields[2] = if c.felony { felony } else { misd };
             it.fields[3] = 0;
             for i in 4..schema::CONVICTION_FIELDS.len() {

@@ -154,7 +154,7 @@ fn side_by_side() -> Result<(), String> {
     let lib = brightline::bundled().map_err(|_| "bundled packs do not load".to_string())?;
     let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").map_err(|e| e.to_string())?;
     let pack = lib.jurisdiction("us-ny-nyc").map_err(|e| e.message)?;
-    let role = lib.agency(pack, "doc").map_err(|e| e.message)? as i64;
+    let role = lib.agency(pack, "doc").map_err(|e| e.message)? as brightline::Val;
     struct Collect<'l> {
         lib: &'l brightline::Library,
         profile: &'l brightline_sim::Profile,

@@ -28,7 +28,7 @@
 pub use brightline_core::decide::json_schema as decision_schema;
 pub use brightline_core::decide::outcome;
 pub use brightline_core::expr::parse_date;
-pub use brightline_core::facts::{Facts, Item, RequestError, MISSING};
+pub use brightline_core::facts::{Facts, Item, RequestError, Val, MISSING};
 pub use brightline_core::library::{LawVersion, Library};
 pub use brightline_core::load::{EventKind, Outcome, PackSource};
 pub use brightline_core::{schema, Decision, Diagnostic, Severity, SourceFile, ENGINE_VERSION};

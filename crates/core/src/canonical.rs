@@ -89,7 +89,7 @@ fn canonicalize(lib: &Library, v: &Value) -> Result<CanonicalRequest, RequestErr
                         let code = decoded.get(ii).and_then(|d| d.offense.clone());
                         kept.insert(
                             "offense".into(),
-                            Value::String(code.unwrap_or_else(|| UNREAD.into())),
+                            Value::String(code.map(String::from).unwrap_or_else(|| UNREAD.into())),
                         );
                     }
                     if let Some(Value::String(e)) = kept.get("equivalent") {

@@ -72,12 +72,16 @@ impl Tracer for NoTrace {
     fn leaf(&mut self, _: u16, _: Option<usize>, _: Seen, _: Tri) {}
 }
 
+/// [`MISSING`] as evaluation sees it: values are read widened to `i64`, so
+/// that a look-back's arithmetic and a rule's constants cannot overflow.
+const GONE: i64 = MISSING as i64;
+
 #[inline]
 fn read(r: Ref, facts: &Facts, item: Option<&Item>) -> i64 {
-    match r {
+    i64::from(match r {
         Ref::Scalar(i) => facts.scalars[i as usize],
         Ref::Field(i) => item.map(|it| it.fields[i as usize]).unwrap_or(MISSING),
-    }
+    })
 }
 
 /// `anchor − n years` in days, with 29 February stepping back to 28 February.
@@ -168,7 +172,7 @@ impl<'a, T: Tracer> Eval<'a, T> {
         Eval {
             facts,
             tracer,
-            memo: (MISSING, 0, None),
+            memo: (GONE, 0, None),
         }
     }
 
@@ -191,7 +195,7 @@ impl<'a, T: Tracer> Eval<'a, T> {
         test: impl Fn(i64) -> bool,
     ) -> Tri {
         let v = read(r, self.facts, item.map(|x| x.1));
-        let (seen, res) = if v == MISSING {
+        let (seen, res) = if v == GONE {
             (
                 Seen::Missing(r),
                 self.tracer.assume(atom, item.map(|x| x.0)),
@@ -361,9 +365,9 @@ impl<'a, T: Tracer> Eval<'a, T> {
                 let it = item.map(|x| x.1);
                 let d = read(*date, self.facts, it);
                 let a = read(*anchor, self.facts, it);
-                let (seen, res) = if d == MISSING {
+                let (seen, res) = if d == GONE {
                     (Seen::Missing(*date), Tri::U)
-                } else if a == MISSING {
+                } else if a == GONE {
                     (Seen::Missing(*anchor), Tri::U)
                 } else if d > a {
                     // The window has two ends: a judgment after the anchor
@@ -385,7 +389,7 @@ impl<'a, T: Tracer> Eval<'a, T> {
                         (Some(s), _) if d >= s => (Seen::Value(*date, d), Tri::T),
                         // The extension only widens the window, so it matters
                         // only for a date before the plain window.
-                        (Some(_), Some((r, MISSING))) => (Seen::Missing(r), Tri::U),
+                        (Some(_), Some((r, GONE))) => (Seen::Missing(r), Tri::U),
                         (Some(s), Some((_, e))) => {
                             (Seen::Value(*date, d), Tri::from_bool(d >= s - e))
                         }
@@ -403,7 +407,7 @@ impl<'a, T: Tracer> Eval<'a, T> {
                 let it = item.map(|x| x.1);
                 let v = read(*r, self.facts, it);
                 let (seen, res) = match it {
-                    Some(it) if v != MISSING => {
+                    Some(it) if v != GONE => {
                         let b = 1u64 << bit;
                         if it.unknown & b != 0 {
                             (

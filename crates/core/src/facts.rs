@@ -7,19 +7,33 @@ use serde_json::Value;
 
 use crate::schema::{self, Ty, ITEM_WIDTH, SCALARS};
 
+/// A fact's value as the facts store it: an enum's index, a set's bits, a
+/// date's Julian day, a number, 0 or 1. 32 bits hold every value the contract
+/// accepts (numbers stop below 1,000,000, dates at year 9999), and keep a
+/// request's facts few cache lines wide: deciding many requests in a row is
+/// bound by the bytes read. Evaluation widens to `i64`.
+pub type Val = i32;
+
 /// A fact the request did not give.
-pub const MISSING: i64 = i64::MIN;
+pub const MISSING: Val = Val::MIN;
+
+/// `v` as a stored value; values beyond the 32-bit range (only ever
+/// representatives a whole-space analysis picks past a rule's constant)
+/// saturate, which keeps them on the same side of every constant.
+pub fn narrow(v: i64) -> Val {
+    v.clamp(Val::MIN as i64 + 1, Val::MAX as i64) as Val
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
-    pub fields: [i64; ITEM_WIDTH],
+    pub fields: [Val; ITEM_WIDTH],
     /// Bit t set: the offense is a member of table t.
     pub member: u64,
     /// Bit t set: membership in table t cannot be decided.
     pub unknown: u64,
     /// The offense code as brightline read it (`NY PL 120.05(2)`), never the
     /// record's raw text; `None` when the text could not be read as a code.
-    pub offense: Option<String>,
+    pub offense: Option<Box<str>>,
     /// Bit f: field f was filled by a presumption of the law.
     pub presumed: u16,
     /// Bit f: field f was read off the offense tables (a felony class).
@@ -47,7 +61,7 @@ impl Default for Item {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
-    pub scalars: [i64; SCALARS.len()],
+    pub scalars: [Val; SCALARS.len()],
     pub lists: [Option<Vec<Item>>; schema::LISTS.len()],
     /// Bit i: scalar i was not stated but implied by the request (`implied`).
     pub implied: u64,
@@ -79,7 +93,7 @@ pub struct OffenseRead {
     /// The normalised code; `None` when the text is not a code brightline can read.
     pub code: Option<String>,
     /// The level the scheme table gives the section's class, if one.
-    pub level: Option<i64>,
+    pub level: Option<Val>,
 }
 
 /// A request that cannot be decided as sent: names the field and what it accepts.
@@ -118,18 +132,18 @@ pub trait OffenseLookup {
     }
 }
 
-pub fn date_value(d: time::Date) -> i64 {
-    d.to_julian_day() as i64
+pub fn date_value(d: time::Date) -> Val {
+    d.to_julian_day()
 }
 
-pub fn value_date(v: i64) -> Option<time::Date> {
-    i32::try_from(v)
+pub fn value_date(v: impl Into<i64>) -> Option<time::Date> {
+    i32::try_from(v.into())
         .ok()
         .and_then(|j| time::Date::from_julian_day(j).ok())
 }
 
 /// Decodes one scalar fact from JSON into its integer form.
-pub(crate) fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, RequestError> {
+pub(crate) fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<Val, RequestError> {
     if v.is_null() {
         return Ok(MISSING);
     }
@@ -145,17 +159,18 @@ pub(crate) fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, Reques
         Ty::Number => v
             .as_i64()
             .filter(|n| *n >= 0 && *n < 1_000_000)
+            .map(|n| n as Val)
             .ok_or_else(|| RequestError::new(field, "expected a whole number from 0 to 999999")),
         Ty::Bool => v
             .as_bool()
-            .map(i64::from)
+            .map(Val::from)
             .ok_or_else(|| RequestError::new(field, "expected true or false")),
         Ty::Enum(domain) => {
             let s = v.as_str().ok_or_else(|| {
                 RequestError::new(field, format!("expected one of: {}", domain.join(", ")))
             })?;
             schema::value_index(domain, s)
-                .map(|i| i as i64)
+                .map(|i| i as Val)
                 .ok_or_else(|| {
                     RequestError::new(
                         field,
@@ -170,7 +185,7 @@ pub(crate) fn decode_value(field: &str, ty: Ty, v: &Value) -> Result<i64, Reques
             let arr = v.as_array().ok_or_else(|| {
                 RequestError::new(field, format!("expected a list of: {}", domain.join(", ")))
             })?;
-            let mut mask = 0i64;
+            let mut mask: Val = 0;
             for (i, x) in arr.iter().enumerate() {
                 let s = x.as_str().unwrap_or("");
                 let idx = schema::value_index(domain, s).ok_or_else(|| {
@@ -270,7 +285,7 @@ pub fn decode(
             "required: the date of the request, YYYY-MM-DD",
         ));
     }
-    f.scalars[schema::AGENCY] = agency_role.map(|a| a as i64).unwrap_or(MISSING);
+    f.scalars[schema::AGENCY] = agency_role.map(|a| a as Val).unwrap_or(MISSING);
     let req = obj
         .get("request")
         .ok_or_else(|| RequestError::new("request", "required: an object with at least `kind`"))?;
@@ -357,7 +372,7 @@ pub fn decode(
                         .map_err(|e| RequestError::new(format!("{prefix}.equivalent"), e))?;
                     it.member = r.member;
                     it.unknown = r.unknown;
-                    it.offense = r.code;
+                    it.offense = r.code.map(String::into_boxed_str);
                     it.fields[fi] = 0;
                     level_of_code = r.level;
                 } else {
@@ -417,7 +432,7 @@ fn read_form(f: &mut Facts) -> Result<(), RequestError> {
     let Some((_, kind, may)) = crate::implied::FORM_KINDS.iter().find(|(n, ..)| *n == name) else {
         return Ok(());
     };
-    let k = schema::value_index(schema::KINDS, kind).unwrap_or(0) as i64;
+    let k = schema::value_index(schema::KINDS, kind).unwrap_or(0) as Val;
     match f.scalars[schema::KIND] {
         MISSING => {
             f.scalars[schema::KIND] = k;
@@ -456,9 +471,9 @@ pub fn imply(f: &mut Facts) {
             continue;
         }
         let v = match SCALARS[i].ty {
-            Ty::Bool => i64::from(imp.value == "true"),
+            Ty::Bool => Val::from(imp.value == "true"),
             Ty::Enum(d) => match schema::value_index(d, imp.value) {
-                Some(x) => x as i64,
+                Some(x) => x as Val,
                 None => continue,
             },
             _ => continue,
@@ -471,8 +486,8 @@ pub fn imply(f: &mut Facts) {
 /// Nothing about the case can postdate the request it is weighed for.
 fn check_dates(f: &Facts) -> Result<(), RequestError> {
     let day = f.scalars[schema::DATE];
-    let show = |v: i64| value_date(v).map(|d| d.to_string()).unwrap_or_default();
-    let after = |field: String, v: i64, what: &str| {
+    let show = |v: Val| value_date(v).map(|d| d.to_string()).unwrap_or_default();
+    let after = |field: String, v: Val, what: &str| {
         RequestError::new(
             field,
             format!(
@@ -506,7 +521,7 @@ fn check_dates(f: &Facts) -> Result<(), RequestError> {
 
 /// A fact's internal value as the request contract writes it (`null` when missing).
 pub(crate) fn show_value(ty: Ty, v: i64) -> Value {
-    if v == MISSING {
+    if v == MISSING as i64 {
         return Value::Null;
     }
     match ty {

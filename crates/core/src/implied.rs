@@ -78,8 +78,8 @@ pub const IMPLICATIONS: &[Implication] = &[
 impl Implication {
     /// Whether the implication holds for a request of this kind and form
     /// (value indexes into `schema::KINDS` and `schema::FORMS`).
-    pub fn applies(&self, kind: i64, form: i64) -> bool {
-        let named = |list: &[&str], domain: &[&str], v: i64| {
+    pub fn applies(&self, kind: crate::facts::Val, form: crate::facts::Val) -> bool {
+        let named = |list: &[&str], domain: &[&str], v: crate::facts::Val| {
             usize::try_from(v)
                 .ok()
                 .and_then(|i| domain.get(i))

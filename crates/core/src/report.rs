@@ -764,7 +764,7 @@ fn holds(r: &ReportDef, t: &Term, row: &Row, depth: usize) -> Tri {
 pub fn in_scope(lib: &Library, r: &ReportDef, row: &Row) -> bool {
     let agency_ok = r.agency == "all"
         || schema::value_index(schema::AGENCIES, &r.agency)
-            .is_some_and(|a| row.facts.scalars[schema::AGENCY] == a as i64);
+            .is_some_and(|a| row.facts.scalars[schema::AGENCY] == a as crate::facts::Val);
     agency_ok && lib.chain(row.pack).contains(&r.pack)
 }
 
@@ -853,7 +853,8 @@ pub fn count(r: &ReportDef, rows: &[&Row]) -> Vec<FieldCount> {
             }
             let asks_information = matched.iter().any(|m| {
                 m.facts.scalars[schema::KIND]
-                    == schema::value_index(schema::KINDS, "information").unwrap_or(0) as i64
+                    == schema::value_index(schema::KINDS, "information").unwrap_or(0)
+                        as crate::facts::Val
             });
             let by_information = match (info, asks_information) {
                 (Some(ix), true) => {

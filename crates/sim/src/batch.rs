@@ -17,7 +17,7 @@ pub struct Columns {
     /// The scalar slots (`schema::SCALARS` positions) held, one column each.
     pub slots: Vec<usize>,
     /// `values[k][r]`: slot `slots[k]` of row `r` (`MISSING` when unknown).
-    pub values: Vec<Vec<i64>>,
+    pub values: Vec<Vec<brightline::Val>>,
     /// Per scalar slot: whether a column holds it.
     held: Vec<bool>,
 }
@@ -76,7 +76,7 @@ pub fn decide_columns_memo(
     memos: &mut Memos,
     out: &mut Vec<Outcome>,
 ) {
-    let values: Vec<&[i64]> = cols.values.iter().map(|v| &v[..cols.len]).collect();
+    let values: Vec<&[brightline::Val]> = cols.values.iter().map(|v| &v[..cols.len]).collect();
     let memo = memos
         .0
         .entry(law as *const LawVersion as usize)
@@ -126,7 +126,7 @@ fn fixed<const N: usize>(
 ) {
     let mut f = Facts::default();
     let slots: [usize; N] = std::array::from_fn(|k| cols.slots[k]);
-    let values: [&[i64]; N] = std::array::from_fn(|k| &cols.values[k][..cols.len]);
+    let values: [&[brightline::Val]; N] = std::array::from_fn(|k| &cols.values[k][..cols.len]);
     for r in range {
         for k in 0..N {
             f.scalars[slots[k]] = values[k][r];
@@ -148,11 +148,11 @@ mod tests {
         let law = lib.law(pack, date).expect("law");
         let warrant = schema::scalar("request.warrant").expect("warrant");
         let tsdb = schema::scalar("subject.tsdb_match").expect("tsdb");
-        let doc = lib.agency(pack, "doc").expect("doc") as i64;
+        let doc = lib.agency(pack, "doc").expect("doc") as brightline::Val;
         let mut cols = Columns::new(vec![schema::DATE, schema::AGENCY, schema::KIND, warrant]);
         let mut rows = Vec::new();
         for w in [MISSING, 0, 1, 2] {
-            for k in 0..schema::KINDS.len() as i64 {
+            for k in 0..schema::KINDS.len() as brightline::Val {
                 let mut f = Facts::default();
                 f.scalars[schema::DATE] = brightline::facts::date_value(date);
                 f.scalars[schema::AGENCY] = doc;

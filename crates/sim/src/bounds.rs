@@ -205,11 +205,12 @@ mod tests {
         let law = lib.law(pack, date).expect("law");
         let mut f = Facts::default();
         f.scalars[schema::DATE] = brightline::facts::date_value(date);
-        f.scalars[schema::AGENCY] = lib.agency(pack, "doc").expect("doc") as i64;
+        f.scalars[schema::AGENCY] = lib.agency(pack, "doc").expect("doc") as brightline::Val;
         f.scalars[schema::KIND] =
-            schema::value_index(schema::KINDS, "detainer").expect("kind") as i64;
+            schema::value_index(schema::KINDS, "detainer").expect("kind") as brightline::Val;
         let warrant = schema::scalar("request.warrant").expect("warrant");
-        f.scalars[warrant] = schema::value_index(schema::WARRANTS, "none").expect("none") as i64;
+        f.scalars[warrant] =
+            schema::value_index(schema::WARRANTS, "none").expect("none") as brightline::Val;
         assert_eq!(brightline::outcome(law, &f), Outcome::Undetermined);
         let (r, _) = ByRules.possible(law, &f);
         let (e, _) = Engine.possible(law, &f);

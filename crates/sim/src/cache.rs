@@ -128,14 +128,14 @@ impl DetailCache {
     fn set_key(&mut self, pack: usize, facts: &Facts) {
         self.key.clear();
         self.key.push(pack as i64);
-        self.key.extend_from_slice(&facts.scalars);
+        self.key.extend(facts.scalars.iter().map(|&v| i64::from(v)));
         for l in &facts.lists {
             match l {
                 None => self.key.push(-1),
                 Some(items) => {
                     self.key.push(items.len() as i64);
                     for it in items {
-                        self.key.extend_from_slice(&it.fields);
+                        self.key.extend(it.fields.iter().map(|&v| i64::from(v)));
                         self.key.push(it.member as i64);
                         self.key.push(it.unknown as i64);
                     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use brightline::facts::OffenseLookup;
 use brightline::schema::{self, Ty};
-use brightline::{Facts, Item, Library, MISSING};
+use brightline::{Facts, Item, Library, Val, MISSING};
 use time::Date;
 
 use crate::profile::{Choice, Profile};
@@ -52,7 +52,7 @@ struct CField {
     col: usize,
     ty: Ty,
     /// Cell -> code; empty means the cell is parsed by type.
-    map: FastMap<String, i64>,
+    map: FastMap<String, Val>,
 }
 
 #[derive(Clone)]
@@ -65,10 +65,10 @@ enum ATarget {
 pub struct CAssumption {
     pub id: String,
     target: ATarget,
-    value: Option<i64>,
+    value: Option<Val>,
     col: Option<usize>,
-    from: Option<i64>,
-    until: Option<i64>,
+    from: Option<Val>,
+    until: Option<Val>,
 }
 
 #[derive(Clone)]
@@ -117,7 +117,7 @@ pub struct CFacilities {
     pub rows: Vec<crate::profile::FacilityRow>,
     jur: Vec<Option<u16>>,
     agency: Vec<Option<u16>>,
-    place: Vec<Option<i64>>,
+    place: Vec<Option<Val>>,
     place_slot: usize,
     /// Rows of the file each table row placed.
     pub hits: Vec<u64>,
@@ -180,9 +180,9 @@ fn bad(msg: impl Into<String>) -> SimError {
     SimError::Profile(msg.into())
 }
 
-fn parse_scalar(ty: Ty, s: &str, formats: &[DateFormat]) -> Option<i64> {
+fn parse_scalar(ty: Ty, s: &str, formats: &[DateFormat]) -> Option<Val> {
     match ty {
-        Ty::Enum(d) => schema::value_index(d, s).map(|i| i as i64),
+        Ty::Enum(d) => schema::value_index(d, s).map(|i| i as Val),
         Ty::Bool => match s {
             "true" => Some(1),
             "false" => Some(0),
@@ -190,12 +190,12 @@ fn parse_scalar(ty: Ty, s: &str, formats: &[DateFormat]) -> Option<i64> {
         },
         Ty::Number => s
             .trim()
-            .parse::<i64>()
+            .parse::<Val>()
             .ok()
             .filter(|n| (0..1_000_000).contains(n)),
         Ty::Date => parse_date(s, formats).map(brightline::facts::date_value),
         Ty::Set(d) => {
-            let mut m = 0i64;
+            let mut m: Val = 0;
             for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                 m |= 1 << schema::value_index(d, part)?;
             }
@@ -398,7 +398,7 @@ fn bind_assumptions(
                 p.name, a.id
             )));
         }
-        let day = |s: &Option<String>| -> Result<Option<i64>, SimError> {
+        let day = |s: &Option<String>| -> Result<Option<Val>, SimError> {
             s.as_deref()
                 .map(|d| {
                     iso(d).map(brightline::facts::date_value).ok_or_else(|| {
@@ -513,7 +513,7 @@ fn bind_facilities(
                         r.place,
                         schema::PLACES.join(", ")
                     ))
-                })? as i64,
+                })? as Val,
             )
         });
     }
@@ -1047,7 +1047,7 @@ impl Mapper {
                 item.member = m;
                 item.unknown = u;
                 item.fields[0] = 0;
-                item.offense = Some(full);
+                item.offense = Some(full.into());
             }
             None => self.stats[offense_col].unknown(&code),
         }
@@ -1109,7 +1109,7 @@ impl Mapper {
 }
 
 pub enum Undo {
-    Scalar(usize, i64),
+    Scalar(usize, Val),
     List(Option<Vec<Item>>),
 }
 

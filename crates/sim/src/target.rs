@@ -29,8 +29,8 @@ pub(crate) enum Target<'a> {
     Law {
         law: &'a LawVersion,
         pack: usize,
-        date: i64,
-        role: i64,
+        date: brightline::Val,
+        role: brightline::Val,
     },
     Unmapped(Arc<str>),
 }
@@ -110,7 +110,7 @@ impl<'a> LawCtx<'a> {
             .entry((pack, a))
             .or_insert_with(|| lib.agency(pack, &name).map_err(|e| e.message))
         {
-            Ok(r) => *r as i64,
+            Ok(r) => *r as brightline::Val,
             Err(_) => return unmapped("the agency is not known to this jurisdiction"),
         };
         let (date, law) = match self.law_of(lib, pack, row) {

@@ -81,7 +81,7 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
             };
             let mut f = f.clone();
             f.scalars[brightline::schema::DATE] = brightline::facts::date_value(*d);
-            f.scalars[brightline::schema::AGENCY] = role as i64;
+            f.scalars[brightline::schema::AGENCY] = role as brightline::Val;
             if cols.push(&f) {
                 laws.push(law);
                 want.push(brightline::outcome(law, &f));

@@ -31,7 +31,9 @@ impl Example {
             _ => false,
         });
         if needs_arrest {
-            scalars.entry(arrest).or_insert(date_value(self.date) - 30);
+            scalars
+                .entry(arrest)
+                .or_insert(i64::from(date_value(self.date)) - 30);
         }
         for (&f, &val) in &scalars {
             let d = schema::SCALARS[f as usize];

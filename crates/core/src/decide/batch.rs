@@ -14,7 +14,7 @@
 use std::ops::Range;
 
 use super::fast::outcome;
-use crate::facts::Facts;
+use crate::facts::{Facts, Val};
 use crate::library::LawVersion;
 use crate::load::Outcome;
 
@@ -30,7 +30,7 @@ pub struct Memo {
     law: usize,
     slots: Vec<usize>,
     /// `keys[e * width..][..width]`: entry `e`'s tuple.
-    keys: Vec<i64>,
+    keys: Vec<Val>,
     outs: Vec<Outcome>,
     /// Open addressing: entry index or `EMPTY`; a power of two, at most half full.
     table: Vec<u32>,
@@ -83,10 +83,10 @@ impl Memo {
 }
 
 #[inline(always)]
-fn hash(key: &[i64]) -> u64 {
+fn hash(key: &[Val]) -> u64 {
     let mut h: u64 = 0;
     for &v in key {
-        h = (h.rotate_left(5) ^ v as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+        h = (h.rotate_left(5) ^ v as u32 as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     h ^ (h >> 29)
 }
@@ -97,7 +97,7 @@ fn hash(key: &[i64]) -> u64 {
 pub fn outcomes(
     law: &LawVersion,
     slots: &[usize],
-    values: &[&[i64]],
+    values: &[&[Val]],
     range: Range<usize>,
     memo: &mut Memo,
     out: &mut Vec<Outcome>,
@@ -138,17 +138,17 @@ pub fn outcomes(
 fn fixed<const N: usize>(
     law: &LawVersion,
     slots: &[usize],
-    values: &[&[i64]],
+    values: &[&[Val]],
     range: Range<usize>,
     memo: &mut Memo,
     out: &mut Vec<Outcome>,
 ) {
     let slots: [usize; N] = std::array::from_fn(|k| slots[k]);
-    let cols: [&[i64]; N] = std::array::from_fn(|k| values[k]);
+    let cols: [&[Val]; N] = std::array::from_fn(|k| values[k]);
     let mask = memo.table.len() - 1;
     let mut scratch = Facts::default();
     for r in range {
-        let key: [i64; N] = std::array::from_fn(|k| cols[k][r]);
+        let key: [Val; N] = std::array::from_fn(|k| cols[k][r]);
         let mut at = hash(&key) as usize & mask;
         let o = loop {
             let e = memo.table[at];

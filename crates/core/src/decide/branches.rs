@@ -256,13 +256,13 @@ pub fn enumerate(plan: &KindPlan, facts: &Facts, status: &[Tri], max_combos: usi
             let v = domains[k][idx[k]];
             values.push(v);
             match q {
-                Question::Scalar(i) => f2.scalars[*i] = v,
+                Question::Scalar(i) => f2.scalars[*i] = crate::facts::narrow(v),
                 Question::Field { list, item, field } => {
                     if let Some(it) = f2.lists[*list as usize]
                         .as_mut()
                         .and_then(|l| l.get_mut(*item))
                     {
-                        it.fields[*field as usize] = v;
+                        it.fields[*field as usize] = crate::facts::narrow(v);
                     }
                 }
                 Question::Test {

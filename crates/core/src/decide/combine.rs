@@ -247,7 +247,7 @@ pub(super) fn complete_facts(plan: &KindPlan, facts: &Facts, status: &[Tri]) -> 
     let mut result: Option<Outcome> = None;
     loop {
         for (k, &f) in missing.iter().enumerate() {
-            f2.scalars[f] = domains[k][idx[k]];
+            f2.scalars[f] = crate::facts::narrow(domains[k][idx[k]]);
         }
         let st = statuses(plan, &f2);
         let o = enumerate_rules(plan, &st)?;

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::compile::{fact_ty, Ref};
 use crate::eval::{Eval, Seen, Tri};
-use crate::facts::{show_value, Facts, MISSING};
+use crate::facts::{show_value, Facts, Val, MISSING};
 use crate::library::{KindPlan, LawVersion, Library, Presumed};
 use crate::load::Outcome;
 use crate::schema::{self, Ty};
@@ -72,7 +72,7 @@ impl Library {
             if i != schema::KIND && reads_scalar & bit == 0 {
                 continue;
             }
-            let value = show_value(def.ty, facts.scalars[i]);
+            let value = show_value(def.ty, facts.scalars[i].into());
             if facts.implied & bit != 0 {
                 if i == schema::KIND {
                     let f = schema::FORMS.get(form as usize).copied().unwrap_or("?");
@@ -111,7 +111,7 @@ impl Library {
                     }
                     if it.implied & (1 << fi) != 0 {
                         let code = it.offense.clone().unwrap_or_default();
-                        let value = show_value(def.ty, it.fields[fi]);
+                        let value = show_value(def.ty, it.fields[fi].into());
                         out.push(Assumption {
                             fact: format!("{}[{ii}].{}", schema::LISTS[li].path, def.path),
                             why: format!(
@@ -120,7 +120,7 @@ impl Library {
                             ),
                             value,
                             basis: "implied",
-                            citation: code,
+                            citation: code.into(),
                             rebutted_by: None,
                         });
                         continue;
@@ -138,7 +138,7 @@ impl Library {
                         continue;
                     };
                     let path = format!("{}[{ii}].{}", schema::LISTS[li].path, def.path);
-                    out.push(presumed(path, show_value(def.ty, it.fields[fi]), p));
+                    out.push(presumed(path, show_value(def.ty, it.fields[fi].into()), p));
                 }
             }
         }
@@ -594,7 +594,7 @@ impl Library {
                             .offense
                             .clone()
                     });
-                    code.unwrap_or_default()
+                    code.map(String::from).unwrap_or_default()
                 }
                 Some((_, ty)) => show_value(ty, v).to_string().trim_matches('"').to_string(),
                 None => v.to_string(),
@@ -681,10 +681,10 @@ impl Library {
             }
         }
         let mut out = Vec::new();
-        let mut try_change = |path: String, ty: Ty, value: i64, f: Facts, assumed: bool| {
+        let mut try_change = |path: String, ty: Ty, value: Val, f: Facts, assumed: bool| {
             let o = outcome(law, &f);
             let mut change = Map::new();
-            change.insert(path, show_value(ty, value));
+            change.insert(path, show_value(ty, value.into()));
             if o != current && o != Outcome::Undetermined {
                 out.push(Counterfactual {
                     change,
@@ -809,13 +809,13 @@ impl Library {
     }
 }
 
-fn candidates(ty: Ty, cur: i64) -> Vec<i64> {
+fn candidates(ty: Ty, cur: Val) -> Vec<Val> {
     match ty {
         Ty::Bool => match cur {
             MISSING => vec![0, 1],
             v => vec![1 - v],
         },
-        Ty::Enum(d) => (0..d.len() as i64).filter(|v| *v != cur).collect(),
+        Ty::Enum(d) => (0..d.len() as Val).filter(|v| *v != cur).collect(),
         Ty::Set(d) => {
             let base = if cur == MISSING { 0 } else { cur };
             (0..d.len())

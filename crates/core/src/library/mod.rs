@@ -64,7 +64,7 @@ pub enum Presumed {
 pub struct Presumption {
     pub fact: Presumed,
     pub path: String,
-    pub value: i64,
+    pub value: facts::Val,
     pub reason: String,
     pub citation: String,
     pub rebutted_by: String,
@@ -279,7 +279,7 @@ impl Library {
             .and_then(|rows| rows.get(&c.key()))
             .and_then(|row| tables::level_of_class(&row.class))
             .and_then(|l| schema::value_index(schema::LEVELS, l))
-            .map(|l| l as i64);
+            .map(|l| l as facts::Val);
         Ok(facts::OffenseRead {
             member,
             unknown,
