@@ -24,6 +24,9 @@ pub(crate) struct Detail {
     pub(crate) possible: OutcomeSet,
     pub(crate) possible_joined: Arc<str>,
     pub(crate) exact: bool,
+    /// `provisions`, `missing_joined` and `possible_joined` as shared bytes:
+    /// each Parquet row that repeats them takes a reference, not a copy.
+    pub(crate) cells: [bytes::Bytes; 3],
 }
 
 #[derive(Default)]
@@ -72,6 +75,9 @@ impl DetailCache {
         } else {
             (OutcomeSet::one(outcome), true)
         };
+        let possible_joined: Arc<str> = Arc::from(possible.names().join("|"));
+        let cells = [&provisions, &missing_joined, &possible_joined]
+            .map(|s| bytes::Bytes::copy_from_slice(s.as_bytes()));
         let d = Arc::new(Detail {
             outcome,
             provisions,
@@ -79,8 +85,9 @@ impl DetailCache {
             missing,
             missing_joined,
             possible,
-            possible_joined: Arc::from(possible.names().join("|")),
+            possible_joined,
             exact,
+            cells,
         });
         if self.cache.len() >= CACHE_MAX {
             self.cache.clear();

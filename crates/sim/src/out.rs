@@ -7,9 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 
+use bytes::Bytes;
+
+use crate::cache::Detail;
+use crate::summary::OUTCOMES;
 use crate::SimError;
 
 /// Which per-row files a run writes.
@@ -87,16 +92,26 @@ struct Pq {
     w: SerializedFileWriter<BufWriter<File>>,
     row: Vec<i64>,
     text: Vec<Vec<ByteArray>>,
+    /// The laws' labels and the outcomes' names, shared by every row that has them.
+    laws: Vec<Bytes>,
+    outcomes: [Bytes; OUTCOMES.len()],
 }
 
-pub struct RowWriter {
+pub(crate) struct RowWriter {
     csv: Option<(std::path::PathBuf, csv::Writer<BufWriter<File>>)>,
     pq: Option<Pq>,
+    laws: Vec<String>,
 }
 
 impl RowWriter {
-    /// `kept`: the source columns carried along, by their header in the input.
-    pub fn create(dir: &Path, rows: RowsOut, kept: &[String]) -> Result<RowWriter, SimError> {
+    /// `kept`: the source columns carried along, by their header in the input;
+    /// `laws`: the labels of the run's laws, by index.
+    pub(crate) fn create(
+        dir: &Path,
+        rows: RowsOut,
+        kept: &[String],
+        laws: &[String],
+    ) -> Result<RowWriter, SimError> {
         for k in kept {
             if k == "row" || TEXT.contains(&k.as_str()) {
                 return Err(SimError::Input(format!(
@@ -121,9 +136,14 @@ impl RowWriter {
             let path = dir.join("decisions.parquet");
             let f = File::create(&path).map_err(|e| io(&path, e))?;
             let schema = Arc::new(schema(kept));
+            // Min and max of the text columns (laws, citations, notes) would tell
+            // a reader nothing worth a comparison of every value; the row
+            // number's statistics are kept, for readers that skip row groups.
             let props = Arc::new(
                 WriterProperties::builder()
                     .set_created_by(format!("brightline {}", brightline::ENGINE_VERSION))
+                    .set_statistics_enabled(EnabledStatistics::None)
+                    .set_column_statistics_enabled(ColumnPath::from("row"), EnabledStatistics::Page)
                     .build(),
             );
             let w = SerializedFileWriter::new(BufWriter::with_capacity(1 << 16, f), schema, props)
@@ -133,26 +153,43 @@ impl RowWriter {
                 w,
                 row: Vec::with_capacity(BATCH),
                 text: vec![Vec::new(); TEXT.len() + kept.len()],
+                laws: laws.iter().map(|l| Bytes::from(l.clone())).collect(),
+                outcomes: OUTCOMES.map(|o| Bytes::from_static(o.as_bytes())),
             })
         } else {
             None
         };
-        Ok(RowWriter { csv, pq })
+        Ok(RowWriter {
+            csv,
+            pq,
+            laws: laws.to_vec(),
+        })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn write(
+    /// One row's decision under law `law` (an index into the run's laws):
+    /// `outcome` an index into [`OUTCOMES`], `detail` the full decision of a
+    /// decided row, `note` why a row was not decided.
+    pub(crate) fn write(
         &mut self,
         row: u64,
-        law: &str,
-        outcome: &str,
-        provisions: &str,
-        missing: &str,
-        possible: &str,
+        law: usize,
+        outcome: usize,
+        detail: Option<&Detail>,
         note: &str,
         kept: &[String],
     ) -> Result<(), SimError> {
-        let fixed = [law, outcome, provisions, missing, possible, note];
+        let (prov, missing, possible) = match detail {
+            Some(d) => (&*d.provisions, &*d.missing_joined, &*d.possible_joined),
+            None => ("", "", ""),
+        };
+        let fixed = [
+            self.laws[law].as_str(),
+            OUTCOMES[outcome],
+            prov,
+            missing,
+            possible,
+            note,
+        ];
         if let Some((path, w)) = &mut self.csv {
             let b = row.to_string();
             for f in std::iter::once(b.as_str())
@@ -165,12 +202,20 @@ impl RowWriter {
         }
         if let Some(pq) = &mut self.pq {
             pq.row.push(row as i64);
-            for (i, s) in fixed
-                .into_iter()
-                .chain(kept.iter().map(String::as_str))
-                .enumerate()
-            {
-                pq.text[i].push(ByteArray::from(s));
+            let shared = |k: usize| detail.map_or_else(Bytes::new, |d| d.cells[k].clone());
+            let cells = [
+                pq.laws[law].clone(),
+                pq.outcomes[outcome].clone(),
+                shared(0),
+                shared(1),
+                shared(2),
+            ];
+            for (i, b) in cells.into_iter().enumerate() {
+                pq.text[i].push(ByteArray::from(b));
+            }
+            let rest = std::iter::once(note).chain(kept.iter().map(String::as_str));
+            for (i, s) in rest.enumerate() {
+                pq.text[5 + i].push(ByteArray::from(s));
             }
             if pq.row.len() >= BATCH {
                 pq.flush()?;

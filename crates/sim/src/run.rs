@@ -611,10 +611,12 @@ impl Sim<'_> {
     /// columns, the per-row writer, and the packs of the profile's jurisdictions.
     fn bind(&mut self, m: Mapper) -> Result<(), SimError> {
         self.cols = Columns::new(m.scalar_slots());
+        let labels: Vec<String> = self.laws.iter().map(|l| l.spec.label.clone()).collect();
         self.writer = Some(RowWriter::create(
             &self.opts.out_dir,
             self.opts.rows,
             &m.keep_names,
+            &labels,
         )?);
         self.jur_values = m
             .jurisdiction
@@ -817,19 +819,15 @@ impl<'a> Sim<'a> {
         };
         for r in 0..n {
             for li in 0..self.laws.len() {
-                let (prov, missing, possible, note): (&str, &str, &str, &str) =
-                    match (&self.details[li][r], &self.targets[li][r]) {
-                        (Some(d), _) => (&d.provisions, &d.missing_joined, &d.possible_joined, ""),
-                        (None, Target::Unmapped(why)) => ("", "", "", why),
-                        (None, _) => ("", "", "", ""),
-                    };
+                let note = match (&self.details[li][r], &self.targets[li][r]) {
+                    (None, Target::Unmapped(why)) => why,
+                    _ => "",
+                };
                 w.write(
                     self.chunk[r].row,
-                    &self.laws[li].spec.label,
-                    OUTCOMES[self.outcomes[li][r] as usize],
-                    prov,
-                    missing,
-                    possible,
+                    li,
+                    self.outcomes[li][r] as usize,
+                    self.details[li][r].as_deref(),
                     note,
                     &self.chunk[r].kept,
                 )?;
