@@ -210,12 +210,14 @@ impl RowWriter {
                 shared(1),
                 shared(2),
             ];
+            let shared_cells = cells.len();
             for (i, b) in cells.into_iter().enumerate() {
                 pq.text[i].push(ByteArray::from(b));
             }
+            // The note and the source's own cells differ from row to row: copied.
             let rest = std::iter::once(note).chain(kept.iter().map(String::as_str));
             for (i, s) in rest.enumerate() {
-                pq.text[5 + i].push(ByteArray::from(s));
+                pq.text[shared_cells + i].push(ByteArray::from(s));
             }
             if pq.row.len() >= BATCH {
                 pq.flush()?;
