@@ -304,4 +304,3 @@ pub(crate) use brightline::views::stored_decision;
 // these through the crate root.
 pub(crate) use auth::{caller, reader, require, token_names, visible_decision};
 pub(crate) use params::{parse_body, parse_id, query};
-pub use routes::decisions::replay;

@@ -104,7 +104,7 @@ pub(crate) async fn get_decision(
 
 /// Re-derives a logged decision (the view is core's, shared with
 /// `brightline log replay`); its errors as the API states them.
-pub fn replay(
+fn replay(
     lib: &Library,
     law_hash: &str,
     e: &brightline_store::Entry,
