@@ -48,6 +48,11 @@ pub struct SimulateArgs {
     /// No progress bar even on a terminal.
     #[arg(long)]
     pub quiet: bool,
+    /// Where the work runs: `auto` (reading and mapping on a second thread when the
+    /// machine has two cores or more), `one`, `reader`, `mapper` or `reader+mapper`.
+    /// Every choice writes the same files.
+    #[arg(long, value_parser = ["auto", "one", "reader", "mapper", "reader+mapper"], default_value = "auto")]
+    pub threads: String,
 }
 
 pub fn run(args: SimulateArgs, lib: &Library) -> Result<ExitCode, String> {
@@ -106,6 +111,7 @@ pub fn run(args: SimulateArgs, lib: &Library) -> Result<ExitCode, String> {
             }
         }),
     };
+    brightline_sim::set_threads(brightline_sim::Threads::parse(&args.threads));
     let summary =
         brightline_sim::simulate(lib, &profile, &args.input, &opts).map_err(|e| e.to_string())?;
     for w in &summary.warnings {

@@ -114,6 +114,44 @@ fn pa_args(out: &Path) -> Vec<String> {
     ]
 }
 
+/// `--threads`: one thread and a mapping thread write the same files; a layout
+/// that does not exist is refused before anything runs.
+#[test]
+fn every_thread_choice_writes_the_same_files() {
+    needs_data!();
+    let mut files = Vec::new();
+    for threads in ["one", "mapper"] {
+        let out = out_dir(&format!("threads-{threads}"));
+        let mut args = pa_args(&out);
+        args[7] = "csv".into();
+        let o = bin()
+            .args(&args)
+            .args(["--threads", threads, "--quiet"])
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        files.push(
+            ["aggregate.csv", "decisions.csv", "methods.md"]
+                .map(|f| std::fs::read(out.join(f)).expect("written")),
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    assert!(!files[0][1].is_empty());
+    assert!(
+        files[0] == files[1],
+        "one thread and a mapping thread differ"
+    );
+    let out = out_dir("threads-bad");
+    let o = bin()
+        .args(pa_args(&out))
+        .args(["--threads", "two"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("reader+mapper"));
+    assert!(!out.exists(), "nothing written for a refused layout");
+}
+
 #[test]
 fn the_progress_bar_is_drawn_on_a_terminal_only() {
     needs_data!();

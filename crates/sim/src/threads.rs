@@ -53,6 +53,11 @@ impl Threads {
         Threads::ALL
     }
 
+    /// The layout of a [`name`](Threads::name).
+    pub fn parse(name: &str) -> Option<Threads> {
+        Threads::ALL.into_iter().find(|t| t.name() == name.trim())
+    }
+
     /// Whether CSV is read and parsed on a thread of its own.
     pub(crate) fn reads_ahead(self) -> bool {
         matches!(self, Threads::Reader | Threads::ReaderAndMapper)
@@ -88,10 +93,11 @@ pub fn set_threads(t: Option<Threads>) {
 
 /// The layout the next run uses.
 pub fn threads() -> Threads {
-    if let Ok(v) = std::env::var("BRIGHTLINE_SIM_THREADS") {
-        if let Some(t) = Threads::ALL.into_iter().find(|t| t.name() == v.trim()) {
-            return t;
-        }
+    if let Some(t) = std::env::var("BRIGHTLINE_SIM_THREADS")
+        .ok()
+        .and_then(|v| Threads::parse(&v))
+    {
+        return t;
     }
     match CHOSEN.load(Ordering::Relaxed) {
         0 => Threads::automatic(),
@@ -102,6 +108,14 @@ pub fn threads() -> Threads {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_layout_is_found_by_its_name() {
+        for t in Threads::all() {
+            assert_eq!(Threads::parse(t.name()), Some(t));
+        }
+        assert_eq!(Threads::parse("two"), None);
+    }
 
     #[test]
     fn every_layout_round_trips_through_its_code() {
