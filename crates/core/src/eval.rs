@@ -186,6 +186,14 @@ impl<'a, T: Tracer> Eval<'a, T> {
         r
     }
 
+    /// [`eval`](Self::eval) with the condition's own and/or and a leaf tested in
+    /// place, for the top of a rule on the outcome-only path: a rule that a
+    /// single test settles costs no call.
+    #[inline(always)]
+    pub(crate) fn eval_in_place(&mut self, c: &Cond) -> Tri {
+        self.child(c, None)
+    }
+
     #[inline(always)]
     fn leaf(
         &mut self,

@@ -21,7 +21,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let mut quiet = NoTrace;
     let mut ev = Eval::new(facts, &mut quiet);
     for &i in &plan.live {
-        match ev.eval(&plan.fast[i as usize], None) {
+        match ev.eval_in_place(&plan.fast[i as usize]) {
             Tri::T => fires |= 1 << i,
             Tri::F => {}
             Tri::U => unknown |= 1 << i,
