@@ -5,7 +5,7 @@ use super::combine::{bits, combine, plan_of, resolve_outcome, select_outcome, st
 use super::BRANCH_COMBOS;
 use crate::eval::{Eval, NoTrace, Tri};
 use crate::facts::Facts;
-use crate::library::{KindPlan, LawVersion, RuleBits, FAST_RULES};
+use crate::library::{KindPlan, LawVersion, PlanPos, RuleBits, FAST_RULES};
 use crate::load::Outcome;
 
 /// The outcome alone: no trace, and for plans of up to `FAST_RULES` rules no allocation
@@ -17,28 +17,35 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     if plan.rules.len() > FAST_RULES {
         return resolve_outcome(plan, facts);
     }
-    let (mut fires, mut unknown): (RuleBits, RuleBits) = (plan.always, 0);
     let mut quiet = NoTrace;
     let mut ev = Eval::new(facts, &mut quiet);
-    for &i in &plan.live {
-        match ev.eval_in_place(&plan.fast[i as usize]) {
+    if let Some(table) = combined(plan) {
+        // A small plan's bit sets fit a machine word (`TABLE_RULES` bits).
+        let (mut fires, mut unknown) = (plan.always as usize, 0usize);
+        each_live(plan, &mut ev, |i, t| match t {
             Tri::T => fires |= 1 << i,
             Tri::F => {}
             Tri::U => unknown |= 1 << i,
-        }
-    }
-    if let Some(table) = combined(plan) {
+        });
         // Every truth value of the unknown rules: if all give one outcome, every
         // completion of the facts does too (the sound half of `resolve`).
-        let first = table[fires as usize];
+        let first = table[fires];
         let mut sub = unknown;
-        while sub != 0 && table[(fires | sub) as usize] == first {
+        while sub != 0 && table[fires | sub] == first {
             sub = (sub - 1) & unknown;
         }
-        if sub == 0 {
-            return first;
-        }
+        return if sub == 0 {
+            first
+        } else {
+            resolve_outcome(plan, facts)
+        };
     }
+    let (mut fires, mut unknown): (RuleBits, RuleBits) = (plan.always, 0);
+    each_live(plan, &mut ev, |i, t| match t {
+        Tri::T => fires |= 1 << i,
+        Tri::F => {}
+        Tri::U => unknown |= 1 << i,
+    });
     if unknown != 0 {
         return resolve_outcome(plan, facts);
     }
@@ -47,6 +54,15 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
         .filter(|&i| fires & plan.overridden_by[i] == 0)
         .fold(0, |m: RuleBits, i| m | 1 << i);
     select_outcome(plan, bits(eff))
+}
+
+/// Evaluates each rule of the plan that still tests something, in order,
+/// handing `mark` its plan position and its value.
+#[inline(always)]
+fn each_live(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, mut mark: impl FnMut(PlanPos, Tri)) {
+    for &i in &plan.live {
+        mark(i, ev.eval_in_place(&plan.fast[i as usize]));
+    }
 }
 
 /// The outcomes a request can still have over every completion of the facts
