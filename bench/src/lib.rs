@@ -175,7 +175,7 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
     }
     let felony = schema::value_index(schema::LEVELS, "felony").ok_or("level")? as Val;
     let misd = schema::value_index(schema::LEVELS, "misdemeanor").ok_or("level")? as Val;
-    let items = q
+    let items: Vec<Item> = q
         .convictions
         .iter()
         .map(|c| {
@@ -193,8 +193,8 @@ pub fn facts(lib: &Library, pack: usize, q: &Req, vsc_bit: u64) -> Result<Facts,
             it
         })
         .collect();
-    f.lists[0] = Some(items);
-    f.lists[1] = Some(Vec::new());
+    f.lists[0] = Some(items.into());
+    f.lists[1] = Some(Box::default());
     Ok(f)
 }
 

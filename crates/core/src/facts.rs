@@ -62,11 +62,11 @@ impl Default for Item {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
     pub scalars: [Val; SCALARS.len()],
-    pub lists: [Option<Vec<Item>>; schema::LISTS.len()],
+    pub lists: [Option<Box<[Item]>>; schema::LISTS.len()],
     /// Bit i: scalar i was not stated but implied by the request (`implied`).
-    pub implied: u64,
+    pub implied: u32,
     /// Bit i: scalar i was not stated but presumed by the law.
-    pub presumed: u64,
+    pub presumed: u32,
     /// The request asked for no implications or presumptions.
     pub strict: bool,
 }
@@ -391,7 +391,7 @@ pub fn decode(
             }
             items.push(it);
         }
-        f.lists[li] = Some(items);
+        f.lists[li] = Some(items.into());
     }
     check_dates(&f)?;
     Ok(f)
@@ -554,7 +554,7 @@ mod layout {
     /// measured with. Widening a field shows up here first.
     #[test]
     fn facts_and_items_stay_narrow() {
-        assert_eq!(std::mem::size_of::<Facts>(), 160);
+        assert_eq!(std::mem::size_of::<Facts>(), 136);
         assert_eq!(std::mem::size_of::<Item>(), 72);
     }
 }

@@ -497,7 +497,7 @@ mod tests {
     #[test]
     fn item_width_fits_every_list() {
         assert!(LISTS.iter().all(|l| l.fields.len() <= ITEM_WIDTH));
-        assert!(SCALARS.len() <= 64, "scalar masks are u64");
+        assert!(SCALARS.len() <= 32, "scalar masks are u32");
         assert!(INFORMATION.len() <= 63);
         for (i, p) in [
             (DATE, "date"),

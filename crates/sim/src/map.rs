@@ -1016,7 +1016,7 @@ impl Mapper {
         if code.is_empty() {
             self.stats[offense_col].blank += 1;
             if none.is_some_and(|n| cv.none_values.contains(&n)) {
-                out.facts.lists[0] = Some(Vec::new());
+                out.facts.lists[0] = Some(Box::default());
             }
             return;
         }
@@ -1060,7 +1060,7 @@ impl Mapper {
                 },
             }
         }
-        out.facts.lists[0] = Some(vec![item]);
+        out.facts.lists[0] = Some(Box::new([item]));
     }
 
     /// Takes the fact assumption `ai` supplied out of the facts; returns what to put back.
@@ -1110,7 +1110,7 @@ impl Mapper {
 
 pub enum Undo {
     Scalar(usize, Val),
-    List(Option<Vec<Item>>),
+    List(Option<Box<[Item]>>),
 }
 
 impl Undo {

@@ -66,14 +66,14 @@ impl Library {
         let (kind, form) = (facts.scalars[schema::KIND], facts.scalars[schema::FORM]);
         for (i, def) in schema::SCALARS.iter().enumerate() {
             let bit = 1u64 << i;
-            if (facts.implied | facts.presumed) & bit == 0 {
+            if u64::from(facts.implied | facts.presumed) & bit == 0 {
                 continue;
             }
             if i != schema::KIND && reads_scalar & bit == 0 {
                 continue;
             }
             let value = show_value(def.ty, facts.scalars[i].into());
-            if facts.implied & bit != 0 {
+            if u64::from(facts.implied) & bit != 0 {
                 if i == schema::KIND {
                     let f = schema::FORMS.get(form as usize).copied().unwrap_or("?");
                     out.push(Assumption {
