@@ -85,7 +85,7 @@ fn go() -> Result<(), String> {
     side_by_side()?;
     // End to end, reading on the deciding thread and on a thread of its own, alternately.
     for _ in 0..2 {
-        for threads in Threads::all() {
+        for threads in Threads::ALL {
             set_threads(Some(threads));
             report(
                 &format!("FY2015 csv.gz, no per-row output, {}", how(threads)),
@@ -121,7 +121,7 @@ fn go() -> Result<(), String> {
     let size = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
     println!("synthetic file: {target} rows, {} MiB", size >> 20);
     for _ in 0..2 {
-        for threads in Threads::all() {
+        for threads in Threads::ALL {
             set_threads(Some(threads));
             report(
                 &format!("synthetic csv, no per-row output, {}", how(threads)),

@@ -90,17 +90,35 @@ impl Visitor for MapStage<'_> {
     }
 
     fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError> {
-        let Some(m) = self.mapper.as_mut() else {
-            return Ok(());
-        };
-        if m.map(cells, self.lib, &mut self.chunk[self.fill]) {
-            self.fill += 1;
-            if self.fill == CHUNK {
-                self.send()?;
-            }
+        if fill_chunk(
+            self.mapper.as_mut(),
+            self.lib,
+            cells,
+            &mut self.chunk,
+            &mut self.fill,
+        ) {
+            self.send()?;
         }
         Ok(())
     }
+}
+
+/// Maps a row into the next free slot of the chunk (a row the profile drops
+/// takes none); true when the chunk is full and must be handed on.
+fn fill_chunk(
+    mapper: Option<&mut Mapper>,
+    lib: &Library,
+    cells: &Cells<'_>,
+    chunk: &mut [Mapped],
+    fill: &mut usize,
+) -> bool {
+    let Some(m) = mapper else {
+        return false;
+    };
+    if m.map(cells, lib, &mut chunk[*fill]) {
+        *fill += 1;
+    }
+    *fill == CHUNK
 }
 
 /// `--law JURISDICTION@DATE`: DATE is `YYYY-MM-DD` or `row` (each row's own date);
@@ -505,14 +523,14 @@ impl Visitor for Sim<'_> {
     }
 
     fn row(&mut self, cells: &Cells<'_>) -> Result<(), SimError> {
-        let Some(m) = self.mapper.as_mut() else {
-            return Ok(());
-        };
-        if m.map(cells, self.lib, &mut self.chunk[self.fill]) {
-            self.fill += 1;
-            if self.fill == CHUNK {
-                self.flush()?;
-            }
+        if fill_chunk(
+            self.mapper.as_mut(),
+            self.lib,
+            cells,
+            &mut self.chunk,
+            &mut self.fill,
+        ) {
+            self.flush()?;
         }
         Ok(())
     }

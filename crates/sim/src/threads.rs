@@ -22,7 +22,8 @@ pub enum Threads {
 }
 
 impl Threads {
-    const ALL: [Threads; 4] = [
+    /// Every layout, from one thread to three.
+    pub const ALL: [Threads; 4] = [
         Threads::One,
         Threads::Reader,
         Threads::Mapper,
@@ -47,10 +48,6 @@ impl Threads {
             Threads::Mapper => "reading and mapping on a second thread",
             Threads::ReaderAndMapper => "reading, mapping and deciding each on a thread",
         }
-    }
-
-    pub fn all() -> [Threads; 4] {
-        Threads::ALL
     }
 
     /// The layout of a [`name`](Threads::name).
@@ -108,7 +105,7 @@ mod tests {
 
     #[test]
     fn every_layout_is_found_by_its_name() {
-        for t in Threads::all() {
+        for t in Threads::ALL {
             assert_eq!(Threads::parse(t.name()), Some(t));
         }
         assert_eq!(Threads::parse("two"), None);
@@ -116,7 +113,7 @@ mod tests {
 
     #[test]
     fn every_layout_round_trips_through_its_code() {
-        for t in Threads::all() {
+        for t in Threads::ALL {
             set_threads(Some(t));
             assert_eq!(threads(), t);
         }
@@ -125,7 +122,7 @@ mod tests {
 
     #[test]
     fn each_layout_reads_ahead_or_maps_ahead_as_named() {
-        let flags: Vec<_> = Threads::all()
+        let flags: Vec<_> = Threads::ALL
             .iter()
             .map(|t| (t.reads_ahead(), t.maps_ahead()))
             .collect();

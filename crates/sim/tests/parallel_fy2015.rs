@@ -107,7 +107,7 @@ fn every_thread_layout_writes_every_output_as_one_thread_does() {
     for (laws, agency, filters) in runs {
         let o = opts(laws, agency, filters, &out);
         let mut got = Vec::new();
-        for threads in Threads::all() {
+        for threads in Threads::ALL {
             let _ = std::fs::remove_dir_all(&out);
             set_threads(Some(threads));
             let s = simulate(lib, &profile, &input, &o).expect("simulate");
@@ -115,7 +115,7 @@ fn every_thread_layout_writes_every_output_as_one_thread_does() {
             got.push(outputs(&out));
         }
         let one = &got[0];
-        for (threads, other) in Threads::all().iter().zip(&got).skip(1) {
+        for (threads, other) in Threads::ALL.iter().zip(&got).skip(1) {
             assert_eq!(
                 one.keys().collect::<Vec<_>>(),
                 other.keys().collect::<Vec<_>>(),
