@@ -2,19 +2,13 @@
 //! outcome the single-decision path gives (the records live in
 //! `../shared/data`, as for `real_rows.rs`).
 
-use std::path::{Path, PathBuf};
-
 use brightline::{Facts, LawVersion, Outcome};
 use brightline_sim::batch::{decide_columns_memo, Columns, Memos};
 use brightline_sim::map::{Mapped, Mapper};
 use brightline_sim::read::{Cells, Visitor};
 
-fn data_root() -> PathBuf {
-    match std::env::var_os("BRIGHTLINE_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
+mod common;
+use common::{data, present};
 
 struct Collect<'l> {
     lib: &'l brightline::Library,
@@ -43,14 +37,8 @@ impl Visitor for Collect<'_> {
 
 #[test]
 fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
-    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
-    if !input.is_file() {
-        assert!(
-            std::env::var("BRIGHTLINE_REQUIRE_DATA").as_deref() != Ok("1"),
-            "BRIGHTLINE_REQUIRE_DATA=1 but {} is missing",
-            input.display()
-        );
-        eprintln!("SKIPPED: no record file at {}", input.display());
+    let input = data("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !present(&input) {
         return;
     }
     let lib = brightline::bundled().expect("bundled packs load");

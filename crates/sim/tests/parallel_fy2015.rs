@@ -4,40 +4,15 @@
 //! `real_rows.rs`). Its own test binary: the switch is process-wide.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use brightline_sim::profile::resolve;
-use brightline_sim::{set_threads, simulate, LawSpec, Options, RowsOut, Threads};
+use brightline_sim::{set_threads, simulate, Threads};
 
-fn data_root() -> PathBuf {
-    match std::env::var_os("BRIGHTLINE_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
+mod common;
+use common::{data, opts, present};
 
-fn opts(laws: &[&str], agency: Option<&str>, filters: &[(&str, &str)], out: &Path) -> Options {
-    Options {
-        laws: laws
-            .iter()
-            .map(|l| LawSpec::parse(l).expect("law spec"))
-            .collect(),
-        agency: agency.map(str::to_string),
-        filters: filters
-            .iter()
-            .map(|(c, v)| (c.to_string(), vec![v.to_string()]))
-            .collect(),
-        group_by: vec!["month".into(), "jurisdiction".into(), "lift_reason".into()],
-        out_dir: out.to_path_buf(),
-        rows: RowsOut {
-            csv: true,
-            parquet: true,
-        },
-        charts: true,
-        progress: false,
-        keep: Some(Vec::new()),
-    }
-}
+const GROUPS: &[&str] = &["month", "jurisdiction", "lift_reason"];
 
 /// Every file the run wrote, by name; the timings and the peak memory of the
 /// summary (which differ from run to run anyway) left out.
@@ -81,14 +56,8 @@ type Run<'a> = (&'a [&'a str], Option<&'a str>, &'a [(&'a str, &'a str)]);
 
 #[test]
 fn every_thread_layout_writes_every_output_as_one_thread_does() {
-    let input = data_root().join("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
-    if !input.is_file() {
-        assert!(
-            std::env::var("BRIGHTLINE_REQUIRE_DATA").as_deref() != Ok("1"),
-            "BRIGHTLINE_REQUIRE_DATA=1 but {} is missing",
-            input.display()
-        );
-        eprintln!("SKIPPED: no record file at {}", input.display());
+    let input = data("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !present(&input) {
         return;
     }
     let lib = brightline::bundled().expect("bundled packs load");
@@ -105,7 +74,9 @@ fn every_thread_layout_writes_every_output_as_one_thread_does() {
         ),
     ];
     for (laws, agency, filters) in runs {
-        let o = opts(laws, agency, filters, &out);
+        let mut o = opts(laws, agency, filters, GROUPS, out.clone());
+        o.charts = true;
+        o.keep = Some(Vec::new());
         let mut got = Vec::new();
         for threads in Threads::ALL {
             let _ = std::fs::remove_dir_all(&out);

@@ -5,37 +5,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use brightline_sim::profile::{resolve, BUNDLED};
-use brightline_sim::{simulate, LawSpec, Options, RowsOut, Summary};
+use brightline_sim::{simulate, Options, Summary};
 
-/// The records live outside the repository, in `../shared/data` beside the
-/// checkout (or wherever `BRIGHTLINE_DATA` points); they are public records we
-/// use as published rather than copy.
-fn data_root() -> PathBuf {
-    match std::env::var_os("BRIGHTLINE_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-fn data(rel: &str) -> PathBuf {
-    data_root().join(rel)
-}
-
-/// Returns early from a test when the record files are not on this machine,
-/// saying so; with BRIGHTLINE_REQUIRE_DATA=1 their absence is a failure.
-macro_rules! needs_data {
-    () => {
-        if !data_root().is_dir() {
-            assert!(
-                std::env::var("BRIGHTLINE_REQUIRE_DATA").as_deref() != Ok("1"),
-                "BRIGHTLINE_REQUIRE_DATA=1 but {} is missing",
-                data_root().display()
-            );
-            eprintln!("SKIPPED: no record files at {}", data_root().display());
-            return;
-        }
-    };
-}
+#[macro_use]
+mod common;
+use common::{data, opts};
 
 const FY2015_CSV: &str = "ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz";
 const FY2015_XLSX: &str = "ice-foia-fy2015/rif-FOIA_15-87693_07262015_LESA-STU_FINAL_FY15YTD.xlsx";
@@ -44,35 +18,6 @@ fn out_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("brightline-sim-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
-}
-
-fn opts(
-    laws: &[&str],
-    agency: Option<&str>,
-    filters: &[(&str, &str)],
-    group_by: &[&str],
-    out: PathBuf,
-) -> Options {
-    Options {
-        laws: laws
-            .iter()
-            .map(|l| LawSpec::parse(l).expect("law spec"))
-            .collect(),
-        agency: agency.map(str::to_string),
-        filters: filters
-            .iter()
-            .map(|(c, v)| (c.to_string(), vec![v.to_string()]))
-            .collect(),
-        group_by: group_by.iter().map(|s| s.to_string()).collect(),
-        out_dir: out,
-        rows: RowsOut {
-            csv: true,
-            parquet: true,
-        },
-        charts: false,
-        progress: false,
-        keep: None,
-    }
 }
 
 fn run(file: &str, profile: &str, o: &Options) -> Summary {
