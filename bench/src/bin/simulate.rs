@@ -147,61 +147,26 @@ fn go() -> Result<(), String> {
 fn side_by_side() -> Result<(), String> {
     use brightline::{Facts, LawVersion, Outcome};
     use brightline_sim::batch::{decide_columns, decide_columns_memo, Columns, Memos};
-    use brightline_sim::map::{Mapped, Mapper};
-    use brightline_sim::read::{Cells, Visitor};
+    use brightline_sim::map::mapped_rows;
     use std::time::Instant;
 
     let lib = brightline::bundled().map_err(|_| "bundled packs do not load".to_string())?;
     let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").map_err(|e| e.to_string())?;
     let pack = lib.jurisdiction("us-ny-nyc").map_err(|e| e.message)?;
     let role = lib.agency(pack, "doc").map_err(|e| e.message)? as brightline::Val;
-    struct Collect<'l> {
-        lib: &'l brightline::Library,
-        profile: &'l brightline_sim::Profile,
-        mapper: Option<Mapper>,
-        rows: Vec<(Facts, time::Date)>,
-    }
-    impl Visitor for Collect<'_> {
-        fn header(&mut self, h: &[String]) -> Result<(), brightline_sim::SimError> {
-            self.mapper = Some(Mapper::new(self.profile, h, self.lib, &[], &[], None)?);
-            Ok(())
-        }
-        fn row(&mut self, c: &Cells<'_>) -> Result<(), brightline_sim::SimError> {
-            let mut m = Mapped::new();
-            if let Some(mp) = self.mapper.as_mut() {
-                if mp.map(c, self.lib, &mut m) {
-                    if let Some(d) = m.date {
-                        self.rows.push((m.facts, d));
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
-    let mut c = Collect {
-        lib,
-        profile: &profile,
-        mapper: None,
-        rows: Vec::new(),
-    };
-    brightline_sim::read::read(&data(), None, &mut c).map_err(|e| e.to_string())?;
+    let (rows, mapper) = mapped_rows(lib, &profile, &data()).map_err(|e| e.to_string())?;
     let n = 400_000;
     let mut facts: Vec<Facts> = Vec::with_capacity(n);
     let mut laws: Vec<&LawVersion> = Vec::with_capacity(n);
     for i in 0..n {
-        let (f, d) = &c.rows[i % c.rows.len()];
+        let (f, d) = &rows[i % rows.len()];
         let mut f = f.clone();
         f.scalars[brightline::schema::DATE] = brightline_core::facts::date_value(*d);
         f.scalars[brightline::schema::AGENCY] = role;
         laws.push(lib.law(pack, *d).map_err(|e| e.message)?);
         facts.push(f);
     }
-    let slots = c
-        .mapper
-        .as_ref()
-        .map(|m| m.scalar_slots())
-        .unwrap_or_default();
-    let mut cols = Columns::new(slots);
+    let mut cols = Columns::new(mapper.scalar_slots());
     for f in &facts {
         if !cols.push(f) {
             return Err("a request the columns cannot hold".into());

@@ -1144,6 +1144,54 @@ impl Default for Mapped {
     }
 }
 
+/// Every row of a record file that the profile maps and dates, as facts with
+/// the row's date, and the mapper that read them (for its column slots). Rows
+/// the profile does not map, or that carry no date, are left out; the
+/// benchmarks and tests of the decision step start from this.
+pub fn mapped_rows(
+    lib: &Library,
+    profile: &Profile,
+    path: &std::path::Path,
+) -> Result<(Vec<(Facts, Date)>, Mapper), SimError> {
+    struct Collect<'l> {
+        lib: &'l Library,
+        profile: &'l Profile,
+        mapper: Option<Mapper>,
+        rows: Vec<(Facts, Date)>,
+    }
+    impl crate::read::Visitor for Collect<'_> {
+        fn header(&mut self, h: &[String]) -> Result<(), SimError> {
+            self.mapper = Some(Mapper::new(self.profile, h, self.lib, &[], &[], None)?);
+            Ok(())
+        }
+        fn row(&mut self, c: &Cells<'_>) -> Result<(), SimError> {
+            let mut m = Mapped::new();
+            if let Some(mp) = self.mapper.as_mut() {
+                if mp.map(c, self.lib, &mut m) {
+                    if let Some(d) = m.date {
+                        self.rows.push((m.facts, d));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut c = Collect {
+        lib,
+        profile,
+        mapper: None,
+        rows: Vec::new(),
+    };
+    crate::read::read(path, None, &mut c)?;
+    let mapper = c.mapper.ok_or_else(|| {
+        SimError::Input(format!(
+            "{}: no header row (a record file starts with a row of column names)",
+            path.display()
+        ))
+    })?;
+    Ok((c.rows, mapper))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

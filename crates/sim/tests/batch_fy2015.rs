@@ -2,38 +2,12 @@
 //! outcome the single-decision path gives (the records live in
 //! `../shared/data`, as for `real_rows.rs`).
 
-use brightline::{Facts, LawVersion, Outcome};
+use brightline::{LawVersion, Outcome};
 use brightline_sim::batch::{decide_columns_memo, Columns, Memos};
-use brightline_sim::map::{Mapped, Mapper};
-use brightline_sim::read::{Cells, Visitor};
+use brightline_sim::map::mapped_rows;
 
 mod common;
 use common::{data, present};
-
-struct Collect<'l> {
-    lib: &'l brightline::Library,
-    profile: &'l brightline_sim::Profile,
-    mapper: Option<Mapper>,
-    rows: Vec<(Facts, time::Date)>,
-}
-
-impl Visitor for Collect<'_> {
-    fn header(&mut self, h: &[String]) -> Result<(), brightline_sim::SimError> {
-        self.mapper = Some(Mapper::new(self.profile, h, self.lib, &[], &[], None)?);
-        Ok(())
-    }
-    fn row(&mut self, c: &Cells<'_>) -> Result<(), brightline_sim::SimError> {
-        let mut m = Mapped::new();
-        if let Some(mp) = self.mapper.as_mut() {
-            if mp.map(c, self.lib, &mut m) {
-                if let Some(d) = m.date {
-                    self.rows.push((m.facts, d));
-                }
-            }
-        }
-        Ok(())
-    }
-}
 
 #[test]
 fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
@@ -43,15 +17,9 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
     }
     let lib = brightline::bundled().expect("bundled packs load");
     let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
-    let mut c = Collect {
-        lib,
-        profile: &profile,
-        mapper: None,
-        rows: Vec::new(),
-    };
-    brightline_sim::read::read(&input, None, &mut c).expect("records read");
-    assert!(c.rows.len() > 70_000, "{} rows", c.rows.len());
-    let slots = c.mapper.as_ref().expect("header").scalar_slots();
+    let (rows, mapper) = mapped_rows(lib, &profile, &input).expect("records read");
+    assert!(rows.len() > 70_000, "{} rows", rows.len());
+    let slots = mapper.scalar_slots();
     let mut checked = 0;
     for (jur, agency) in [("us-ny-nyc", "doc"), ("us-ca", "jail")] {
         let Ok(pack) = lib.jurisdiction(jur) else {
@@ -63,7 +31,7 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
         let mut cols = Columns::new(slots.clone());
         let mut laws: Vec<&LawVersion> = Vec::new();
         let mut want: Vec<Outcome> = Vec::new();
-        for (f, d) in &c.rows {
+        for (f, d) in &rows {
             let Ok(law) = lib.law(pack, *d) else {
                 continue;
             };
