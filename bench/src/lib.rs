@@ -119,6 +119,58 @@ pub fn hand_written_lookback(q: &Req) -> bool {
         })
 }
 
+/// Where the rule's facts sit in brightline's `Facts`, looked up once.
+pub struct Slots {
+    warrant: usize,
+    judicial: Val,
+    arrest: usize,
+    tsdb: usize,
+    date: usize,
+    level: usize,
+    felony: Val,
+    vsc: u64,
+}
+
+impl Slots {
+    pub fn new(vsc_bit: u64) -> Result<Slots, String> {
+        let s = |p: &str| schema::scalar(p).ok_or_else(|| format!("no fact {p}"));
+        let field = |p: &str| {
+            schema::CONVICTION_FIELDS
+                .iter()
+                .position(|d| d.path == p)
+                .ok_or_else(|| format!("no conviction field {p}"))
+        };
+        Ok(Slots {
+            warrant: s("request.warrant")?,
+            judicial: schema::value_index(schema::WARRANTS, "judicial").ok_or("warrant")? as Val,
+            arrest: s("subject.arrest_date")?,
+            tsdb: s("subject.tsdb_match")?,
+            date: field("date")?,
+            level: field("level")?,
+            felony: schema::value_index(schema::LEVELS, "felony").ok_or("level")? as Val,
+            vsc: vsc_bit,
+        })
+    }
+}
+
+/// The rule written by hand over brightline's own decoded `Facts`, computing
+/// its look-back: what reading that layout costs with nothing interpreted.
+/// It answers permitted or not, so it holds only for complete facts, as the
+/// generated requests are.
+#[inline(never)]
+pub fn hand_written_facts(f: &Facts, s: &Slots) -> bool {
+    f.scalars[s.warrant] == s.judicial
+        && (f.scalars[s.tsdb] != 0 || {
+            let arrest = i64::from(f.scalars[s.arrest]);
+            let start = brightline_core::eval::minus_years(arrest, 5).unwrap_or(i64::MAX);
+            f.lists[0].iter().flatten().any(|c| {
+                c.member & s.vsc != 0
+                    && c.fields[s.level] == s.felony
+                    && (start..=arrest).contains(&i64::from(c.fields[s.date]))
+            })
+        })
+}
+
 // ---------------------------------------------------------------- brightline
 
 /// The fixture pack (the rule alone) as a library.
