@@ -2,83 +2,27 @@
 //! configured): roles, errors, identifiers, replay, reports, tamper detection.
 
 mod common;
-use common::Running;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use common::{unique, Server};
 use std::sync::Arc;
 
-use brightline_server::{AppState, Config};
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-struct Server {
-    base: String,
-    admin: String,
-    dir: PathBuf,
-    run: Running,
-    http: Client,
-    pg_schema: Option<(String, String)>,
-}
-
-static N: AtomicU64 = AtomicU64::new(0);
 
 impl Server {
     fn start() -> Server {
         Server::start_with(None)
     }
 
-    /// `database`: a PostgreSQL connection string and a schema to create for this test.
+    /// `database`: a PostgreSQL connection string and a schema to create for
+    /// this test. These tests send hundreds of requests a second on one token;
+    /// the rate limit has tests of its own (tests/hardening.rs).
     fn start_with(database: Option<(String, String)>) -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "bl_api_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let cfg = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data: dir.clone(),
-            database: None,
-            signing_key: None,
-            identifier_key: Some(dir.join("identifier.key")),
-            limits: Default::default(),
-        };
-        let lib = brightline::bundled().unwrap();
-        let (store, key, admin) = match &database {
-            None => brightline_server::open_store(&cfg).unwrap(),
-            Some((conn, schema)) => {
-                let store = brightline_store::Store::open(&brightline_store::Location::Postgres {
-                    conn: conn.clone(),
-                    schema: Some(schema.clone()),
-                })
-                .unwrap();
-                let (_, secret) = store
-                    .create_token("first admin", brightline_store::Role::Admin)
-                    .unwrap();
-                (
-                    Arc::new(store),
-                    brightline_store::load_or_create_key(&dir).unwrap(),
-                    Some(secret),
-                )
-            }
-        };
-        // These tests send hundreds of requests a second on one token; the
-        // rate limit has tests of its own (tests/hardening.rs).
         let limits = brightline_server::limits::Limits {
             rate_per_second: 0,
             ..Default::default()
         };
-        let state = Arc::new(AppState::new(lib, store, key).unwrap().with_limits(limits));
-        let run = Running::spawn(state);
-        Server {
-            base: run.base.clone(),
-            admin: admin.unwrap(),
-            dir,
-            run,
-            http: Client::new(),
-            pg_schema: database,
-        }
+        Server::launch(limits, database)
     }
 
     fn req(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
@@ -131,22 +75,6 @@ impl Server {
         let (s, v) = self.json("POST", "/v1/decisions", Some(token), Some(req));
         assert_eq!(s, StatusCode::OK, "{v}");
         v
-    }
-
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.join("log.db")).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.run.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some((conn, schema)) = &self.pg_schema {
-            if let Ok(mut c) = postgres::Client::connect(conn, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
-            }
-        }
     }
 }
 
@@ -426,11 +354,7 @@ fn each_role_is_refused_what_it_must_not_see_on_postgres() {
             return;
         }
     };
-    let schema = format!(
-        "api_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
+    let schema = format!("api_{}_{}", std::process::id(), unique());
     roles(&Server::start_with(Some((conn, schema))));
 }
 

@@ -12,58 +12,22 @@
 //! Screenshots go to target/e2e-screenshots/.
 
 mod common;
-use common::Running;
+use common::{unique, Server};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use brightline_server::{AppState, Config};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 // ------------------------------------------------------------------ server
 
-struct Server {
-    base: String,
-    admin: String,
-    dir: PathBuf,
-    run: Running,
-    http: Client,
-}
-
-static N: AtomicU64 = AtomicU64::new(0);
-
 impl Server {
     fn start() -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "bl_e2e_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let cfg = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data: dir.clone(),
-            database: None,
-            signing_key: None,
-            identifier_key: Some(dir.join("identifier.key")),
-            limits: Default::default(),
-        };
-        let lib = brightline::bundled().unwrap();
-        let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
-        let state = Arc::new(AppState::new(lib, store, key).unwrap());
-        let run = Running::spawn(state);
-        Server {
-            base: run.base.clone(),
-            admin: admin.expect("a fresh data dir creates the first admin token"),
-            dir,
-            run,
-            http: Client::new(),
-        }
+        Server::launch(Default::default(), None)
     }
 
     fn call(
@@ -101,13 +65,6 @@ impl Server {
         );
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["token"].as_str().unwrap().to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.run.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -222,7 +179,7 @@ impl Browser {
         let profile = std::env::temp_dir().join(format!(
             "bl_e2e_chromium_{}_{}",
             std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
+            unique()
         ));
         let _ = std::fs::remove_dir_all(&profile);
         let caps = json!({ "capabilities": { "alwaysMatch": {

@@ -4,65 +4,22 @@
 //! admin token's file.
 
 mod common;
-use common::Running;
+use common::{temp_dir, unique, Server};
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use brightline_server::limits::Limits;
-use brightline_server::{AppState, Config};
+use brightline_server::Config;
 use reqwest::blocking::{Client, Response};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-static N: AtomicU64 = AtomicU64::new(0);
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "bl_hard_{tag}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-struct Server {
-    base: String,
-    admin: String,
-    dir: PathBuf,
-    state: Arc<AppState>,
-    run: Running,
-    http: Client,
-}
-
 impl Server {
     fn start(limits: Limits) -> Server {
-        let dir = temp_dir("srv");
-        let cfg = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data: dir.clone(),
-            database: None,
-            signing_key: None,
-            identifier_key: Some(dir.join("identifier.key")),
-            limits: limits.clone(),
-        };
-        let (store, key, admin) = brightline_server::open_store(&cfg).unwrap();
-        let lib = brightline::bundled().unwrap();
-        let state = Arc::new(AppState::new(lib, store, key).unwrap().with_limits(limits));
-        let run = Running::spawn(state.clone());
-        Server {
-            base: run.base.clone(),
-            admin: admin.unwrap(),
-            dir,
-            state,
-            run,
-            http: Client::new(),
-        }
+        Server::launch(limits, None)
     }
 
     fn send(&self, method: &str, path: &str, auth: Option<&str>, body: Option<&str>) -> Response {
@@ -98,21 +55,10 @@ impl Server {
     }
 
     fn token(&self, role: &str) -> String {
-        let body = json!({ "name": format!("{role} {}", N.fetch_add(1, Ordering::Relaxed)), "role": role });
+        let body = json!({ "name": format!("{role} {}", unique()), "role": role });
         let (s, v) = self.json("POST", "/v1/tokens", &self.admin, Some(&body.to_string()));
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["token"].as_str().unwrap().to_string()
-    }
-
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.join("log.db")).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.run.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
