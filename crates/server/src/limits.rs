@@ -220,6 +220,25 @@ impl IdleIo {
     fn timed_out() -> io::Error {
         io::Error::new(io::ErrorKind::TimedOut, "connection idle too long")
     }
+
+    /// A write's result: bytes written count as activity; a socket not ready
+    /// past the idle limit is an error.
+    fn wrote(
+        &mut self,
+        cx: &mut Context<'_>,
+        p: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match p {
+            Poll::Ready(r) => {
+                if matches!(r, Ok(n) if n > 0) {
+                    self.last = Instant::now();
+                }
+                Poll::Ready(r)
+            }
+            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Self::timed_out())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl AsyncRead for IdleIo {
@@ -248,16 +267,8 @@ impl AsyncWrite for IdleIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Ready(r) => {
-                if matches!(r, Ok(n) if n > 0) {
-                    self.last = Instant::now();
-                }
-                Poll::Ready(r)
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Self::timed_out())),
-            Poll::Pending => Poll::Pending,
-        }
+        let p = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.wrote(cx, p)
     }
 
     fn poll_write_vectored(
@@ -265,16 +276,8 @@ impl AsyncWrite for IdleIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(r) => {
-                if matches!(r, Ok(n) if n > 0) {
-                    self.last = Instant::now();
-                }
-                Poll::Ready(r)
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Self::timed_out())),
-            Poll::Pending => Poll::Pending,
-        }
+        let p = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.wrote(cx, p)
     }
 
     fn is_write_vectored(&self) -> bool {
