@@ -1,6 +1,8 @@
 //! The outcome-only path: no trace, and for plans of up to `FAST_RULES` rules
 //! no allocation once a small plan's combination table is built.
 
+use std::ops::{BitOrAssign, Shl};
+
 use super::combine::{bits, combine, plan_of, resolve_outcome, select_outcome, statuses};
 use super::BRANCH_COMBOS;
 use crate::eval::{Eval, NoTrace, Tri};
@@ -21,12 +23,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let mut ev = Eval::new(facts, &mut quiet);
     if let Some(table) = combined(plan) {
         // A small plan's bit sets fit a machine word (`TABLE_RULES` bits).
-        let (mut fires, mut unknown) = (plan.always as usize, 0usize);
-        each_live(plan, &mut ev, |i, t| match t {
-            Tri::T => fires |= 1 << i,
-            Tri::F => {}
-            Tri::U => unknown |= 1 << i,
-        });
+        let (fires, unknown) = live_bits(plan, &mut ev, plan.always as usize);
         // Every truth value of the unknown rules: if all give one outcome, every
         // completion of the facts does too (the sound half of `resolve`).
         let first = table[fires];
@@ -40,12 +37,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
             resolve_outcome(plan, facts)
         };
     }
-    let (mut fires, mut unknown): (RuleBits, RuleBits) = (plan.always, 0);
-    each_live(plan, &mut ev, |i, t| match t {
-        Tri::T => fires |= 1 << i,
-        Tri::F => {}
-        Tri::U => unknown |= 1 << i,
-    });
+    let (fires, unknown): (RuleBits, RuleBits) = live_bits(plan, &mut ev, plan.always);
     if unknown != 0 {
         return resolve_outcome(plan, facts);
     }
@@ -56,13 +48,23 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     select_outcome(plan, bits(eff))
 }
 
-/// Evaluates each rule of the plan that still tests something, in order,
-/// handing `mark` its plan position and its value.
+/// Evaluates each rule of the plan that still tests something: the rules that
+/// fire (with the `always` ones) and those the facts leave open, as bit sets
+/// of plan positions. `B` is a machine word for a small plan, `RuleBits` else.
 #[inline(always)]
-fn each_live(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, mut mark: impl FnMut(PlanPos, Tri)) {
+fn live_bits<B>(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, always: B) -> (B, B)
+where
+    B: Copy + From<u8> + BitOrAssign + Shl<PlanPos, Output = B>,
+{
+    let (mut fires, mut unknown) = (always, B::from(0));
     for &i in &plan.live {
-        mark(i, ev.eval_in_place(&plan.fast[i as usize]));
+        match ev.eval_in_place(&plan.fast[i as usize]) {
+            Tri::T => fires |= B::from(1) << i,
+            Tri::F => {}
+            Tri::U => unknown |= B::from(1) << i,
+        }
     }
+    (fires, unknown)
 }
 
 /// The outcomes a request can still have over every completion of the facts
