@@ -110,7 +110,7 @@ impl RowWriter {
         dir: &Path,
         rows: RowsOut,
         kept: &[String],
-        laws: &[String],
+        laws: Vec<String>,
     ) -> Result<RowWriter, SimError> {
         for k in kept {
             if k == "row" || TEXT.contains(&k.as_str()) {
@@ -159,11 +159,7 @@ impl RowWriter {
         } else {
             None
         };
-        Ok(RowWriter {
-            csv,
-            pq,
-            laws: laws.to_vec(),
-        })
+        Ok(RowWriter { csv, pq, laws })
     }
 
     /// One row's decision under law `law` (an index into the run's laws):

@@ -629,12 +629,11 @@ impl Sim<'_> {
     /// columns, the per-row writer, and the packs of the profile's jurisdictions.
     fn bind(&mut self, m: Mapper) -> Result<(), SimError> {
         self.cols = Columns::new(m.scalar_slots());
-        let labels: Vec<String> = self.laws.iter().map(|l| l.spec.label.clone()).collect();
         self.writer = Some(RowWriter::create(
             &self.opts.out_dir,
             self.opts.rows,
             &m.keep_names,
-            &labels,
+            self.laws.iter().map(|l| l.spec.label.clone()).collect(),
         )?);
         self.jur_values = m
             .jurisdiction
