@@ -173,11 +173,16 @@ pub fn hand_written_facts(f: &Facts, s: &Slots) -> bool {
 
 // ---------------------------------------------------------------- brightline
 
-/// The fixture pack (the rule alone) as a library.
+mod fixture;
+
+// The fixture's plans compiled to Rust by build.rs (`brightline_core::decide::native`).
+include!(concat!(env!("OUT_DIR"), "/native.rs"));
+
+/// The fixture pack (the rule alone) as a library, its rules interpreted.
 pub fn fixture_library() -> Result<Library, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/us-ny-nyc");
     let mut files = Vec::new();
-    for rel in ["pack.toml", "rules.md", "tables/vsc.csv"] {
+    for rel in fixture::FILES {
         let p = dir.join(rel);
         let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         files.push(brightline::SourceFile {
@@ -195,6 +200,17 @@ pub fn fixture_library() -> Result<Library, String> {
             .collect::<Vec<_>>()
             .join("; ")
     })
+}
+
+/// The fixture pack with its plans compiled ahead of time by build.rs.
+/// Errs if no plan took the compiled code, so a timing never passes the
+/// interpreter off as compiled.
+pub fn fixture_library_compiled() -> Result<Library, String> {
+    let mut lib = fixture_library()?;
+    match lib.attach_native(compiled::PLANS) {
+        0 => Err("the fixture's compiled plans match no plan: rebuild the bench".into()),
+        _ => Ok(lib),
+    }
 }
 
 /// Pre-decodes a request into facts (what a caller does once per request).

@@ -27,7 +27,7 @@ impl std::ops::Not for Tri {
 }
 
 impl Tri {
-    pub(crate) fn from_bool(b: bool) -> Tri {
+    pub fn from_bool(b: bool) -> Tri {
         if b {
             Tri::T
         } else {

@@ -48,11 +48,25 @@ fn collect(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
     }
 }
 
+// The bundled plans compiled to Rust by build.rs (`brightline_core::decide::native`).
+include!(concat!(env!("OUT_DIR"), "/native.rs"));
+
+/// The plans compiled into this build, by fingerprint: what `library`
+/// attaches, and what the equivalence test checks against the interpreter.
+pub fn compiled_plans() -> &'static [(u64, brightline_core::decide::native::NativePlan)] {
+    compiled::PLANS
+}
+
 /// The bundled library, loaded once. Bundled packs are checked by the test
 /// suite, so an error here is a build defect: it is reported, not hidden.
 pub fn library() -> Result<&'static Library, &'static [brightline_core::Diagnostic]> {
     static LIB: OnceLock<Result<Library, Vec<brightline_core::Diagnostic>>> = OnceLock::new();
-    match LIB.get_or_init(|| Library::from_sources(&sources())) {
+    match LIB.get_or_init(|| {
+        Library::from_sources(&sources()).map(|mut lib| {
+            lib.attach_native(compiled::PLANS);
+            lib
+        })
+    }) {
         Ok(l) => Ok(l),
         Err(d) => Err(d.as_slice()),
     }

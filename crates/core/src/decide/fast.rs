@@ -23,7 +23,13 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     let mut ev = Eval::new(facts, &mut quiet);
     if let Some(table) = combined(plan) {
         // A small plan's bit sets fit a machine word (`TABLE_RULES` bits).
-        let (fires, unknown) = live_bits(plan, &mut ev, plan.always as usize);
+        let (fires, unknown) = match plan.native {
+            Some(f) => {
+                let (fires, unknown) = f(facts);
+                (fires as usize, unknown as usize)
+            }
+            None => live_bits(plan, &mut ev, plan.always as usize),
+        };
         // Every truth value of the unknown rules: if all give one outcome, every
         // completion of the facts does too (the sound half of `resolve`).
         let first = table[fires];
@@ -37,7 +43,10 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
             resolve_outcome(plan, facts)
         };
     }
-    let (fires, unknown): (RuleBits, RuleBits) = live_bits(plan, &mut ev, plan.always);
+    let (fires, unknown): (RuleBits, RuleBits) = match plan.native {
+        Some(f) => f(facts),
+        None => live_bits(plan, &mut ev, plan.always),
+    };
     if unknown != 0 {
         return resolve_outcome(plan, facts);
     }
@@ -52,7 +61,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
 /// fire (with the `always` ones) and those the facts leave open, as bit sets
 /// of plan positions. `B` is a machine word for a small plan, `RuleBits` else.
 #[inline(always)]
-fn live_bits<B>(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, always: B) -> (B, B)
+pub(super) fn live_bits<B>(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, always: B) -> (B, B)
 where
     B: Copy + From<u8> + BitOrAssign + Shl<PlanPos, Output = B>,
 {

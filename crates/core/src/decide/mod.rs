@@ -18,6 +18,7 @@ mod combine;
 mod decision;
 pub mod explain;
 mod fast;
+pub mod native;
 
 use serde_json::Value;
 

@@ -50,6 +50,9 @@ pub struct KindPlan {
     /// For small plans, the combined outcome of every set of firing rules,
     /// indexed by the set as a bit mask; built on first use.
     pub combined: std::sync::OnceLock<Box<[crate::load::Outcome]>>,
+    /// The live rules' tests compiled ahead of time, when a build compiled
+    /// this plan (`decide::native`); else they are interpreted.
+    pub native: Option<crate::decide::native::NativePlan>,
 }
 
 pub struct LawVersion {
@@ -251,6 +254,7 @@ impl Library {
                 .collect(),
             rules: plan_rules,
             combined: Default::default(),
+            native: None,
         }
     }
 }
