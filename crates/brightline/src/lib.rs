@@ -98,6 +98,15 @@ pub fn bundled() -> Result<&'static Library, &'static [Diagnostic]> {
     brightline_laws::library()
 }
 
+/// Loads packs read at run time (`--laws DIR`). A plan identical to one of
+/// the bundled law's (same settled conditions, same table numbering) runs
+/// the bundled build's compiled code; any other plan is interpreted.
+pub fn load(sources: &[PackSource]) -> Result<Library, Vec<Diagnostic>> {
+    let mut lib = Library::from_sources(sources)?;
+    lib.attach_native(brightline_laws::compiled_plans());
+    Ok(lib)
+}
+
 /// The sources of the bundled packs (for hashing, display or re-loading).
 pub fn bundled_sources() -> Vec<PackSource> {
     brightline_laws::sources()

@@ -131,7 +131,7 @@ fn library(laws: &Option<PathBuf>) -> Result<Arc<LibraryRef>, Failure> {
             .map_err(|d| Failure::Laws(d.to_vec())),
         Some(dir) => {
             let sources = read_packs(dir).map_err(Failure::Input)?;
-            Library::from_sources(&sources)
+            brightline::load(&sources)
                 .map(|l| Arc::new(LibraryRef::Owned(Box::new(l))))
                 .map_err(Failure::Laws)
         }

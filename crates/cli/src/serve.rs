@@ -61,7 +61,7 @@ pub fn static_library(laws: &Option<PathBuf>) -> Result<&'static Library, Failur
         None => brightline::bundled().map_err(|d| Failure::Laws(d.to_vec())),
         Some(dir) => {
             let sources = crate::read_packs(dir).map_err(Failure::Input)?;
-            let lib = Library::from_sources(&sources).map_err(Failure::Laws)?;
+            let lib = brightline::load(&sources).map_err(Failure::Laws)?;
             // Loaded once and used until exit: leaking it gives handlers a plain reference.
             Ok(Box::leak(Box::new(lib)))
         }
