@@ -19,7 +19,7 @@
 use std::fmt::Write;
 
 use crate::compile::{Cond, Ref};
-use crate::expr::{CmpOp, Unit};
+use crate::expr::Unit;
 use crate::facts::Facts;
 use crate::library::{KindPlan, Library, RuleBits};
 
@@ -160,14 +160,7 @@ impl Writer {
             }
             Cond::Bool { r, .. } => self.leaf(*r, "v != 0"),
             Cond::Cmp { r, op, v, .. } => {
-                let op = match op {
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                    CmpOp::Eq => "==",
-                };
-                self.leaf(*r, &format!("v {op} {v}i64"));
+                self.leaf(*r, &format!("v {} {v}i64", op.symbol()));
             }
             Cond::Within {
                 date,
