@@ -3,10 +3,9 @@
 //! interpreter does over random facts: missing values, absent lists, table
 //! memberships that cannot be decided, and dates around every look-back.
 
-use brightline_core::decide::native::{fingerprint, interpreted};
+use brightline_core::decide::native::{compilable, fingerprint, interpreted};
 use brightline_core::eval::minus_years;
 use brightline_core::facts::{Facts, Item, Val, MISSING};
-use brightline_core::library::FAST_RULES;
 use brightline_core::schema::{self, Ty};
 
 /// xorshift64*: deterministic, so a failure names facts that reproduce it.
@@ -90,7 +89,7 @@ fn every_bundled_plan_the_outcome_path_runs_is_compiled() {
     let lib = brightline_laws::library().expect("bundled packs load");
     let (mut plans, mut compiled) = (0, 0);
     for plan in lib.versions.values().flatten().flat_map(|v| &v.plans) {
-        if plan.rules.len() <= FAST_RULES && !plan.live.is_empty() {
+        if compilable(plan) {
             plans += 1;
             compiled += usize::from(plan.native.is_some());
         }

@@ -43,6 +43,12 @@ pub fn fingerprint(plan: &KindPlan) -> u64 {
     })
 }
 
+/// Plans the outcome-only path runs by bit sets and that still test
+/// something: the ones worth compiling.
+pub fn compilable(plan: &KindPlan) -> bool {
+    plan.rules.len() <= crate::library::FAST_RULES && !plan.live.is_empty()
+}
+
 impl Library {
     /// Hands each compiled plan to every plan of this library with its
     /// fingerprint. Returns how many plans now run compiled code.
@@ -54,7 +60,7 @@ impl Library {
             .flatten()
             .flat_map(|v| v.plans.iter_mut())
         {
-            if plan.rules.len() > crate::library::FAST_RULES || plan.live.is_empty() {
+            if !compilable(plan) {
                 continue;
             }
             let fp = fingerprint(plan);
@@ -85,7 +91,7 @@ pub fn rust_source(lib: &Library) -> String {
         .values()
         .flatten()
         .flat_map(|v| v.plans.iter())
-        .filter(|p| p.rules.len() <= crate::library::FAST_RULES && !p.live.is_empty())
+        .filter(|p| compilable(p))
         .map(|p| (fingerprint(p), p))
         .collect();
     plans.sort_by_key(|(fp, _)| *fp);
