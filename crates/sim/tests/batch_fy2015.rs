@@ -64,3 +64,48 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
     }
     assert!(checked > 70_000, "{checked} rows checked");
 }
+
+/// The bundled law's compiled plans decide FY2015 records as the interpreter
+/// does, under laws on both sides of the question: every 40th record (all of
+/// them take minutes in a debug build, most being undetermined and completed
+/// by the interpreter on both sides).
+#[test]
+fn compiled_plans_decide_fy2015_records_as_the_interpreter_does() {
+    let input = data("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
+    if !present(&input) {
+        return;
+    }
+    let compiled = brightline::bundled().expect("bundled packs load");
+    let interpreted =
+        brightline::Library::from_sources(&brightline::bundled_sources()).expect("packs load");
+    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
+    let (rows, _) = mapped_rows(compiled, &profile, &input).expect("records read");
+    let (mut checked, mut native) = (0, 0);
+    for (jur, agency) in [
+        ("us-ny-nyc", "doc"),
+        ("us-ca", "jail"),
+        ("us-tx", "jail"),
+        ("us-fl", "jail"),
+    ] {
+        let pack = compiled.jurisdiction(jur).expect("bundled jurisdiction");
+        let role = compiled.agency(pack, agency).expect("agency role");
+        assert_eq!(interpreted.jurisdiction(jur).ok(), Some(pack));
+        for (f, d) in rows.iter().step_by(40) {
+            let (Ok(c), Ok(i)) = (compiled.law(pack, *d), interpreted.law(pack, *d)) else {
+                continue;
+            };
+            let mut f = f.clone();
+            f.scalars[brightline::schema::DATE] = brightline::facts::date_value(*d);
+            f.scalars[brightline::schema::AGENCY] = role as brightline::Val;
+            assert_eq!(
+                brightline::outcome(c, &f),
+                brightline::outcome(i, &f),
+                "{jur} {agency} on {d}: {f:?}"
+            );
+            checked += 1;
+            native += usize::from(c.plans.iter().any(|p| p.native.is_some()));
+        }
+    }
+    assert!(checked > 6_000, "{checked} decisions compared");
+    assert_eq!(native, checked, "every law decided has compiled plans");
+}
