@@ -17,12 +17,22 @@ fn request(warrant: &str) -> serde_json::Value {
 
 fn bench(c: &mut Criterion) {
     let lib = brightline_laws::library().expect("bundled packs load");
+    // The same packs with no compiled plans attached: the interpreter alone.
+    let plain = brightline_core::Library::from_sources(&brightline_laws::sources())
+        .unwrap_or_else(|_| panic!("bundled packs load"));
     for warrant in ["judicial", "administrative"] {
         let (pack, facts) = lib.decode(&request(warrant)).expect("valid request");
         let law = lib.law_for(pack, &facts).expect("law in force");
         c.bench_function(&format!("nyc_doc_detainer/{warrant}/outcome"), |b| {
             b.iter(|| brightline_core::decide::outcome(black_box(law), black_box(&facts)))
         });
+        let plain_law = plain.law_for(pack, &facts).expect("law in force");
+        c.bench_function(
+            &format!("nyc_doc_detainer/{warrant}/outcome_interpreted"),
+            |b| {
+                b.iter(|| brightline_core::decide::outcome(black_box(plain_law), black_box(&facts)))
+            },
+        );
         c.bench_function(
             &format!("nyc_doc_detainer/{warrant}/full_decision_with_trace"),
             |b| {
