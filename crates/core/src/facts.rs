@@ -32,12 +32,6 @@ pub fn narrow(v: i64) -> Val {
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Code(Box<Box<str>>);
 
-impl Code {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 impl std::ops::Deref for Code {
     type Target = str;
     fn deref(&self) -> &str {
