@@ -29,7 +29,7 @@ fn main() {
         Ok(lib) => brightline_core::decide::native::rust_source(&lib),
         // The packs' own tests report the errors; without a library there is
         // nothing to compile, and every plan is interpreted.
-        Err(_) => "mod compiled { pub static PLANS: &[(u64, brightline_core::decide::native::NativePlan)] = &[]; }".into(),
+        Err(_) => brightline_core::decide::native::empty_source(),
     };
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("native.rs"), source).expect("OUT_DIR is writable");

@@ -4,21 +4,31 @@
 
 use brightline::{LawVersion, Outcome};
 use brightline_sim::batch::{decide_columns_memo, Columns, Memos};
-use brightline_sim::map::mapped_rows;
+use brightline_sim::map::{mapped_rows, Mapper};
 
 mod common;
 use common::{data, present};
 
-#[test]
-fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
+/// Every FY2015 record mapped to facts by the bundled library, or `None`
+/// when the records are absent (and not required).
+fn fy2015() -> Option<(Vec<(brightline::Facts, time::Date)>, Mapper)> {
     let input = data("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
     if !present(&input) {
-        return;
+        return None;
     }
     let lib = brightline::bundled().expect("bundled packs load");
     let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
     let (rows, mapper) = mapped_rows(lib, &profile, &input).expect("records read");
     assert!(rows.len() > 70_000, "{} rows", rows.len());
+    Some((rows, mapper))
+}
+
+#[test]
+fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
+    let Some((rows, mapper)) = fy2015() else {
+        return;
+    };
+    let lib = brightline::bundled().expect("bundled packs load");
     let slots = mapper.scalar_slots();
     let mut checked = 0;
     for (jur, agency) in [("us-ny-nyc", "doc"), ("us-ca", "jail")] {
@@ -71,15 +81,12 @@ fn the_memoized_batch_decides_every_fy2015_record_as_one_decision_does() {
 /// by the interpreter on both sides).
 #[test]
 fn compiled_plans_decide_fy2015_records_as_the_interpreter_does() {
-    let input = data("ice-foia-fy2015/ice_lea_detainers_FY2015YTD.csv.gz");
-    if !present(&input) {
+    let Some((rows, _)) = fy2015() else {
         return;
-    }
+    };
     let compiled = brightline::bundled().expect("bundled packs load");
     let interpreted =
         brightline::Library::from_sources(&brightline::bundled_sources()).expect("packs load");
-    let profile = brightline_sim::profile::resolve("ice-lesa-fy2015").expect("profile");
-    let (rows, _) = mapped_rows(compiled, &profile, &input).expect("records read");
     let (mut checked, mut native) = (0, 0);
     for (jur, agency) in [
         ("us-ny-nyc", "doc"),

@@ -19,8 +19,6 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     if plan.rules.len() > FAST_RULES {
         return resolve_outcome(plan, facts);
     }
-    let mut quiet = NoTrace;
-    let mut ev = Eval::new(facts, &mut quiet);
     if let Some(table) = combined(plan) {
         // A small plan's bit sets fit a machine word (`TABLE_RULES` bits).
         let (fires, unknown) = match plan.native {
@@ -28,7 +26,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
                 let (fires, unknown) = f(facts);
                 (fires as usize, unknown as usize)
             }
-            None => live_bits(plan, &mut ev, plan.always as usize),
+            None => live_bits(plan, facts, plan.always as usize),
         };
         // Every truth value of the unknown rules: if all give one outcome, every
         // completion of the facts does too (the sound half of `resolve`).
@@ -45,7 +43,7 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
     }
     let (fires, unknown): (RuleBits, RuleBits) = match plan.native {
         Some(f) => f(facts),
-        None => live_bits(plan, &mut ev, plan.always),
+        None => live_bits(plan, facts, plan.always),
     };
     if unknown != 0 {
         return resolve_outcome(plan, facts);
@@ -61,10 +59,12 @@ pub fn outcome(law: &LawVersion, facts: &Facts) -> Outcome {
 /// fire (with the `always` ones) and those the facts leave open, as bit sets
 /// of plan positions. `B` is a machine word for a small plan, `RuleBits` else.
 #[inline(always)]
-pub(super) fn live_bits<B>(plan: &KindPlan, ev: &mut Eval<'_, NoTrace>, always: B) -> (B, B)
+pub(super) fn live_bits<B>(plan: &KindPlan, facts: &Facts, always: B) -> (B, B)
 where
     B: Copy + From<u8> + BitOrAssign + Shl<PlanPos, Output = B>,
 {
+    let mut quiet = NoTrace;
+    let mut ev = Eval::new(facts, &mut quiet);
     let (mut fires, mut unknown) = (always, B::from(0));
     for &i in &plan.live {
         match ev.eval_in_place(&plan.fast[i as usize]) {

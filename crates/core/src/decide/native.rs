@@ -76,9 +76,7 @@ impl Library {
 /// The interpreter's `(fires, unknown)` for a plan: what its compiled
 /// function must return for the same facts.
 pub fn interpreted(plan: &KindPlan, facts: &Facts) -> (RuleBits, RuleBits) {
-    let mut quiet = crate::eval::NoTrace;
-    let mut ev = crate::eval::Eval::new(facts, &mut quiet);
-    super::fast::live_bits(plan, &mut ev, plan.always)
+    super::fast::live_bits(plan, facts, plan.always)
 }
 
 /// Rust source for every plan of the library the outcome-only path runs and
@@ -131,6 +129,13 @@ pub fn rust_source(lib: &Library) -> String {
     }
     out.push_str("];\n}\n");
     out
+}
+
+/// The source of a build whose packs did not load: no compiled plans, so
+/// every plan is interpreted (and the packs' own tests report the errors).
+pub fn empty_source() -> String {
+    "mod compiled { pub static PLANS: &[(u64, brightline_core::decide::native::NativePlan)] = &[]; }"
+        .into()
 }
 
 /// Writes one condition as a Rust expression of type `Tri`, with the
