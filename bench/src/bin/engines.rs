@@ -98,6 +98,9 @@ fn run() -> Result<ExitCode, String> {
         .map(|s| s.parse().map_err(|_| format!("`{s}` is not a count")))
         .transpose()?
         .unwrap_or(100_000);
+    if n == 0 {
+        return Err("the count of requests must be at least 1".into());
+    }
     let reqs = generate(n, SEED);
 
     let fixture = fixture_library()?;
@@ -141,8 +144,8 @@ fn run() -> Result<ExitCode, String> {
     let rego_inputs: Vec<_> = reqs.iter().map(rego_input).collect();
 
     // Enough rounds that every engine decides at least four million requests
-    // (in cache, one round is a few microseconds), and never fewer than 21.
-    let rounds = (4_000_000 / n.max(1)).clamp(21, 4001);
+    // (in cache, one round takes tens of microseconds), and never fewer than 21.
+    let rounds = (4_000_000 / n).clamp(21, 4001);
     let slots = Slots::new(fbit)?;
     let mut hand = Line::new("hand-written Rust", n);
     let mut hand_lb = Line::new("hand-written Rust, computing the look-back", n);
