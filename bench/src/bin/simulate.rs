@@ -74,6 +74,9 @@ fn go() -> Result<(), String> {
         .unwrap_or(10_000_000);
     let tmp = std::env::temp_dir().join(format!("brightline-sim-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    // The synthetic file is over a gigabyte at the default count: remove it
+    // however the run ends.
+    let _cleanup = RemoveOnDrop(tmp.clone());
     let none = RowsOut {
         csv: false,
         parquet: false,
@@ -137,8 +140,15 @@ fn go() -> Result<(), String> {
         ),
         &run(&big, &tmp.join("d"), both)?,
     );
-    let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
+}
+
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The decision step alone, on the same requests, row by row and by column: the
