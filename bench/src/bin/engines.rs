@@ -82,6 +82,15 @@ fn round(line: &mut Line, keep: bool, mut f: impl FnMut(usize) -> bool) {
     }
 }
 
+/// brightline's answer as permitted or not; an undetermined one counts in `undecided`.
+#[inline(always)]
+fn decided(law: &brightline::LawVersion, facts: &brightline::Facts, undecided: &mut usize) -> bool {
+    permitted(brightline::outcome(law, facts)).unwrap_or_else(|| {
+        *undecided += 1;
+        false
+    })
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(c) => c,
@@ -169,24 +178,13 @@ fn run() -> Result<ExitCode, String> {
                     hand_written_facts(&ffacts[i], &slots)
                 }),
                 3 => round(&mut bl, keep, |i| {
-                    permitted(brightline::outcome(flaws[i], &ffacts[i])).unwrap_or_else(|| {
-                        undecided_fixture += 1;
-                        false
-                    })
+                    decided(flaws[i], &ffacts[i], &mut undecided_fixture)
                 }),
                 4 => round(&mut blc, keep, |i| {
-                    permitted(brightline::outcome(claws[i], &ffacts[i])).unwrap_or_else(|| {
-                        undecided_fixture += 1;
-                        false
-                    })
+                    decided(claws[i], &ffacts[i], &mut undecided_fixture)
                 }),
                 5 => round(&mut blf, keep, |i| {
-                    permitted(brightline::outcome(full_laws[i], &full_facts[i])).unwrap_or_else(
-                        || {
-                            full_undecided += 1;
-                            false
-                        },
-                    )
+                    decided(full_laws[i], &full_facts[i], &mut full_undecided)
                 }),
                 _ => round(&mut hand_late, keep, |i| hand_written(&reqs_late[i])),
             }
